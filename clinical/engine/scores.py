@@ -30,7 +30,15 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from clinical.engine.errors import KnowledgeBaseError
 from clinical.engine.requests import CONSCIOUSNESS_LEVELS, DiagnosisRequest, Labs, Sex, Vitals
@@ -360,7 +368,10 @@ class Outcome(Reading):
 
 
 class ScoreTable(_TableModel):
-    """A published score: its items, when it is reported, and what its results mean."""
+    """A published score: its items, when it is reported, and what its results mean.
+
+    Fields validate in this order, so each check below can rely on the fields before it.
+    """
 
     id: SnakeId
     name: Text
@@ -368,48 +379,64 @@ class ScoreTable(_TableModel):
     score_name: SnakeId = "score"
     scales: tuple[int, ...] | None = Field(None, min_length=1)
     report_when: tuple[Condition, ...] = ()
-    report_when_any_known: tuple[SnakeId, ...] | None = Field(None, min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)
+    report_when_any_known: tuple[SnakeId, ...] | None = Field(None, min_length=1)
     flags: dict[SnakeId, Reading] = {}
     outcomes: tuple[Outcome, ...] = ()
     note: Text | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ScoreTable:
-        ids = [item.id for item in self.items]
+    @field_validator("items")
+    @classmethod
+    def _items_unique_and_on_the_declared_scales(
+        cls, items: tuple[Item, ...], info: ValidationInfo
+    ) -> tuple[Item, ...]:
+        ids = [item.id for item in items]
         if duplicate := next((i for i in ids if ids.count(i) > 1), None):
-            raise ValueError(f"items: {duplicate!r} is listed twice")
-        unknown = [i for i in self.report_when_any_known or () if i not in ids]
-        if unknown:
-            raise ValueError(f"report_when_any_known: {unknown[0]!r} is not an item id")
-        names = [self.score_name, *self.flags]
-        if clash := [name for name in names if name in RESULT_FIELDS or names.count(name) > 1]:
-            raise ValueError(f"flags: {clash[0]!r} is already a field of the result")
-        self._check_scales()
-        self._check_outcomes_cover_every_total()
-        return self
-
-    def _check_scales(self) -> None:
-        declared = set(self.scales or ())
-        for item in self.items:
+            raise ValueError(f"{duplicate!r} is listed twice")
+        declared = set(info.data.get("scales") or ())
+        for item in items:
             if item.scales is not None and set(item.scales) != declared:
+                given = sorted(item.scales)
                 raise ValueError(
-                    f"items.{item.id}.scales: gives scales {sorted(item.scales)}, "
-                    f"the table declares {sorted(declared)}"
+                    f"{item.id} gives scales {given}, the table declares {sorted(declared)}"
                 )
+        return items
 
-    def total_range(self) -> tuple[int, int]:
-        points = [item.possible_points() for item in self.items]
-        return sum(min(p) for p in points), sum(max(p) for p in points)
+    @field_validator("report_when_any_known")
+    @classmethod
+    def _names_items(
+        cls, names: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        ids = {item.id for item in info.data.get("items", ())}
+        if ids and (unknown := [name for name in names or () if name not in ids]):
+            raise ValueError(f"{unknown[0]!r} is not an item id")
+        return names
 
-    def _check_outcomes_cover_every_total(self) -> None:
-        if not self.outcomes:
-            return
-        plain = [outcome for outcome in self.outcomes if outcome.any_item_points is None]
-        low, high = self.total_range()
-        for total in range(low, high + 1):
+    @field_validator("flags")
+    @classmethod
+    def _flags_do_not_shadow_result_fields(
+        cls, flags: dict[str, Reading], info: ValidationInfo
+    ) -> dict[str, Reading]:
+        taken = RESULT_FIELDS | {info.data.get("score_name", "score")}
+        if clash := sorted(set(flags) & taken):
+            raise ValueError(f"{clash[0]!r} is already a field of the result")
+        return flags
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes_cover_every_total(
+        cls, outcomes: tuple[Outcome, ...], info: ValidationInfo
+    ) -> tuple[Outcome, ...]:
+        """Outcomes without an item condition must say what every reachable total means."""
+        items = info.data.get("items")
+        if not outcomes or not items:
+            return outcomes
+        plain = [outcome for outcome in outcomes if outcome.any_item_points is None]
+        points = [item.possible_points() for item in items]
+        for total in range(sum(min(p) for p in points), sum(max(p) for p in points) + 1):
             if not any(outcome.contains(total) for outcome in plain):
-                raise ValueError(f"outcomes: no outcome covers a total of {total}")
+                raise ValueError(f"no outcome covers a total of {total}")
+        return outcomes
 
     def default_scale(self) -> int | None:
         return self.scales[0] if self.scales else None
