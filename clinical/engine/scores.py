@@ -296,7 +296,9 @@ class Item(_TableModel):
     input: str | None = None
     resolution: float | None = Field(None, gt=0)
     bands: tuple[Band, ...] | None = Field(None, min_length=1)
-    scales: dict[int, tuple[Band, ...]] | None = Field(None, min_length=1)
+    scales: dict[int, Annotated[tuple[Band, ...], Field(min_length=1)]] | None = Field(
+        None, min_length=1
+    )
     points: int | None = Field(None, ge=-10, le=10)
     when: Condition | None = None
 
@@ -311,7 +313,7 @@ class Item(_TableModel):
         if self.points is not None or self.when is not None:
             raise ValueError("a banded item (input) has no points or when: its bands score")
         if (self.bands is None) == (self.scales is None):
-            raise ValueError("a banded item needs bands or scales, not both")
+            raise ValueError("a banded item needs exactly one of bands or scales")
         _check_input_known(self.input)
         for scale, bands in self.band_rows():
             _check_row(self.input, bands, self.resolution, _row_name(scale))
@@ -320,10 +322,7 @@ class Item(_TableModel):
     def band_rows(self) -> Iterator[tuple[int | None, tuple[Band, ...]]]:
         if self.bands is not None:
             yield None, self.bands
-        for scale, bands in (self.scales or {}).items():
-            if not bands:
-                raise ValueError(f"scales.{scale}: no bands")
-            yield scale, bands
+        yield from (self.scales or {}).items()
 
     def possible_points(self, scale: int | None = None) -> set[int]:
         """Every score the item can give (on one scale, or on any when ``scale`` is None)."""
