@@ -1,0 +1,162 @@
+"""Working out one drug's dose for one patient: adult, paediatric mg/kg, renal adjustment.
+
+The arithmetic is spelt out in every result (``basis``), because a clinician checking a dose needs
+to see how it was reached, not just the number. Knowledge-base doses are used as written; only a
+computed weight-based dose is rounded, and it is rounded *down* to two significant figures
+(30 mg/kg x 13.3 kg = 399 mg gives 390 mg): never above the weight-based dose or the cap, and at
+most 10% below it, which is within the tolerance of measuring a liquid dose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+from clinical.engine.knowledge_schema import Drug, RegimenDrug, RenalBand
+from clinical.engine.requests import PatientInfo
+
+# BNF for Children covers patients up to 18 years; from 18 the adult dose applies.
+ADULT_FROM_YEARS = 18
+_SIGNIFICANT_FIGURES = 2
+_MG_PER_G = Decimal(1000)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A worked-out dose: what to give, and how it was reached."""
+
+    dose_mg: Decimal
+    frequency: str
+    route: str
+    basis: str
+    adjustments: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class DoseRefusal:
+    """No safe dose can be worked out from the knowledge base for this patient."""
+
+    reason: str
+
+
+def number(value: float | Decimal) -> str:
+    """A number as a clinician writes it: no trailing zeros, no exponent (25, 29.5, 0.125)."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
+def format_dose(dose_mg: Decimal) -> str:
+    """``500 mg``; below 1 mg in micrograms written in full (never "mcg"); 1 g and above in g."""
+    if dose_mg < 1:
+        return f"{number(dose_mg * _MG_PER_G)} micrograms"
+    if dose_mg >= _MG_PER_G:
+        return f"{number(dose_mg / _MG_PER_G)} g"
+    return f"{number(dose_mg)} mg"
+
+
+def round_down(value: Decimal) -> Decimal:
+    """``value`` rounded down to two significant figures (399 -> 390, 2.475 -> 2.4)."""
+    if value <= 0:
+        return value
+    exponent = value.adjusted() - (_SIGNIFICANT_FIGURES - 1)
+    return value.scaleb(-exponent).to_integral_value(rounding=ROUND_FLOOR).scaleb(exponent)
+
+
+def applicable_band(drug: Drug, egfr: float | None) -> RenalBand | None:
+    """The renal band for ``egfr``: bands are checked lowest threshold first; none if not given."""
+    if egfr is None:
+        return None
+    for band in drug.renal:  # sorted by egfr_below on load
+        if egfr < band.egfr_below:
+            return band
+    return None
+
+
+def age_text(age_years: float) -> str:
+    """An age as a clinician says it: months under 2 years, years from then on."""
+    if age_years < 2:
+        return _months(round(age_years * 12, 1))
+    return f"{number(age_years)} years"
+
+
+def _months(months: float) -> str:
+    return f"{number(months)} month{'' if months == 1 else 's'}"
+
+
+def is_adult(patient: PatientInfo) -> bool:
+    return patient.age >= ADULT_FROM_YEARS
+
+
+def dose_for(
+    drug: Drug, item: RegimenDrug, patient: PatientInfo, band: RenalBand | None
+) -> Dose | DoseRefusal:
+    """The dose of ``drug`` as the regimen ``item`` gives it, for this patient and renal band."""
+    dose = _adult_dose(drug, item) if is_adult(patient) else _paediatric_dose(drug, item, patient)
+    if isinstance(dose, DoseRefusal) or band is None or band.action != "reduce":
+        return dose
+    return _renal_reduction(dose, band, patient)
+
+
+def _adult_dose(drug: Drug, item: RegimenDrug) -> Dose:
+    overridden = item.dose_mg is not None or item.frequency is not None
+    return Dose(
+        dose_mg=Decimal(str(item.dose_mg if item.dose_mg is not None else drug.adult.dose_mg)),
+        frequency=item.frequency or drug.adult.frequency,
+        route=item.route or drug.route,
+        basis="adult dose for this indication" if overridden else f"adult dose [{drug.sources[0]}]",
+    )
+
+
+def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dose | DoseRefusal:
+    """mg/kg x weight per dose, rounded down, capped at ``max_dose_mg`` (else the adult dose)."""
+    child = drug.paediatric
+    if child is not None and child.min_age_months is not None:
+        months = Decimal(str(patient.age)) * 12
+        if months < Decimal(str(child.min_age_months)):
+            return DoseRefusal(
+                f"age {age_text(patient.age)} is below the minimum age of "
+                f"{_months(child.min_age_months)} for {drug.name}"
+            )
+    mg_per_kg = item.paediatric_mg_per_kg or (child.mg_per_kg if child else None)
+    if mg_per_kg is None:
+        return DoseRefusal(
+            f"no paediatric dose for {drug.name} in the knowledge base "
+            f"(age {age_text(patient.age)}, under {ADULT_FROM_YEARS})"
+        )
+    adult = _adult_dose(drug, item)
+    cap = Decimal(str(child.max_dose_mg)) if child and child.max_dose_mg else adult.dose_mg
+    weight_based = Decimal(str(mg_per_kg)) * Decimal(str(patient.weight))
+    rounded = round_down(weight_based)
+    basis = (
+        f"child: {number(mg_per_kg)} mg/kg x {number(patient.weight)} kg = "
+        f"{number(weight_based)} mg, rounded down to {format_dose(rounded)} (2 significant figures)"
+    )
+    source = f" [{drug.sources[0]}]" if child else ""
+    if rounded > cap:
+        basis += f", capped at the maximum single dose of {format_dose(cap)}"
+    return Dose(
+        dose_mg=min(rounded, cap),
+        frequency=child.frequency if child else adult.frequency,
+        route=adult.route,
+        basis=basis + source,
+    )
+
+
+def _renal_reduction(dose: Dose, band: RenalBand, patient: PatientInfo) -> Dose:
+    """A ``reduce`` band: its dose is a ceiling (never raises a dose), its frequency replaces."""
+    reduced = dose.dose_mg
+    if band.dose_mg is not None:
+        reduced = min(reduced, Decimal(str(band.dose_mg)))
+    frequency = band.frequency or dose.frequency
+    change = f"eGFR {number(patient.egfr or 0)} below {number(band.egfr_below)}: "
+    if reduced == dose.dose_mg and frequency == dose.frequency:
+        change += f"no change to this dose needed ({band.advice}) [{band.source}]"
+    else:
+        change += f"reduced to {format_dose(reduced)} {frequency} ({band.advice}) [{band.source}]"
+    return Dose(
+        dose_mg=reduced,
+        frequency=frequency,
+        route=dose.route,
+        basis=f"{dose.basis}; {change}",
+        adjustments=(*dose.adjustments, change),
+    )
