@@ -515,13 +515,16 @@ def build_vocabulary(parsed: Parsed) -> Vocabulary:
 # ---------------------------------------------------------------- scores and assembly
 
 
-def _load_scores(root: Path) -> dict[str, Any]:
-    """Score tables are validated by :mod:`clinical.engine.scores`, which owns their format."""
+def _load_scores(root: Path, parsed: Parsed) -> dict[str, Any]:
+    """Score tables are validated by :mod:`clinical.engine.scores`, which owns their format;
+    the sources and findings they cite must exist here like any other reference."""
     if not _yaml_files(root / SCORES_KIND):
         return {}
     from clinical.engine.scores import load_score_tables
 
-    return load_score_tables(root / SCORES_KIND)
+    return load_score_tables(
+        root / SCORES_KIND, source_ids=parsed.of("sources"), finding_ids=parsed.of("findings")
+    )
 
 
 _REFERENCE_CHECKS = (
@@ -560,7 +563,7 @@ def build_knowledge_base(root: Path) -> KnowledgeBase:
         allergy_groups=parsed.of("allergy_groups"),
         interactions=tuple(parsed.of("interactions").values()),
         regimens=parsed.of("regimens"),
-        score_tables=_load_scores(root),
+        score_tables=_load_scores(root, parsed),
         vocabulary=vocabulary,
     )
 

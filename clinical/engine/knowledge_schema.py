@@ -7,9 +7,12 @@ ranges, exactly-one-of rules); references between entries are checked by
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import operator
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -56,6 +59,12 @@ LAB_INPUTS = (
 SCORE_INPUTS = ("news2_total", "news2_highest_parameter", "qsofa", "crb65", "curb65")
 DERIVED_INPUTS = (*VITAL_INPUTS, *LAB_INPUTS, "age", *SCORE_INPUTS)
 COMPARISONS = ("at_least", "above", "below", "at_most", "in")
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "at_least": operator.ge,
+    "above": operator.gt,
+    "below": operator.lt,
+    "at_most": operator.le,
+}
 
 
 class Entry(BaseModel):
@@ -123,16 +132,36 @@ class Derived(Entry):
 
     def holds(self, value: float | str) -> bool:
         """Whether a measured ``value`` makes the finding present."""
+        return self.test(value)
+
+    @functools.cached_property
+    def test(self) -> Callable[[float | str], bool]:
+        """``holds`` as one prepared function (it runs for every rule of every request)."""
         name, threshold = self.comparison
         if name == "in":
-            return value in threshold
-        number = float(value)
-        return {
-            "at_least": number >= threshold,
-            "above": number > threshold,
-            "below": number < threshold,
-            "at_most": number <= threshold,
-        }[name]
+            levels = frozenset(threshold)
+            return levels.__contains__
+        compare = _COMPARE[name]
+        return lambda value: compare(float(value), threshold)
+
+
+_UPPER = ("at_least", "above")
+_INCLUSIVE = ("at_least", "at_most")
+
+
+def narrower(strict: Derived, weak: Derived) -> bool:
+    """Whether every value that makes ``strict`` present also makes ``weak`` present (on the same
+    input): CRP above 100 is narrower than CRP above 20, SpO2 91 or less than SpO2 below 94."""
+    if strict is weak or strict.input != weak.input:
+        return False
+    (strict_kind, a), (weak_kind, b) = strict.comparison, weak.comparison
+    if strict_kind == "in" or weak_kind == "in":
+        return strict_kind == weak_kind and set(a) <= set(b)
+    if (strict_kind in _UPPER) != (weak_kind in _UPPER):
+        return False
+    beyond = a > b if strict_kind in _UPPER else a < b
+    edge_kept = not (strict_kind in _INCLUSIVE and weak_kind not in _INCLUSIVE)
+    return beyond or (a == b and edge_kept)
 
 
 class Finding(Entry):

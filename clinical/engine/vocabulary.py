@@ -24,6 +24,24 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 # ("no", "not", "without") are deliberately absent: "no fever" must never match "fever".
 _FILLER_WORDS = frozenset({"a", "an", "the", "my", "of", "in", "on", "at", "to"})
 _KEEP_FINAL_S = ("ss", "us", "is")
+_STATEMENT_CACHE_SIZE = 4096
+# Leading words that deny a finding, longest first ("no history of" before "no").
+NEGATION_CUES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(cue.split())
+    for cue in (
+        "no history of",
+        "no signs of",
+        "no evidence of",
+        "negative for",
+        "absence of",
+        "denies any",
+        "denies",
+        "denied",
+        "without",
+        "not",
+        "no",
+    )
+)
 # Plurals in "es" after a sibilant ("rash"/"rashes", "virus"/"viruses"): the singular's own final
 # "e" ("ache", "size") is dropped too, so both forms meet at one stem without touching "hive".
 _SIBILANT_E = ("sse", "she", "che", "xe", "ze", "use")
@@ -141,10 +159,37 @@ class Vocabulary:
     conditions: NameIndex = field(default_factory=lambda: NameIndex("conditions"))
     icd10: dict[str, str] = field(default_factory=dict)
     drug_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _statements: dict[str, tuple[str, bool] | None] = field(default_factory=dict, repr=False)
 
     def match_finding(self, name: str) -> str | None:
         """The finding id for a symptom, sign, vital/lab finding or history name."""
         return self.findings.match(name)
+
+    def match_statement(self, name: str) -> tuple[str, bool] | None:
+        """A finding named as present ("fever") or negated ("no fever", "denies chest pain").
+
+        The whole name is tried first, so a synonym that starts with a negation word ("no bowel
+        movement") keeps its own meaning. Answers are remembered: the same few hundred names
+        arrive again and again.
+        """
+        if name in self._statements:
+            return self._statements[name]
+        if len(self._statements) >= _STATEMENT_CACHE_SIZE:
+            self._statements.clear()
+        answer = self._statements[name] = self._match_statement(name)
+        return answer
+
+    def _match_statement(self, name: str) -> tuple[str, bool] | None:
+        finding = self.findings.match(name)
+        if finding is not None:
+            return finding, True
+        lowered = words(name)
+        for cue in NEGATION_CUES:
+            if tuple(lowered[: len(cue)]) == cue and len(lowered) > len(cue):
+                finding = self.findings.match(" ".join(lowered[len(cue) :]))
+                if finding is not None:
+                    return finding, False
+        return None
 
     def match_drug(self, name: str) -> str | None:
         """The drug id for a drug name or synonym (brand, spelling variant)."""

@@ -1,0 +1,182 @@
+"""The diagnosis stream: findings, scores, history, Bayesian differential, urgency, result.
+
+:func:`diagnose` validates eagerly (an invalid request raises before any event) and returns a
+generator of protocol v1's stage events. Everything it yields is a function of the request and the
+knowledge base alone, rounded and sorted with id tie-breaks, so a re-run on any worker reproduces
+the same events (DESIGN.md: a taken-over stream is re-run, not guessed).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clinical.engine import events
+from clinical.engine.differential import PROBABILITY_DECIMALS, DifferentialModel, Ranked
+from clinical.engine.events import Event
+from clinical.engine.evidence import DerivedRules, Evidence, add_scored, gather_evidence
+from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
+from clinical.engine.reasoning import Explainer, primary_red_flags, recommended_tests
+from clinical.engine.requests import DiagnosisRequest, parse_diagnosis
+from clinical.engine.scores import compute_scores
+from clinical.engine.triage import RedFlagIndex, decide_urgency
+
+KIND = "diagnosis"
+MIN_DIFFERENTIAL = 5
+MAX_DIFFERENTIAL = 8
+# Items beyond the first MIN_DIFFERENTIAL are shown only when at least this probable.
+SHOWN_PROBABILITY = 0.01
+
+
+@dataclass(frozen=True)
+class DiagnosisEngine:
+    """Everything precomputed from one knowledge base, shared by every request."""
+
+    kb: KnowledgeBase
+    model: DifferentialModel
+    rules: DerivedRules
+    red_flags: RedFlagIndex
+    explainer: Explainer
+
+
+@functools.cache
+def engine_for(kb: KnowledgeBase) -> DiagnosisEngine:
+    return DiagnosisEngine(
+        kb, DifferentialModel(kb), DerivedRules.of(kb), RedFlagIndex(kb), Explainer(kb)
+    )
+
+
+def validate_diagnosis(data: Mapping[str, Any] | DiagnosisRequest) -> DiagnosisRequest:
+    """The validated request, or :class:`EngineValidationError` naming each bad field."""
+    if isinstance(data, DiagnosisRequest):
+        return data
+    return parse_diagnosis(dict(data) if isinstance(data, Mapping) else data)
+
+
+def diagnose(
+    data: Mapping[str, Any] | DiagnosisRequest, knowledge_base: KnowledgeBase | None = None
+) -> Iterator[Event]:
+    """Validate now, then return the stream of stage events (a generator)."""
+    request = validate_diagnosis(data)
+    engine = engine_for(knowledge_base or load_knowledge_base())
+    return _stream(request, engine)
+
+
+def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Event]:
+    kb = engine.kb
+    evidence = gather_evidence(request, kb, engine.rules)
+    yield events.progress(KIND, "symptoms_analysis")
+    yield events.chunk("symptoms_analysis", _symptoms_content(evidence))
+
+    yield events.progress(KIND, "vitals_evaluation")
+    scores = _scores(request, evidence, kb)
+    add_scored(evidence, scores, engine.rules)
+    yield events.chunk("vitals_evaluation", _vitals_content(evidence, scores))
+
+    yield events.progress(KIND, "history_review")
+    yield events.chunk("history_review", _history_content(evidence, engine.explainer))
+
+    yield events.progress(KIND, "differential_diagnosis")
+    present = evidence.present
+    case = engine.model.case(present, evidence.absent, request.history.age, request.history.sex)
+    ranking = engine.model.rank(case)
+    shown = _shown(ranking)
+    explain, describe = engine.model.explain, engine.explainer.differential_item
+    items = [describe(item, explain(item.index, case)) for item in shown]
+    for item in items:
+        yield events.chunk("differential_diagnosis", item)
+
+    yield events.progress(KIND, "primary_diagnosis")
+    fired = engine.red_flags.fired(present)
+    urgency = decide_urgency(fired, ranking)
+    primary = shown[0].condition
+    summary = {
+        "diagnosis": primary.name,
+        "condition_id": primary.id,
+        "icd10": primary.icd10,
+        "confidence": shown[0].probability,
+        "urgency": urgency.level,
+        "urgency_reason": urgency.reason,
+        "recommended_tests": recommended_tests(shown),
+        "red_flags": primary_red_flags(fired, shown, present),
+    }
+    yield events.chunk("primary_diagnosis", summary)
+
+    yield events.progress(KIND, "complete")
+    yield events.complete(_result(summary, items, shown, scores, evidence, kb))
+
+
+def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) -> dict[str, Any]:
+    if not kb.score_tables:
+        return {}
+    return compute_scores(request, evidence.present, evidence.absent, kb.score_tables)
+
+
+def _shown(ranking: list[Ranked]) -> list[Ranked]:
+    shown = ranking[:MIN_DIFFERENTIAL]
+    for item in ranking[MIN_DIFFERENTIAL:MAX_DIFFERENTIAL]:
+        if item.probability < SHOWN_PROBABILITY:
+            break
+        shown.append(item)
+    return shown
+
+
+def _symptoms_content(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "recognized_findings": [report.as_dict() for report in evidence.of_via("symptom")],
+        "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
+    }
+
+
+def _vitals_content(evidence: Evidence, scores: dict[str, Any]) -> dict[str, Any]:
+    measured = evidence.of_via("vitals", "labs", "age", "score")
+    return {"findings": [report.as_dict() for report in measured], "scores": scores}
+
+
+def _history_content(evidence: Evidence, explainer: Explainer) -> dict[str, Any]:
+    return {
+        "history_findings": [report.as_dict() for report in evidence.of_via("history")],
+        "risk_factors": explainer.risk_factor_reports(evidence),
+        "unrecognized_history": list(evidence.unrecognized_history),
+    }
+
+
+def _warnings(evidence: Evidence) -> list[str]:
+    if evidence.of_via("symptom"):
+        return []
+    return [
+        "No symptom was recognised, so the differential rests on age, sex, history and "
+        "measurements alone; rephrase the symptoms listed as unrecognised."
+    ]
+
+
+def _result(
+    summary: dict[str, Any],
+    items: list[dict[str, Any]],
+    shown: list[Ranked],
+    scores: dict[str, Any],
+    evidence: Evidence,
+    kb: KnowledgeBase,
+) -> dict[str, Any]:
+    shown_units = sum(round(item.probability * 10**PROBABILITY_DECIMALS) for item in shown)
+    return {
+        "primary_diagnosis": summary["diagnosis"],
+        "condition_id": summary["condition_id"],
+        "icd10": summary["icd10"],
+        "confidence": summary["confidence"],
+        "urgency": summary["urgency"],
+        "urgency_reason": summary["urgency_reason"],
+        "differential": items,
+        "other_probability": (10**PROBABILITY_DECIMALS - shown_units) / 10**PROBABILITY_DECIMALS,
+        "recommended_tests": summary["recommended_tests"],
+        "red_flags": summary["red_flags"],
+        "scores": scores,
+        "recognized_findings": [report.as_dict() for report in evidence.reports.values()],
+        "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
+        "unrecognized_history": list(evidence.unrecognized_history),
+        "warnings": _warnings(evidence),
+        "engine_version": kb.engine_version,
+        "disclaimer": kb.disclaimer,
+    }

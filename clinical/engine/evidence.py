@@ -1,0 +1,257 @@
+"""What a diagnosis request tells us: each finding present, absent or (by omission) unknown.
+
+Findings come from symptom names, history (conditions, medications, smoker, pregnant) and the
+knowledge base's ``derived`` rules over measured vital signs, labs, age and scores. Absence is only
+ever what the request says: a symptom named with a negation ("no cough"), ``smoker: false``, or a
+measurement on the normal side of a threshold. Anything else stays unknown, so it moves no
+probability. A name the vocabulary does not know is kept and reported back, never dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from clinical.engine.knowledge_base import KnowledgeBase
+from clinical.engine.knowledge_schema import SCORE_INPUTS, Derived, Finding
+from clinical.engine.requests import DiagnosisRequest
+
+Status = Literal["present", "absent"]
+Via = Literal["symptom", "history", "vitals", "labs", "age", "score"]
+_VITAL_INPUTS = frozenset(
+    {
+        "temperature",
+        "heart_rate",
+        "systolic_bp",
+        "diastolic_bp",
+        "respiratory_rate",
+        "oxygen_saturation",
+        "consciousness",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FindingReport:
+    """One finding as the request established it, with what established it."""
+
+    finding: str
+    label: str
+    category: str
+    status: Status
+    via: Via
+    name: str
+    value: float | str | None = None
+    severity: str | None = None
+    duration: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as wire data (a fresh dict each time; it appears in several events)."""
+        return dict(self._wire)
+
+    @functools.cached_property
+    def _wire(self) -> dict[str, Any]:
+        item = {
+            "finding": self.finding,
+            "label": self.label,
+            "category": self.category,
+            "status": self.status,
+            "via": self.via,
+            "name": self.name,
+        }
+        optional = {"value": self.value, "severity": self.severity, "duration": self.duration}
+        item.update({key: value for key, value in optional.items() if value is not None})
+        return item
+
+
+@dataclass
+class Evidence:
+    """The findings of one request. Present wins over absent: a fever the patient reports is not
+    undone by a normal temperature now, and a measured fever overrides "no fever"."""
+
+    reports: dict[str, FindingReport] = field(default_factory=dict)
+    unrecognized_symptoms: list[str] = field(default_factory=list)
+    unrecognized_history: list[str] = field(default_factory=list)
+
+    _sets: tuple[frozenset[str], frozenset[str]] | None = field(default=None, repr=False)
+
+    def add(self, report: FindingReport) -> None:
+        current = self.reports.get(report.finding)
+        if current is None or (current.status == "absent" and report.status == "present"):
+            self.reports[report.finding] = report
+            self._sets = None
+
+    def _present_absent(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._sets is None:
+            reports = self.reports.items()
+            self._sets = (
+                frozenset(f for f, report in reports if report.status == "present"),
+                frozenset(f for f, report in reports if report.status == "absent"),
+            )
+        return self._sets
+
+    @property
+    def present(self) -> frozenset[str]:
+        return self._present_absent()[0]
+
+    @property
+    def absent(self) -> frozenset[str]:
+        return self._present_absent()[1]
+
+    def of_via(self, *vias: Via) -> list[FindingReport]:
+        return [report for report in self.reports.values() if report.via in vias]
+
+
+@dataclass(frozen=True)
+class DerivedRules:
+    """The knowledge base's ``derived`` findings, grouped by input once per knowledge base."""
+
+    measured: tuple[tuple[str, Finding], ...]
+    scored: tuple[tuple[str, Finding], ...]
+
+    @classmethod
+    def of(cls, knowledge_base: KnowledgeBase) -> DerivedRules:
+        rules = sorted(
+            (
+                (finding.derived.input, finding)
+                for finding in knowledge_base.findings.values()
+                if finding.derived is not None
+            ),
+            key=lambda rule: (rule[0], rule[1].id),
+        )
+        return cls(
+            measured=tuple(rule for rule in rules if rule[0] not in SCORE_INPUTS),
+            scored=tuple(rule for rule in rules if rule[0] in SCORE_INPUTS),
+        )
+
+
+def measured_inputs(request: DiagnosisRequest) -> dict[str, float | str]:
+    """Every derived-rule input the request measured: vital signs, labs and age."""
+    values: dict[str, float | str | None] = {"age": request.history.age}
+    vitals = request.vitals
+    if vitals is not None:
+        values |= {
+            "temperature": vitals.temperature,
+            "heart_rate": vitals.heart_rate,
+            "systolic_bp": vitals.systolic_bp,
+            "diastolic_bp": vitals.diastolic_bp,
+            "respiratory_rate": vitals.respiratory_rate,
+            "oxygen_saturation": vitals.oxygen_saturation,
+            "consciousness": vitals.consciousness,
+        }
+    if request.labs is not None:
+        values |= request.labs.model_dump()
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _report(finding: Finding, status: Status, via: Via, name: str, **extra: Any) -> FindingReport:
+    return FindingReport(finding.id, finding.label, finding.category, status, via, name, **extra)
+
+
+def add_symptoms(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBase) -> None:
+    for symptom in request.symptoms:
+        match = kb.vocabulary.match_statement(symptom.name)
+        if match is None:
+            evidence.unrecognized_symptoms.append(symptom.name)
+            continue
+        finding_id, present = match
+        evidence.add(
+            _report(
+                kb.findings[finding_id],
+                "present" if present else "absent",
+                "symptom",
+                symptom.name,
+                severity=symptom.severity,
+                duration=symptom.duration,
+            )
+        )
+
+
+def add_history(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBase) -> None:
+    """Conditions and medications name history findings; smoker/pregnant say yes or no."""
+    history = request.history
+    for name in (*history.conditions, *history.medications):
+        match = kb.vocabulary.match_statement(name)
+        if match is None:
+            if kb.vocabulary.match_drug(name) is None:
+                evidence.unrecognized_history.append(name)
+            continue
+        finding_id, present = match
+        status: Status = "present" if present else "absent"
+        evidence.add(_report(kb.findings[finding_id], status, "history", name))
+    for flag in ("smoker", "pregnant"):
+        value = getattr(history, flag)
+        if value is not None and flag in kb.findings:
+            status = "present" if value else "absent"
+            evidence.add(_report(kb.findings[flag], status, "history", f"{flag}: {value}"))
+
+
+def _holds(derived: Derived, value: float | str, on_oxygen: bool) -> bool | None:
+    """Present, absent, or None when a normal value proves nothing.
+
+    A normal saturation on supplemental oxygen does not show the patient is not hypoxaemic.
+    """
+    holds = derived.holds(value)
+    if not holds and on_oxygen and derived.input == "oxygen_saturation":
+        return None
+    return holds
+
+
+def add_measured(evidence: Evidence, request: DiagnosisRequest, rules: DerivedRules) -> None:
+    values = measured_inputs(request)
+    on_oxygen = bool(request.vitals and request.vitals.supplemental_oxygen)
+    for name, finding in rules.measured:
+        if name not in values:
+            continue
+        holds = _holds(finding.derived, values[name], on_oxygen)
+        if holds is None:
+            continue
+        via: Via = "vitals" if name in _VITAL_INPUTS else "age" if name == "age" else "labs"
+        status: Status = "present" if holds else "absent"
+        evidence.add(_report(finding, status, via, name, value=values[name]))
+
+
+def score_inputs(scores: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[float, bool]]:
+    """Score-derived inputs as (value, complete). An incomplete total is a floor: it can show a
+    threshold is reached, never that it is not."""
+    inputs: dict[str, tuple[float, bool]] = {}
+    news2 = scores.get("news2")
+    if news2 is not None:
+        complete = bool(news2.get("complete"))
+        inputs["news2_total"] = (news2["total"], complete)
+        components = news2.get("components") or {}
+        inputs["news2_highest_parameter"] = (max(components.values(), default=0), complete)
+    for score_id in ("qsofa", "crb65", "curb65"):
+        result = scores.get(score_id)
+        if result is not None and "score" in result:
+            inputs[score_id] = (result["score"], bool(result.get("complete")))
+    return inputs
+
+
+def add_scored(
+    evidence: Evidence, scores: Mapping[str, Mapping[str, Any]], rules: DerivedRules
+) -> None:
+    inputs = score_inputs(scores)
+    for name, finding in rules.scored:
+        if name not in inputs:
+            continue
+        value, complete = inputs[name]
+        holds = finding.derived.holds(value)
+        if holds or complete:
+            status: Status = "present" if holds else "absent"
+            evidence.add(_report(finding, status, "score", name, value=value))
+
+
+def gather_evidence(request: DiagnosisRequest, kb: KnowledgeBase, rules: DerivedRules) -> Evidence:
+    """Symptoms, history and measurements (scores are added once they are computed)."""
+    evidence = Evidence()
+    add_symptoms(evidence, request, kb)
+    add_history(evidence, request, kb)
+    add_measured(evidence, request, rules)
+    return evidence
+
+
+def labels(kb: KnowledgeBase, finding_ids: Iterable[str]) -> list[str]:
+    return [kb.findings[finding_id].label for finding_id in finding_ids]

@@ -1,0 +1,118 @@
+"""Urgency: the highest of what red-flag rules, early-warning scores and the differential say.
+
+Red-flag rules (``red_flags/*.yaml``) fire on findings present; early-warning thresholds (NEWS2 5
+or 7, a single NEWS2 parameter of 3, qSOFA 2) are such rules too, over findings derived from the
+scores, so every threshold is data with its source. The differential adds the urgency its conditions
+usually carry, weighted by probability: the probability that the patient has a condition needing
+at least a given level of care is compared with that level's threshold below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from clinical.engine.differential import Ranked
+from clinical.engine.knowledge_base import KnowledgeBase
+from clinical.engine.knowledge_schema import URGENCY_ORDER, RedFlagRule
+
+# Probability mass of conditions at or above a level that makes that level the urgency. These
+# are the engine's triage policy, biased to safety: a one-in-five chance of a condition that
+# needs emergency care is treated as an emergency, whereas routine care is only chosen over
+# self-care when routine-or-worse conditions are the more likely half.
+LEVEL_THRESHOLDS: dict[str, float] = {"emergency": 0.2, "urgent": 0.3, "routine": 0.5}
+LEVEL_WORDS = {
+    "emergency": "emergency care",
+    "urgent": "urgent (same-day) care",
+    "routine": "routine review",
+    "self_care": "self-care",
+}
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str
+    reason: str
+
+
+URGENCY_RANK = {level: rank for rank, level in enumerate(URGENCY_ORDER)}
+
+
+def rank_of(level: str) -> int:
+    return URGENCY_RANK[level]
+
+
+class RedFlagIndex:
+    """The red-flag rules by the findings they need, so a request checks only the rules that
+    one of its present findings could fire."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        by_finding: dict[str, list[RedFlagRule]] = {}
+        for rule in kb.red_flags.values():
+            for finding in {*rule.all, *rule.any}:
+                by_finding.setdefault(finding, []).append(rule)
+        self._by_finding = {finding: tuple(rules) for finding, rules in by_finding.items()}
+
+    def fired(self, present: Collection[str]) -> list[RedFlagRule]:
+        """The rules whose findings are present, most urgent first, then by id."""
+        candidates = {
+            rule.id: rule for finding in present for rule in self._by_finding.get(finding, ())
+        }
+        fired = [
+            rule
+            for rule in candidates.values()
+            if all(finding in present for finding in rule.all)
+            and (not rule.any or any(finding in present for finding in rule.any))
+        ]
+        return sorted(fired, key=lambda rule: (-URGENCY_RANK[rule.urgency], rule.id))
+
+
+def differential_urgency(ranking: Sequence[Ranked]) -> Urgency:
+    """The highest level whose conditions together reach its threshold, naming them."""
+    for level in ("emergency", "urgent", "routine"):
+        floor = URGENCY_RANK[level]
+        members = [
+            item
+            for item in ranking
+            if item.probability > 0 and URGENCY_RANK[item.condition.base_urgency] >= floor
+        ]
+        mass = math.fsum(item.probability for item in members)
+        if mass >= LEVEL_THRESHOLDS[level]:
+            named = ", ".join(_percent_of(item) for item in _named(members))
+            return Urgency(
+                level,
+                f"conditions usually needing {LEVEL_WORDS[level]} or more make up "
+                f"{_percent(mass)} of the differential ({named})",
+            )
+    named = ", ".join(_percent_of(item) for item in _named(ranking))
+    return Urgency(
+        "self_care", f"the leading conditions are usually managed by self-care ({named})"
+    )
+
+
+def decide_urgency(fired: Sequence[RedFlagRule], ranking: Sequence[Ranked]) -> Urgency:
+    """The most urgent of the fired rules and the differential, with every reason at that level."""
+    from_differential = differential_urgency(ranking)
+    level = max(
+        [from_differential.level, *(rule.urgency for rule in fired)],
+        key=rank_of,
+    )
+    reasons = [f"red flag: {rule.text.rstrip('.')}" for rule in fired if rule.urgency == level]
+    if from_differential.level == level:
+        reasons.append(from_differential.reason)
+    reason = "; ".join(reasons)
+    return Urgency(level, f"{reason[:1].upper()}{reason[1:]}.")
+
+
+def _named(items: Sequence[Ranked]) -> list[Ranked]:
+    """The (at most three) conditions worth naming in a reason: 1% or more."""
+    return [item for item in items[:3] if item.probability >= 0.01] or list(items[:1])
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _percent_of(item: Ranked) -> str:
+    return f"{item.condition.name} {_percent(item.probability)}"
