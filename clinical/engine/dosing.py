@@ -79,6 +79,11 @@ def age_text(age_years: float) -> str:
     return f"{number(age_years)} years"
 
 
+def _younger_than(age_years: float, months: float) -> bool:
+    """Ages arrive as fractions of a year (1/12 for a month): compare months to 6 places."""
+    return round(age_years * 12, 6) < months
+
+
 def _months(months: float) -> str:
     return f"{number(months)} month{'' if months == 1 else 's'}"
 
@@ -110,13 +115,12 @@ def _adult_dose(drug: Drug, item: RegimenDrug) -> Dose:
 def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dose | DoseRefusal:
     """mg/kg x weight per dose, rounded down, capped at ``max_dose_mg`` (else the adult dose)."""
     child = drug.paediatric
-    if child is not None and child.min_age_months is not None:
-        months = Decimal(str(patient.age)) * 12
-        if months < Decimal(str(child.min_age_months)):
-            return DoseRefusal(
-                f"age {age_text(patient.age)} is below the minimum age of "
-                f"{_months(child.min_age_months)} for {drug.name}"
-            )
+    minimum = child.min_age_months if child is not None else None
+    if minimum is not None and _younger_than(patient.age, minimum):
+        return DoseRefusal(
+            f"age {age_text(patient.age)} is below the minimum age of "
+            f"{_months(minimum)} for {drug.name}"
+        )
     mg_per_kg = item.paediatric_mg_per_kg or (child.mg_per_kg if child else None)
     if mg_per_kg is None:
         return DoseRefusal(

@@ -19,6 +19,7 @@ computed once (:class:`Catalogue`), so a prescription costs a few dictionary loo
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -57,6 +58,7 @@ _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_ORDER)
 # A pregnancy is possible from this age: the same bound the request models apply.
 _PREGNANCY_POSSIBLE_FROM_YEARS = 10
 _SUGGESTIONS = 3
+_WORD_LIKENESS = 0.8
 FIRST_LINE = "first-line treatment"
 _ICD10_LIKE = re.compile(r"^\s*([A-Za-z])\s*(\d{2})")
 _ALLERGY_WORDS = re.compile(r"^\s*allergic\s+to\s+|\s+(allergy|allergies|allergic)\s*$", re.I)
@@ -99,19 +101,41 @@ def _unknown_diagnosis(name: str, knowledge_base: KnowledgeBase) -> str:
 
 
 def _close_conditions(name: str, knowledge_base: KnowledgeBase) -> list[str]:
-    """Condition names close to ``name``: the same ICD-10 category for a code; else names
-    holding every word of it ("pneumonia"), then names spelt alike ("pnuemonia")."""
+    """Condition names close to ``name``: the same ICD-10 category for a code; else names holding
+    every word of it ("pneumonia"), names spelt alike, then names with a word spelt alike
+    ("pnuemonia")."""
     conditions = knowledge_base.conditions
     code = _ICD10_LIKE.match(name)
     if code:
         category = f"{code[1].upper()}{code[2]}"
         same = [c.id for c in conditions.values() if c.icd10.startswith(category)]
         return [f"{conditions[i].name} ({conditions[i].icd10})" for i in same[:_SUGGESTIONS]]
-    words = set(unordered(normalise(name)))
-    ids = [c.id for c in conditions.values() if words and words <= set(normalise(c.name))]
-    for suggestion in knowledge_base.vocabulary.conditions.suggest(name, limit=_SUGGESTIONS * 2):
-        ids.append(knowledge_base.vocabulary.match_condition(suggestion) or "")
+    words = unordered(normalise(name))
+    ids = [c.id for c in conditions.values() if words and set(words) <= set(normalise(c.name))]
+    vocabulary = knowledge_base.vocabulary
+    for suggestion in vocabulary.conditions.suggest(name, limit=_SUGGESTIONS * 2):
+        ids.append(vocabulary.match_condition(suggestion) or "")
+    ids += _conditions_with_a_word_like(words, conditions.values())
     return [conditions[i].name for i in _unique(i for i in ids if i)][:_SUGGESTIONS]
+
+
+def _conditions_with_a_word_like(
+    words: Iterable[str], conditions: Iterable[Condition]
+) -> list[str]:
+    """Ids of conditions with a name word spelt like one of ``words``, closest first."""
+    scored = []
+    for condition in conditions:
+        best = max(
+            (
+                difflib.SequenceMatcher(None, word, own).ratio()
+                for word in words
+                for own in normalise(condition.name)
+            ),
+            default=0.0,
+        )
+        if best >= _WORD_LIKENESS:
+            scored.append((-best, condition.id))
+    return [condition_id for _, condition_id in sorted(scored)]
 
 
 # ---------------------------------------------------------------- the stream
@@ -291,6 +315,7 @@ def read_medications(
 @dataclass(frozen=True)
 class Exclusion:
     name: str
+    drug: str
     reason: str
 
 
@@ -312,6 +337,7 @@ class FoundInteraction:
     def as_dict(self) -> dict[str, Any]:
         return {
             "drugs": [self.first.name, self.second.name],
+            "drug_ids": [self.first.id, self.second.id],
             "severity": self.interaction.severity,
             "mechanism": self.interaction.mechanism,
             "advice": self.interaction.advice,
@@ -562,17 +588,17 @@ class Prescription:
             for label, option in options:
                 if label == FIRST_LINE:
                     self._worked(label, option)
-        fallback: Choice | None = None
+        with_major: list[Choice] = []
         for label, option in options:
             choice = self._worked(label, option)
             if choice is None:
                 continue
             if not choice.major:
-                if fallback is not None:
-                    self._passed_over(fallback)
+                for passed in with_major:
+                    self._passed_over(passed)
                 return choice
-            fallback = fallback or choice
-        return fallback
+            with_major.append(choice)
+        return with_major[0] if with_major else None
 
     def _worked(self, label: str, option: RegimenOption) -> Choice | None:
         """:meth:`_work_out`, once per option."""
@@ -624,8 +650,8 @@ class Prescription:
 
     def _exclude(self, drug: Drug, reasons: list[str]) -> None:
         if reasons:
-            exclusion = Exclusion(drug.name, "; ".join(reasons))
-            self.excluded.setdefault((exclusion.name, exclusion.reason), exclusion)
+            exclusion = Exclusion(drug.name, drug.id, "; ".join(reasons))
+            self.excluded.setdefault((exclusion.drug, exclusion.reason), exclusion)
 
     def _passed_over(self, choice: Choice) -> None:
         """A workable option left for a later one without its major interaction."""
@@ -650,7 +676,9 @@ class Prescription:
             "urgency": self.condition.base_urgency,
             "allergy_check": self._allergy_check(),
             "medications": medications,
-            "excluded": [{"name": e.name, "reason": e.reason} for e in self.excluded.values()],
+            "excluded": [
+                {"name": e.name, "drug": e.drug, "reason": e.reason} for e in self.excluded.values()
+            ],
             "interactions": [f.as_dict() for f in self._interactions()],
             "monitoring": self._monitoring(),
             "follow_up": self._follow_up(),
