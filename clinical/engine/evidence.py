@@ -9,10 +9,9 @@ probability. A name the vocabulary does not know is kept and reported back, neve
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from clinical.engine.knowledge_base import KnowledgeBase
 from clinical.engine.knowledge_schema import SCORE_INPUTS, Derived, Finding
@@ -33,8 +32,7 @@ _VITAL_INPUTS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class FindingReport:
+class FindingReport(NamedTuple):
     """One finding as the request established it, with what established it."""
 
     finding: str
@@ -48,22 +46,18 @@ class FindingReport:
     duration: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as wire data (a fresh dict each time; it appears in several events)."""
-        return dict(self._wire)
-
-    @functools.cached_property
-    def _wire(self) -> dict[str, Any]:
-        item = {
-            "finding": self.finding,
-            "label": self.label,
-            "category": self.category,
-            "status": self.status,
-            "via": self.via,
-            "name": self.name,
-        }
-        optional = {"value": self.value, "severity": self.severity, "duration": self.duration}
-        item.update({key: value for key, value in optional.items() if value is not None})
+        """The report as wire data (a fresh dict: it appears in several events)."""
+        item = dict(zip(_WIRE_FIELDS, self[:6], strict=True))
+        if self.value is not None:
+            item["value"] = self.value
+        if self.severity is not None:
+            item["severity"] = self.severity
+        if self.duration is not None:
+            item["duration"] = self.duration
         return item
+
+
+_WIRE_FIELDS = ("finding", "label", "category", "status", "via", "name")
 
 
 @dataclass

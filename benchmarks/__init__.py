@@ -1,0 +1,1 @@
+"""Throughput benchmarks, run as modules: ``python -m benchmarks.engine_bench``."""
