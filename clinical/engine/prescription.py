@@ -49,7 +49,7 @@ from clinical.engine.knowledge_schema import (
     RegimenOption,
 )
 from clinical.engine.requests import PatientInfo, PrescriptionRequest, parse_prescription
-from clinical.engine.vocabulary import Key, id_as_name, normalise, unordered
+from clinical.engine.vocabulary import Key, id_as_name, normalise, unordered, words
 
 __all__ = ["prescribe", "prescription_result", "resolve_diagnosis", "validate_prescription"]
 
@@ -61,7 +61,11 @@ _SUGGESTIONS = 3
 _WORD_LIKENESS = 0.8
 FIRST_LINE = "first-line treatment"
 _ICD10_LIKE = re.compile(r"^\s*([A-Za-z])\s*(\d{2})")
-_ALLERGY_WORDS = re.compile(r"^\s*allergic\s+to\s+|\s+(allergy|allergies|allergic)\s*$", re.I)
+_ALLERGIC_TO = re.compile(r"^\s*allergic\s+to\s+", re.I)
+# Words that already say the text is a reaction ("aspirin sensitivity"): "allergy" is not added.
+_REACTION_WORDS = frozenset(
+    {"allergy", "allergies", "allergic", "sensitivity", "hypersensitivity", "intolerance"}
+)
 
 
 # ---------------------------------------------------------------- validation
@@ -192,6 +196,7 @@ class Catalogue:
     drug_findings: dict[str, tuple[str, ...]]
     age_findings: dict[str, Any]
     group_label: dict[str, str]
+    group_cited: dict[str, str]
 
 
 @functools.lru_cache(maxsize=8)
@@ -227,6 +232,10 @@ def catalogue(knowledge_base: KnowledgeBase) -> Catalogue:
         drug_findings=drug_findings,
         age_findings=age_findings,
         group_label={group.id: group.name for group in knowledge_base.allergy_groups.values()},
+        group_cited={
+            group.id: f" [{group.sources[0]}]" if group.sources else ""
+            for group in knowledge_base.allergy_groups.values()
+        },
     )
 
 
@@ -269,9 +278,11 @@ class NamedAllergy:
     exact: bool
 
     @property
-    def label(self) -> str:
-        """ "penicillin" for "Penicillin allergy" or "allergic to penicillin"."""
-        return _ALLERGY_WORDS.sub("", self.text).strip() or self.text
+    def described(self) -> str:
+        """How a reason names it: "penicillin allergy" for "penicillin" or "allergic to
+        penicillin"; "aspirin sensitivity" stays as written."""
+        text = _ALLERGIC_TO.sub("", self.text).strip() or self.text
+        return text if _REACTION_WORDS.intersection(words(text)) else f"{text} allergy"
 
 
 @dataclass(frozen=True)
@@ -456,14 +467,14 @@ class Prescription:
         drug = a.drug
         if drug.id in self.named_drugs:
             allergy = self.named_drugs[drug.id]
-            a.reasons.append(f"{allergy.label} allergy ({drug.name} is named as an allergy)")
+            a.reasons.append(f"{allergy.described} ({drug.name} is named as an allergy)")
         for group in drug.allergy_groups:
             if group in self.allergic_groups:
                 allergy = self.allergic_groups[group]
                 if drug.id not in allergy.drugs:
                     a.reasons.append(
-                        f"{allergy.label} allergy ({drug.name} belongs to the "
-                        f"{self.cat.group_label[group]} allergy group)"
+                        f"{allergy.described} ({drug.name} belongs to the "
+                        f"{self.cat.group_label[group]} allergy group){self.cat.group_cited[group]}"
                     )
             for source_group, rule in self.cross.get(group, ()):
                 self._apply_cross_reactivity(a, source_group, rule)
@@ -474,7 +485,7 @@ class Prescription:
         allergy = self.allergic_groups[source_group]
         labels = self.cat.group_label
         note = (
-            f"{allergy.label} allergy: cross-reactivity between {labels[source_group]} and "
+            f"{allergy.described}: cross-reactivity between {labels[source_group]} and "
             f"{labels[rule.group]} ({a.drug.name}): {rule.text} [{rule.source}]"
         )
         if rule.action == "exclude":

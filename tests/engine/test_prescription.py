@@ -361,6 +361,7 @@ def test_a_penicillin_allergy_excludes_amoxicillin_and_uses_the_allergy_alternat
     outcome = result("J18.9", allergies=["penicillin"])
     assert excluded(outcome)["amoxicillin"] == (
         "penicillin allergy (Amoxicillin belongs to the Penicillins allergy group)"
+        " [aaaai_2022_drug_allergy]"
     )
     assert drugs(outcome) == ["doxycycline"]
     assert medication(outcome, "doxycycline")["rationale"].startswith(
