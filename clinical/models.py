@@ -1,0 +1,141 @@
+"""Stream sessions, their events, care-team chat and WebSocket tickets.
+
+The database is the record of every stream: events are stored before (or as) they are sent, with
+``seq`` unique per session, so any worker can replay a session to a client that reconnects.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class CareTeam(models.Model):
+    """Clinicians who share a chat room; a session's own room is its owner's and reviewers'."""
+
+    name = models.CharField(max_length=120, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="care_teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreamSession(models.Model):
+    class Kind(models.TextChoices):
+        DIAGNOSIS = "diagnosis"
+        PRESCRIPTION = "prescription"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stream_sessions"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    request = models.JSONField(help_text="The validated request, as the engine received it.")
+    request_id = models.CharField(max_length=100, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    engine_version = models.CharField(max_length=64)
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followed_by",
+        help_text="The diagnosis session a prescription follows.",
+    )
+    primary_diagnosis = models.CharField(max_length=200, blank=True)
+    icd10 = models.CharField("ICD-10", max_length=16, blank=True)
+    urgency = models.CharField(max_length=16, blank=True)
+    last_seq = models.IntegerField(default=-1, help_text="Highest stored event seq.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker_id = models.CharField(max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    takeovers = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+        permissions = [("review_streamsession", "Can review any clinician's stream sessions")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class StreamEvent(models.Model):
+    """One server-to-client frame of a session, exactly as it was sent."""
+
+    session = models.ForeignKey(StreamSession, on_delete=models.CASCADE, related_name="events")
+    seq = models.IntegerField()
+    type = models.CharField(max_length=20)
+    stage = models.CharField(max_length=40, blank=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="unique_event_seq_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.type}"
+
+
+class ChatMessage(models.Model):
+    """A care-team chat message, in a session's room or a team's room."""
+
+    room = models.CharField(max_length=80)
+    session = models.ForeignKey(
+        StreamSession, null=True, blank=True, on_delete=models.CASCADE, related_name="chat"
+    )
+    team = models.ForeignKey(
+        CareTeam, null=True, blank=True, on_delete=models.CASCADE, related_name="chat"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["room", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.author_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WsTicket(models.Model):
+    """A one-time, short-lived ticket an API client exchanges for a WebSocket connection.
+
+    Only the SHA-256 of the ticket is stored, so a database read does not yield usable tickets.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ticket for {self.user_id} until {self.expires_at:%H:%M:%S}"

@@ -1,0 +1,94 @@
+"""Serve medstream with daphne, and drain on SIGTERM instead of dropping streams.
+
+``python -m medstream.serve [--bind 127.0.0.1] [--port 8000] [--proxy-headers]``
+
+daphne's own signal handling stops the reactor at once, cancelling every consumer (clients see
+1006 and any stream that was running waits for a takeover). Here SIGTERM (or SIGINT) first
+stops taking new sockets and streams (``/readyz`` answers 503 so the load balancer looks
+elsewhere), gives running streams ``DRAIN_GRACE_SECONDS`` to finish, hands over the rest by
+releasing their leases, closes every socket with 1012 (service restart: reconnect and resume),
+and only then stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+
+logger = logging.getLogger("medstream.serve")
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m medstream.serve", description=__doc__)
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-For/-Proto from a reverse proxy (behind nginx only)",
+    )
+    return parser.parse_args(argv)
+
+
+async def _drain_and_stop(reactor) -> None:
+    from django.conf import settings
+
+    from clinical.consumers import close_all_sockets
+    from clinical.streams.worker import worker
+
+    logger.info("draining", extra={"worker": settings.WORKER_ID})
+    await worker.drain(settings.DRAIN_GRACE_SECONDS)
+    closed = await close_all_sockets()
+    logger.info("drained; stopping", extra={"worker": settings.WORKER_ID, "sockets": closed})
+    # Let the close frames reach the clients before the reactor drops the connections.
+    await asyncio.sleep(0.2)
+    reactor.stop()
+
+
+def _install_drain(reactor) -> None:
+    loop = asyncio.get_event_loop()
+    draining: list[asyncio.Task] = []
+
+    def on_signal() -> None:
+        if not draining:
+            draining.append(loop.create_task(_drain_and_stop(reactor)))
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "medstream.settings")
+    # daphne.server installs Twisted's asyncio reactor, so it must come before the reactor.
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from django.conf import settings
+    from twisted.internet import reactor
+
+    from medstream.asgi import application
+
+    proxy = args.proxy_headers
+    server = Server(
+        application=application,
+        endpoints=build_endpoint_description_strings(host=args.bind, port=args.port),
+        signal_handlers=False,
+        ping_interval=settings.WS_PING_INTERVAL_SECONDS,
+        ping_timeout=settings.WS_PING_TIMEOUT_SECONDS,
+        websocket_max_message_size=settings.WS_MAX_FRAME_BYTES,
+        websocket_max_frame_size=settings.WS_MAX_FRAME_BYTES,
+        proxy_forwarded_address_header="X-Forwarded-For" if proxy else None,
+        proxy_forwarded_port_header="X-Forwarded-Port" if proxy else None,
+        proxy_forwarded_proto_header="X-Forwarded-Proto" if proxy else None,
+        application_close_timeout=5,
+    )
+    reactor.callWhenRunning(_install_drain, reactor)
+    logger.info(f"serving on {args.bind}:{args.port}", extra={"worker": settings.WORKER_ID})
+    server.run()
+
+
+if __name__ == "__main__":
+    main()
