@@ -1,0 +1,104 @@
+"""Care-team chat: a session's room (its owner and reviewers) or the sender's team room.
+
+Messages are stored first, then published to the room's group; every socket in the room, the
+sender's included, receives each message once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.db.models import QuerySet
+
+from clinical import wire
+from clinical.engine.errors import EngineValidationError
+from clinical.models import CareTeam, ChatMessage, StreamSession
+from clinical.streams import groups
+from clinical.streams.access import visible_session
+
+MAX_CHAT_CHARS = 2000
+
+
+def session_room(session_id: Any) -> str:
+    return f"session:{session_id}"
+
+
+def team_room(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def team_rooms(user: Any) -> list[str]:
+    """The team rooms a user's sockets join on connect."""
+    return [team_room(pk) for pk in user.care_teams.values_list("pk", flat=True)]
+
+
+def _message_text(data: Any) -> str:
+    text = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise EngineValidationError({"message": ["must be a non-empty string"]})
+    text = text.strip()
+    if len(text) > MAX_CHAT_CHARS:
+        raise EngineValidationError({"message": [f"must be at most {MAX_CHAT_CHARS} characters"]})
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        raise EngineValidationError({"message": ["must not contain control characters"]})
+    return text
+
+
+def _room_of(user: Any, data: dict[str, Any]) -> tuple[str, StreamSession | None, CareTeam | None]:
+    if data.get("session_id") is not None:
+        session = visible_session(user, data["session_id"])
+        return session_room(session.id), session, None
+    team = user.care_teams.order_by("pk").first()
+    if team is None:
+        raise EngineValidationError(
+            {"session_id": ["you belong to no care team: give the session_id to chat about"]}
+        )
+    return team_room(team.pk), None, team
+
+
+def chat_frame(message: ChatMessage, request_id: str = "") -> dict[str, Any]:
+    author = message.author
+    frame: dict[str, Any] = {
+        "type": "chat",
+        "room": message.room,
+        "message": {
+            "id": message.pk,
+            "author": author.get_full_name() or author.get_username(),
+            "author_id": author.pk,
+            "text": message.text,
+            "timestamp": wire.timestamp(message.created_at),
+        },
+    }
+    if message.session_id:
+        frame["session_id"] = str(message.session_id)
+    if request_id:
+        frame["request_id"] = request_id
+    return frame
+
+
+def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str, Any]]:
+    """Validate and store a message; returns its room and the frame to broadcast."""
+    text = _message_text(data)
+    extra = set(data) - {"message", "session_id"}
+    if extra:
+        raise EngineValidationError({name: ["unknown field"] for name in sorted(extra)})
+    room, session, team = _room_of(user, data)
+    message = ChatMessage.objects.create(
+        room=room, session=session, team=team, author=user, text=text
+    )
+    return room, chat_frame(message, request_id)
+
+
+async def broadcast(room: str, frame: dict[str, Any]) -> None:
+    await get_channel_layer().group_send(
+        groups.chat_room(room), {"type": "chat.message", "text": wire.encode(frame)}
+    )
+
+
+def history(room: str, limit: int = 200) -> QuerySet[ChatMessage]:
+    return (
+        ChatMessage.objects.filter(room=room)
+        .select_related("author")
+        .order_by("-created_at")[:limit]
+    )

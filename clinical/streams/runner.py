@@ -1,0 +1,202 @@
+"""Runs streams: each session is a task owned by the worker, not by the socket that asked for it.
+
+A run numbers the engine's events (``seq`` 0 is ``accepted``), stores them in one write per stage,
+then publishes each stored batch to the session's channel-layer group. Storing before publishing
+is what makes resume exact: whatever a client was sent is in the database. The worker renews the
+leases of its runs; a sweep takes over runs whose lease expired (their worker died) and re-runs
+them from the stored request, skipping the events already stored. The engine is deterministic,
+so the re-run produces the same events with the same ``seq``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from clinical import engine, wire
+from clinical.engine.errors import EngineValidationError
+from clinical.models import StreamSession
+from clinical.streams import groups, store
+from clinical.streams.follow import is_terminal
+from clinical.streams.store import Finish, Frame, LeaseLost
+
+logger = logging.getLogger("clinical.streams")
+
+ENGINES: dict[str, Callable[[dict[str, Any]], Iterator[dict[str, Any]]]] = {
+    StreamSession.Kind.DIAGNOSIS: engine.diagnose,
+    StreamSession.Kind.PRESCRIPTION: engine.prescribe,
+}
+
+
+@dataclass
+class StreamRun:
+    """What a worker needs to run (or re-run) one session."""
+
+    session_id: uuid.UUID
+    owner_id: int
+    kind: str
+    request: dict[str, Any]
+    request_id: str = ""
+    stored_through: int = -1
+    stop_reason: str = ""
+
+    @classmethod
+    def of(cls, session: StreamSession) -> StreamRun:
+        return cls(
+            session_id=session.id,
+            owner_id=session.owner_id,
+            kind=session.kind,
+            request=session.request,
+            request_id=session.request_id,
+            stored_through=session.last_seq,
+        )
+
+    def frame(self, seq: int, event: dict[str, Any]) -> Frame:
+        """An engine event as the wire frame it becomes: ids first, timestamp last."""
+        frame: Frame = {"type": event["type"], "session_id": str(self.session_id), "seq": seq}
+        frame.update((key, value) for key, value in event.items() if key != "type")
+        if self.request_id:
+            frame["request_id"] = self.request_id
+        frame["timestamp"] = wire.timestamp()
+        return frame
+
+    def frames(self) -> Iterator[Frame]:
+        """Every frame of the session in order, starting with ``accepted``."""
+        yield self.frame(0, {"type": "accepted", "kind": self.kind})
+        for seq, event in enumerate(ENGINES[self.kind](self.request), start=1):
+            yield self.frame(seq, event)
+
+
+_append = database_sync_to_async(store.append_events)
+
+
+async def publish(session_id: uuid.UUID, frames: list[Frame]) -> None:
+    """Send stored frames to everyone following the session; the database stays the record.
+
+    A lost publish is repaired by the followers (they fill gaps from the database), so a channel
+    layer failure is logged, not raised into the stream.
+    """
+    message = {
+        "type": "stream.events",
+        "session_id": str(session_id),
+        "frames": [[frame["seq"], wire.encode(frame), is_terminal(frame)] for frame in frames],
+    }
+    try:
+        await get_channel_layer().group_send(groups.session(session_id), message)
+    except Exception:
+        logger.warning(
+            "channel layer publish failed", extra={"session_id": str(session_id)}, exc_info=True
+        )
+
+
+async def announce(owner_id: int, session_id: uuid.UUID, kind: str) -> None:
+    """Tell the owner's other sockets that a stream started, so they follow it too."""
+    message = {"type": "stream.started", "session_id": str(session_id), "kind": kind}
+    try:
+        await get_channel_layer().group_send(groups.user(owner_id), message)
+    except Exception:
+        logger.warning("channel layer announce failed", extra={"session_id": str(session_id)})
+
+
+class StreamWriter:
+    """Stores and publishes one run's frames, stage by stage."""
+
+    def __init__(self, run: StreamRun) -> None:
+        self.run = run
+        self.last_seq = run.stored_through
+        self.cancel_requested = False
+
+    async def write(self, frames: list[Frame], finish: Finish | None = None) -> None:
+        if not frames and finish is None:
+            return
+        self.cancel_requested = await _append(
+            self.run.session_id,
+            self.run.kind,
+            frames,
+            worker_id=settings.WORKER_ID,
+            lease_seconds=settings.STREAM_LEASE_SECONDS,
+            finish=finish,
+        )
+        if not frames:
+            return
+        self.last_seq = frames[-1]["seq"]
+        await publish(self.run.session_id, frames)
+        if frames[0]["seq"] == 0:
+            await announce(self.run.owner_id, self.run.session_id, self.run.kind)
+
+    async def end_with_error(self, status: str, code: str, message: str, reason: str) -> None:
+        """Store the terminal error frame with the session's ending, in one transaction.
+
+        If that write fails too, the session keeps its lease until it expires and a takeover
+        finishes it, so it is never left running.
+        """
+        frame = self.run.frame(self.last_seq + 1, {"type": "error", "code": code, "error": message})
+        try:
+            await self.write([frame], Finish(status=status, failure_reason=reason))
+        except LeaseLost:
+            pass
+        except Exception:
+            logger.exception(
+                "could not store the end of a stream",
+                extra={"session_id": str(self.run.session_id)},
+            )
+
+
+async def execute(run: StreamRun) -> None:
+    """Run a session to its end: completed, failed with a reason, or cancelled."""
+    writer = StreamWriter(run)
+    log = {"session_id": str(run.session_id), "kind": run.kind, "worker": settings.WORKER_ID}
+    try:
+        await _stream(run, writer)
+        if writer.cancel_requested:
+            raise asyncio.CancelledError
+    except LeaseLost:
+        logger.warning("stream lease lost; another worker owns the session", extra=log)
+    except asyncio.CancelledError:
+        if run.stop_reason:
+            logger.info("stream left for takeover", extra=log | {"reason": run.stop_reason})
+            raise
+        await writer.end_with_error(
+            StreamSession.Status.CANCELLED, "cancelled", "Stream cancelled.", "cancelled by user"
+        )
+        logger.info("stream cancelled", extra=log)
+    except EngineValidationError as error:
+        reason = f"stored request is no longer valid: {', '.join(error.details)}"
+        await writer.end_with_error(
+            StreamSession.Status.FAILED, "stream_failed", "The stream could not run.", reason
+        )
+        logger.warning("stream failed: invalid stored request", extra=log)
+    except Exception as error:
+        reason = f"internal error ({type(error).__name__})"
+        logger.exception("stream failed", extra=log)
+        await writer.end_with_error(
+            StreamSession.Status.FAILED, "stream_failed", "The stream failed.", reason
+        )
+
+
+async def _stream(run: StreamRun, writer: StreamWriter) -> None:
+    """Iterate the engine, flushing one batch per stage and the last one with the ending."""
+    batch: list[Frame] = []
+    for frame in run.frames():
+        if frame["seq"] <= run.stored_through:
+            continue
+        if frame["type"] == "complete":
+            batch.append(frame)
+            finish = Finish(status=StreamSession.Status.COMPLETED, result=frame["result"])
+            await writer.write(batch, finish)
+            return
+        if frame["type"] == "progress" and any(f["type"] == "progress" for f in batch):
+            await writer.write(batch)
+            batch = []
+            if writer.cancel_requested:
+                return
+        batch.append(frame)
+    raise RuntimeError("engine stream ended without a complete event")

@@ -1,0 +1,76 @@
+"""Starting a stream: validate once, store the session, hand it to the worker.
+
+The WebSocket consumer and the REST view both call :func:`start_stream`, so a request is
+validated by one model whichever way it came, and an invalid request stores nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from clinical import engine
+from clinical.engine.errors import EngineValidationError
+from clinical.models import StreamSession
+from clinical.streams import store
+from clinical.streams.access import own_session
+from clinical.streams.runner import StreamRun
+from clinical.streams.worker import Draining, worker
+
+MAX_REQUEST_ID_CHARS = 100
+
+
+def validate_request_id(value: Any) -> str:
+    """The client's ``request_id`` as stored and echoed: a short string, or absent."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_REQUEST_ID_CHARS:
+        raise EngineValidationError(
+            {"request_id": [f"must be a string of at most {MAX_REQUEST_ID_CHARS} characters"]}
+        )
+    return value
+
+
+def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
+    """The canonical request to store and run, and the session it follows, if any."""
+    if kind == StreamSession.Kind.DIAGNOSIS:
+        request = engine.validate_diagnosis(data)
+        return request.model_dump(mode="json", exclude_none=True), None
+    if not isinstance(data, dict):
+        raise EngineValidationError({"data": ["must be a JSON object"]})
+    data = dict(data)
+    follows = data.pop("session_id", None)
+    request = engine.validate_prescription(data)
+    follows_id = own_session(user, follows).id if follows is not None else None
+    return request.model_dump(mode="json", exclude_none=True), follows_id
+
+
+def create_stream(user: Any, kind: str, data: Any, request_id: Any) -> StreamSession:
+    """Validate and store a new running session (synchronous; raises on invalid input)."""
+    request_id = validate_request_id(request_id)
+    request, follows_id = _validated(user, kind, data)
+    return store.create_session(
+        owner_id=user.pk,
+        kind=kind,
+        request=request,
+        request_id=request_id,
+        engine_version=engine.engine_version(),
+        follows_id=follows_id,
+        worker_id=settings.WORKER_ID,
+        lease_seconds=settings.STREAM_LEASE_SECONDS,
+    )
+
+
+async def start_stream(user: Any, kind: str, data: Any, request_id: Any = None) -> StreamSession:
+    """Validate, store and launch a stream on this worker.
+
+    Raises :class:`EngineValidationError` (nothing stored), ``SessionNotFound`` for a
+    prescription that follows a session the user does not own, or ``Draining``.
+    """
+    if worker.draining:
+        raise Draining("this worker is draining")
+    session = await database_sync_to_async(create_stream)(user, kind, data, request_id)
+    worker.launch(StreamRun.of(session))
+    return session

@@ -1,0 +1,184 @@
+"""The database side of a stream: sessions, batched event writes, leases. Synchronous ORM code.
+
+A worker may write a session's events only while it holds the session's lease: every write first
+updates the session row on the condition that this worker still owns it and it is still running
+(a fencing check), so a worker that lost its lease (it stalled and another took over) cannot
+write a duplicate or conflicting event. The ``(session, seq)`` unique constraint backs this up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clinical.models import StreamEvent, StreamSession
+
+Frame = dict[str, Any]
+
+
+class LeaseLost(Exception):
+    """This worker no longer owns the session (it was taken over, cancelled or finished)."""
+
+
+@dataclass(frozen=True)
+class Finish:
+    """How a session ends, written in the same transaction as its last events."""
+
+    status: str
+    result: dict[str, Any] | None = None
+    failure_reason: str = ""
+
+
+def lease_deadline(lease_seconds: float) -> datetime:
+    return timezone.now() + timedelta(seconds=lease_seconds)
+
+
+def create_session(
+    *,
+    owner_id: int,
+    kind: str,
+    request: dict[str, Any],
+    request_id: str,
+    engine_version: str,
+    follows_id: uuid.UUID | None,
+    worker_id: str,
+    lease_seconds: float,
+) -> StreamSession:
+    """A new running session leased to ``worker_id``."""
+    now = timezone.now()
+    return StreamSession.objects.create(
+        owner_id=owner_id,
+        kind=kind,
+        status=StreamSession.Status.RUNNING,
+        request=request,
+        request_id=request_id,
+        engine_version=engine_version,
+        follows_id=follows_id,
+        started_at=now,
+        worker_id=worker_id,
+        lease_expires_at=now + timedelta(seconds=lease_seconds),
+    )
+
+
+def _summary_fields(kind: str, result: dict[str, Any] | None) -> dict[str, Any]:
+    """Denormalised copies of the result for the admin's filters and search."""
+    if not result:
+        return {}
+    if kind == StreamSession.Kind.DIAGNOSIS:
+        return {
+            "primary_diagnosis": str(result.get("primary_diagnosis") or "")[:200],
+            "icd10": str(result.get("icd10") or "")[:16],
+            "urgency": str(result.get("urgency") or "")[:16],
+        }
+    return {
+        "primary_diagnosis": str(result.get("diagnosis") or "")[:200],
+        "icd10": str(result.get("icd10") or "")[:16],
+    }
+
+
+def append_events(
+    session_id: uuid.UUID,
+    kind: str,
+    frames: list[Frame],
+    *,
+    worker_id: str,
+    lease_seconds: float,
+    finish: Finish | None = None,
+) -> bool:
+    """Store ``frames`` (and the ending, if given) atomically; returns ``cancel_requested``.
+
+    Raises :class:`LeaseLost` when this worker no longer owns the running session.
+    """
+    now = timezone.now()
+    update: dict[str, Any] = {"lease_expires_at": now + timedelta(seconds=lease_seconds)}
+    if frames:
+        update["last_seq"] = frames[-1]["seq"]
+    if finish:
+        update |= {
+            "status": finish.status,
+            "result": finish.result,
+            "failure_reason": finish.failure_reason,
+            "finished_at": now,
+            "lease_expires_at": None,
+            **_summary_fields(kind, finish.result),
+        }
+    try:
+        with transaction.atomic():
+            owned = StreamSession.objects.filter(
+                id=session_id, worker_id=worker_id, status=StreamSession.Status.RUNNING
+            )
+            if not owned.update(**update):
+                raise LeaseLost(str(session_id))
+            StreamEvent.objects.bulk_create(
+                StreamEvent(
+                    session_id=session_id,
+                    seq=frame["seq"],
+                    type=frame["type"],
+                    stage=frame.get("stage", ""),
+                    payload=frame,
+                    created_at=now,
+                )
+                for frame in frames
+            )
+    except IntegrityError:
+        raise LeaseLost(str(session_id)) from None
+    if finish:
+        return False
+    return StreamSession.objects.filter(id=session_id, cancel_requested=True).exists()
+
+
+def events_after(session_id: uuid.UUID, after_seq: int, limit: int | None = None) -> list[Frame]:
+    """Stored frames with ``seq > after_seq``, in order."""
+    rows = StreamEvent.objects.filter(session_id=session_id, seq__gt=after_seq).order_by("seq")
+    if limit is not None:
+        rows = rows[:limit]
+    return list(rows.values_list("payload", flat=True))
+
+
+def renew_leases(session_ids: list[uuid.UUID], worker_id: str, lease_seconds: float) -> int:
+    return StreamSession.objects.filter(
+        id__in=session_ids, worker_id=worker_id, status=StreamSession.Status.RUNNING
+    ).update(lease_expires_at=lease_deadline(lease_seconds))
+
+
+def release_leases(session_ids: list[uuid.UUID], worker_id: str) -> int:
+    """Give sessions up at once (graceful drain) so another worker takes them over now."""
+    return StreamSession.objects.filter(
+        id__in=session_ids, worker_id=worker_id, status=StreamSession.Status.RUNNING
+    ).update(lease_expires_at=timezone.now())
+
+
+def claim_expired(worker_id: str, lease_seconds: float, limit: int = 10) -> list[StreamSession]:
+    """Take over running sessions whose lease expired; a compare-and-set per session."""
+    now = timezone.now()
+    stale = StreamSession.objects.filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True),
+        status=StreamSession.Status.RUNNING,
+    ).values_list("id", "worker_id", "lease_expires_at")[:limit]
+    claimed = []
+    for session_id, previous_worker, previous_lease in stale:
+        won = StreamSession.objects.filter(
+            id=session_id,
+            worker_id=previous_worker,
+            lease_expires_at=previous_lease,
+            status=StreamSession.Status.RUNNING,
+        ).update(worker_id=worker_id, lease_expires_at=lease_deadline(lease_seconds))
+        if won:
+            StreamSession.objects.filter(id=session_id).update(takeovers=F("takeovers") + 1)
+            claimed.append(StreamSession.objects.get(id=session_id))
+    return claimed
+
+
+def request_cancel(session_id: uuid.UUID) -> bool:
+    """Flag a running session for cancellation; False when it is no longer running."""
+    return bool(
+        StreamSession.objects.filter(id=session_id, status=StreamSession.Status.RUNNING).update(
+            cancel_requested=True
+        )
+    )
