@@ -1,0 +1,59 @@
+"""REST errors in the protocol's shape: ``{error, code, details?}``, as the WebSocket sends them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from clinical.engine.errors import EngineValidationError
+from clinical.streams.access import SessionNotFound
+
+_CODES = {
+    status.HTTP_400_BAD_REQUEST: "validation_error",
+    status.HTTP_401_UNAUTHORIZED: "unauthenticated",
+    status.HTTP_403_FORBIDDEN: "forbidden",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
+}
+
+
+def _details(data: Any) -> dict[str, list[str]] | None:
+    if not isinstance(data, dict) or set(data) == {"detail"}:
+        return None
+    return {
+        key: [str(m) for m in value] if isinstance(value, list) else [str(value)]
+        for key, value in data.items()
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, EngineValidationError):
+        body = {
+            "error": f"Invalid request: {exc.message}",
+            "code": "validation_error",
+            "details": exc.details,
+        }
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SessionNotFound):
+        exc = exceptions.NotFound("No such session.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    body: dict[str, Any] = {"code": _CODES.get(response.status_code, "error")}
+    details = _details(data)
+    if details:
+        first_field, first_messages = next(iter(details.items()))
+        body["error"] = f"Invalid request: {first_field}: {first_messages[0]}"
+        body["details"] = details
+    else:
+        body["error"] = str(data.get("detail", "Error")) if isinstance(data, dict) else str(data)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        body["retry_after"] = exc.wait
+    response.data = body
+    return response

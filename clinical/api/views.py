@@ -1,0 +1,111 @@
+"""The REST API: thin views over ``clinical.streams`` and the models."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinical.api.serializers import (
+    ErrorSerializer,
+    EventsPageSerializer,
+    SessionDetailSerializer,
+    SessionSerializer,
+    TicketSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+from clinical.models import StreamSession
+from clinical.streams import store
+from clinical.streams.access import visible_session, visible_sessions
+from clinical.tickets import issue_ticket
+
+MAX_EVENTS_PAGE = 500
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer},
+        tags=["auth"],
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class TicketView(APIView):
+    """Issue a one-time WebSocket ticket for the authenticated user (valid 60 s, usable once)."""
+
+    @extend_schema(
+        request=None, responses={201: TicketSerializer, 401: ErrorSerializer}, tags=["auth"]
+    )
+    def post(self, request: Request) -> Response:
+        ticket, expires_at = issue_ticket(request.user)
+        scheme = "wss" if request.is_secure() else "ws"
+        url = f"{scheme}://{request.get_host()}/ws/{request.user.pk}/?ticket={ticket}"
+        body = {"ticket": ticket, "expires_at": expires_at, "url": url}
+        return Response(TicketSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class SessionList(generics.ListAPIView):
+    """Your sessions, newest first (a reviewer sees everyone's)."""
+
+    serializer_class = SessionSerializer
+
+    def get_queryset(self) -> QuerySet[StreamSession]:
+        return visible_sessions(self.request.user).select_related("owner")
+
+
+class SessionDetail(generics.RetrieveAPIView):
+    """One session with its request and result."""
+
+    serializer_class = SessionDetailSerializer
+
+    def get_object(self) -> StreamSession:
+        return visible_session(self.request.user, str(self.kwargs["pk"]))
+
+
+def _after_seq(request: Request) -> int:
+    raw = request.query_params.get("after_seq", "-1")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({"after_seq": ["must be an integer"]}) from None
+    if value < -1:
+        raise ValidationError({"after_seq": ["must be at least -1"]})
+    return value
+
+
+class SessionEvents(APIView):
+    """A session's stored frames after ``after_seq``, for clients that poll instead of streaming."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after_seq", int, description="Last seq you have (-1: from start)."),
+        ],
+        responses={200: EventsPageSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        tags=["sessions"],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        after_seq = _after_seq(request)
+        session = visible_session(request.user, str(pk))
+        frames = store.events_after(session.id, after_seq, limit=MAX_EVENTS_PAGE)
+        last_seq = frames[-1]["seq"] if frames else after_seq
+        body = {
+            "session_id": session.id,
+            "status": session.status,
+            "events": frames,
+            "last_seq": last_seq,
+            "finished": session.is_finished and last_seq >= session.last_seq,
+        }
+        return Response(EventsPageSerializer(body).data)

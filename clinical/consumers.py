@@ -1,0 +1,249 @@
+"""The protocol v1 WebSocket edge: authenticate, validate, dispatch, relay. No clinical logic.
+
+Streams run in the worker (``clinical.streams``), not in this consumer: a socket only follows
+the sessions it started or resumed, and one that drops leaves its streams running.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import weakref
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from clinical import wire
+from clinical.engine.errors import EngineValidationError
+from clinical.models import StreamSession
+from clinical.streams import chat, groups
+from clinical.streams.access import SessionNotFound, own_session, visible_session
+from clinical.streams.follow import Followers
+from clinical.streams.start import start_stream, validate_request_id
+from clinical.streams.store import request_cancel
+from clinical.streams.worker import Draining, worker
+from clinical.ws_auth import authenticate_socket
+
+logger = logging.getLogger("clinical.ws")
+
+CLOSE_TOO_BIG = 1009
+CLOSE_SERVICE_RESTART = 1012
+FOLLOW_STALL_SECONDS = 2.0
+
+# The sockets open on this worker, so that a drain can close each with 1012.
+_open_sockets: weakref.WeakSet[StreamConsumer] = weakref.WeakSet()
+
+
+async def close_all_sockets(code: int = CLOSE_SERVICE_RESTART) -> int:
+    """Close every open socket of this worker (drain); returns how many."""
+    sockets = list(_open_sockets)
+    for socket in sockets:
+        await socket.close(code=code)
+    return len(sockets)
+
+
+class ProtocolError(Exception):
+    """A bad message: answered with an error frame, the socket stays open."""
+
+    def __init__(self, code: str, error: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(error)
+        self.code, self.error, self.details = code, error, details
+
+
+class StreamConsumer(AsyncJsonWebsocketConsumer):
+    """``/ws/<user_id>/``: diagnosis, prescription, chat, resume and cancel."""
+
+    user: Any = None
+    followers: Followers | None = None
+
+    async def connect(self) -> None:
+        auth = await authenticate_socket(self.scope, self.scope["url_route"]["kwargs"]["user_id"])
+        if auth.refusal is not None:
+            # The decision is made before accept(); accepting only carries the close code,
+            # which a handshake rejection (HTTP 403) cannot. No frame is read.
+            logger.info("socket refused", extra={"close_code": auth.refusal, "reason": auth.reason})
+            await self.accept()
+            await self.close(code=auth.refusal)
+            return
+        if worker.draining:
+            await self.accept()
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return
+        worker.start_duties()
+        self.user = auth.user
+        self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
+        self.rooms = await database_sync_to_async(chat.team_rooms)(self.user)
+        await self._join(groups.user(self.user.pk), *map(groups.chat_room, self.rooms))
+        await self.accept()
+        _open_sockets.add(self)
+
+    async def disconnect(self, code: int) -> None:
+        _open_sockets.discard(self)
+        if self.followers:
+            self.followers.stop()
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # ---- frames from the client -------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.user is None:
+            return
+        if text_data is None:
+            await self._error("invalid_json", "Binary frames are not accepted; send JSON text.")
+            return
+        if _utf8_length_over(text_data, settings.WS_MAX_FRAME_BYTES):
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            content = wire.decode(text_data)
+        except wire.InvalidJson:
+            await self._error("invalid_json", "The frame is not valid JSON.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        request_id = content.get("request_id") if isinstance(content, dict) else None
+        try:
+            await self._dispatch(content)
+        except ProtocolError as problem:
+            await self._error(problem.code, problem.error, problem.details, request_id)
+        except EngineValidationError as error:
+            await self._error(
+                "validation_error", f"Invalid request: {error.message}", error.details, request_id
+            )
+        except SessionNotFound:
+            await self._error("not_found", "No such session.", None, request_id)
+        except Draining:
+            await self._error("unavailable", "This worker is restarting; reconnect.", None)
+            await self.close(code=CLOSE_SERVICE_RESTART)
+
+    async def _dispatch(self, content: Any) -> None:
+        if not isinstance(content, dict):
+            raise EngineValidationError({"non_field_errors": ["a message must be a JSON object"]})
+        kind = content.get("type")
+        handler = self.HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            shown = kind if isinstance(kind, str) and len(kind) <= 40 else "(missing)"
+            raise ProtocolError(
+                "unknown_type",
+                f"Unknown message type: {shown}",
+                {"type": [f"must be one of {', '.join(sorted(self.HANDLERS))}"]},
+            )
+        extra = set(content) - {"type", "data", "request_id"}
+        if extra:
+            raise EngineValidationError({name: ["unknown field"] for name in sorted(extra)})
+        request_id = validate_request_id(content.get("request_id"))
+        await handler(self, content.get("data"), request_id)
+
+    async def _start(self, kind: str, data: Any, request_id: str) -> None:
+        session = await start_stream(self.user, kind, data, request_id)
+        await self._follow(session.id, -1)
+
+    async def on_diagnosis(self, data: Any, request_id: str) -> None:
+        await self._start(StreamSession.Kind.DIAGNOSIS, data, request_id)
+
+    async def on_prescription(self, data: Any, request_id: str) -> None:
+        await self._start(StreamSession.Kind.PRESCRIPTION, data, request_id)
+
+    async def on_resume(self, data: Any, request_id: str) -> None:
+        data = _object(data, "session_id", "last_seq")
+        last_seq = data.get("last_seq", -1)
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < -1:
+            raise EngineValidationError({"last_seq": ["must be an integer of at least -1"]})
+        session = await database_sync_to_async(visible_session)(self.user, data.get("session_id"))
+        await self._follow(session.id, last_seq)
+
+    async def on_cancel(self, data: Any, request_id: str) -> None:
+        data = _object(data, "session_id")
+        session = await database_sync_to_async(own_session)(self.user, data.get("session_id"))
+        if not await database_sync_to_async(request_cancel)(session.id):
+            raise ProtocolError(
+                "invalid_state", f"The session is already {session.status}; nothing to cancel."
+            )
+        worker.cancel_local(session.id)
+        if not self.followers.knows(session.id):
+            await self._follow(session.id, session.last_seq)
+
+    async def on_chat(self, data: Any, request_id: str) -> None:
+        room, frame = await database_sync_to_async(chat.post_chat)(self.user, data, request_id)
+        if room not in self.rooms:
+            self.rooms.append(room)
+            await self._join(groups.chat_room(room))
+        await chat.broadcast(room, frame)
+
+    HANDLERS = {
+        "diagnosis": on_diagnosis,
+        "prescription": on_prescription,
+        "resume": on_resume,
+        "cancel": on_cancel,
+        "chat": on_chat,
+    }
+
+    # ---- messages from the channel layer ----------------------------------------------------
+
+    async def stream_events(self, message: dict[str, Any]) -> None:
+        frames = [tuple(frame) for frame in message["frames"]]
+        await self.followers.offer(uuid.UUID(message["session_id"]), frames)
+
+    async def stream_started(self, message: dict[str, Any]) -> None:
+        session_id = uuid.UUID(message["session_id"])
+        if not self.followers.knows(session_id):
+            await self._follow(session_id, -1)
+
+    async def chat_message(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=message["text"])
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    async def _follow(self, session_id: uuid.UUID, last_seq: int) -> None:
+        room = chat.session_room(session_id)
+        if room not in self.rooms:
+            self.rooms.append(room)
+        await self._join(groups.session(session_id), groups.chat_room(room))
+        await self.followers.follow(session_id, last_seq)
+
+    async def _finished(self, session_id: uuid.UUID) -> None:
+        group = groups.session(session_id)
+        if group in self.groups:
+            self.groups.remove(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _join(self, *names: str) -> None:
+        for name in names:
+            if name not in self.groups:
+                self.groups.append(name)
+                await self.channel_layer.group_add(name, self.channel_name)
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _error(
+        self,
+        code: str,
+        error: str,
+        details: dict[str, Any] | None = None,
+        request_id: Any = None,
+    ) -> None:
+        request_id = request_id if isinstance(request_id, str) and len(request_id) <= 100 else None
+        frame = wire.error_frame(code, error, details=details, request_id=request_id)
+        await self.send(text_data=wire.encode(frame))
+
+
+def _utf8_length_over(text: str, limit: int) -> bool:
+    """Is the frame longer than ``limit`` bytes? Encodes only when the answer is in doubt."""
+    if len(text) > limit:
+        return True
+    return len(text) * 4 > limit and len(text.encode()) > limit
+
+
+def _object(data: Any, *fields: str) -> dict[str, Any]:
+    """``data`` as an object holding only ``fields``."""
+    if not isinstance(data, dict):
+        raise EngineValidationError({"data": ["must be a JSON object"]})
+    extra = set(data) - set(fields)
+    if extra:
+        raise EngineValidationError({f"data.{name}": ["unknown field"] for name in sorted(extra)})
+    return data

@@ -1,0 +1,86 @@
+"""Deciding, before a socket is accepted, who it belongs to and whether it may open.
+
+A portal page authenticates with its session cookie and must come from an allowed Origin
+(cross-site WebSocket hijacking); an API client presents a one-time ticket and may send no
+Origin, but a foreign one is refused. The ``<user_id>`` in the path must be the authenticated
+user. Close codes: 4401 unauthenticated, 4403 forbidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http.request import validate_host
+
+from clinical.tickets import redeem_ticket
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@dataclass(frozen=True)
+class SocketAuth:
+    user: Any = None
+    method: str = ""
+    refusal: int | None = None
+    reason: str = ""
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def origin_allowed(origin: str) -> bool:
+    """Is ``origin`` one of WS_ALLOWED_ORIGINS, or (when that is empty) an allowed host?"""
+    if origin in settings.WS_ALLOWED_ORIGINS:
+        return True
+    if settings.WS_ALLOWED_ORIGINS:
+        return False
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return False
+    return validate_host(parts.hostname, settings.ALLOWED_HOSTS)
+
+
+def _ticket(scope: dict[str, Any]) -> str | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("ticket")
+    return values[0] if values else None
+
+
+def _ticket_user(ticket: str) -> Any:
+    user_id = redeem_ticket(ticket)
+    if user_id is None:
+        return None
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+async def authenticate_socket(scope: dict[str, Any], path_user_id: str) -> SocketAuth:
+    """Who opens this socket, or the close code that refuses it and why."""
+    origin = _header(scope, b"origin")
+    ticket = _ticket(scope)
+    if ticket is not None:
+        user = await database_sync_to_async(_ticket_user)(ticket)
+        if user is None:
+            return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="invalid or spent ticket")
+        method = "ticket"
+        if origin is not None and not origin_allowed(origin):
+            return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="origin not allowed")
+    else:
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="not authenticated")
+        method = "cookie"
+        if origin is None or not origin_allowed(origin):
+            return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="origin not allowed")
+    if str(user.pk) != path_user_id:
+        return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="user id does not match")
+    return SocketAuth(user=user, method=method)
