@@ -1,0 +1,87 @@
+"""Fixtures shared by every test: people in their roles, and a request of each kind."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from clinical.models import CareTeam
+from clinical.roles import ensure_roles
+
+PASSWORD = "correct horse battery staple 42"
+
+DIAGNOSIS_REQUEST: dict[str, Any] = {
+    "symptoms": [
+        "cough",
+        {"name": "fever", "severity": "moderate", "duration": "3 days"},
+        "shortness of breath",
+        "green phlegm",
+    ],
+    "vitals": {
+        "temperature": 38.6,
+        "heart_rate": 104,
+        "blood_pressure": "118/72",
+        "respiratory_rate": 24,
+        "oxygen_saturation": 93,
+        "consciousness": "alert",
+    },
+    "history": {"age": 72, "sex": "male", "smoker": True, "allergies": ["penicillin"]},
+    "labs": {"urea_mmol_l": 8.1},
+}
+
+PRESCRIPTION_REQUEST: dict[str, Any] = {
+    "diagnosis": "Community-acquired pneumonia",
+    "patient_info": {"age": 45, "weight": 75, "sex": "male", "egfr": 90},
+    "allergies": ["penicillin"],
+    "current_medications": ["simvastatin"],
+}
+
+
+@pytest.fixture
+def diagnosis_request() -> dict[str, Any]:
+    return copy.deepcopy(DIAGNOSIS_REQUEST)
+
+
+@pytest.fixture
+def prescription_request() -> dict[str, Any]:
+    return copy.deepcopy(PRESCRIPTION_REQUEST)
+
+
+@pytest.fixture
+def make_user(django_db_blocker: Any) -> Callable[..., Any]:
+    """A user in ``role`` (clinician, reviewer, admin or none), in the care team ``team``."""
+
+    def make(username: str, role: str | None = "clinician", team: str | None = "Ward 7") -> Any:
+        with django_db_blocker.unblock():
+            user = get_user_model().objects.create_user(
+                username=username, password=PASSWORD, first_name=username.title()
+            )
+            if role:
+                # Transactional tests flush the data migrations wrote; put the roles back.
+                ensure_roles(Group, Permission)
+                user.groups.add(Group.objects.get(name=role))
+            if team:
+                CareTeam.objects.get_or_create(name=team)[0].members.add(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def clinician(db: None, make_user: Callable[..., Any]) -> Any:
+    return make_user("alice")
+
+
+@pytest.fixture
+def colleague(db: None, make_user: Callable[..., Any]) -> Any:
+    return make_user("bob")
+
+
+@pytest.fixture
+def reviewer(db: None, make_user: Callable[..., Any]) -> Any:
+    return make_user("rita", role="reviewer")

@@ -1,0 +1,111 @@
+"""Care-team chat: stored, then delivered once to every participant, the sender included."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinical.models import ChatMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("olga", team="Ward 9")
+
+
+@pytest.fixture
+def loner(make_user):
+    return make_user("lone", team=None)
+
+
+async def test_a_team_message_reaches_everyone_in_the_team_once(open_socket, clinician, colleague):
+    mine = await open_socket(clinician)
+    theirs = await open_socket(colleague)
+
+    await mine.send({"type": "chat", "data": {"message": "BP on bed 4?"}, "request_id": "m1"})
+
+    for socket in (mine, theirs):
+        frame = await socket.receive()
+        assert frame["type"] == "chat"
+        assert frame["message"]["text"] == "BP on bed 4?"
+        assert frame["message"]["author"] == "Alice"
+        assert frame["message"]["timestamp"].endswith("Z")
+        assert await socket.silent()
+    stored = await ChatMessage.objects.aget()
+    assert stored.room.startswith("team:") and stored.author_id == clinician.pk
+
+
+async def test_a_team_message_does_not_reach_another_team(open_socket, outsider, clinician):
+    outsider = await open_socket(outsider)
+    mine = await open_socket(clinician)
+
+    await mine.send({"type": "chat", "data": {"message": "private"}})
+
+    assert (await mine.receive())["type"] == "chat"
+    assert await outsider.silent()
+
+
+async def test_a_session_message_reaches_the_owner_and_a_reviewer_following_it(
+    open_socket, clinician, reviewer, colleague, diagnosis_request
+):
+    mine = await open_socket(clinician)
+    await mine.send({"type": "diagnosis", "data": diagnosis_request})
+    session_id = (await mine.until_terminal())[0]["session_id"]
+    review = await open_socket(reviewer)
+    await review.send({"type": "resume", "data": {"session_id": session_id, "last_seq": 1000}})
+    teammate = await open_socket(colleague)
+
+    await review.send(
+        {"type": "chat", "data": {"message": "Agree: CURB-65?", "session_id": session_id}}
+    )
+
+    for socket in (review, mine):
+        frame = await socket.receive()
+        assert frame["session_id"] == session_id
+        assert frame["message"]["text"] == "Agree: CURB-65?"
+    assert await teammate.silent()
+
+
+async def test_chat_about_someone_elses_session_is_not_found(
+    open_socket, clinician, colleague, diagnosis_request
+):
+    theirs = await open_socket(colleague)
+    await theirs.send({"type": "diagnosis", "data": diagnosis_request})
+    session_id = (await theirs.until_terminal())[0]["session_id"]
+    mine = await open_socket(clinician)
+
+    await mine.send({"type": "chat", "data": {"message": "hi", "session_id": session_id}})
+
+    assert (await mine.receive())["code"] == "not_found"
+    assert not await ChatMessage.objects.aexists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"message": ""},
+        {"message": "   "},
+        {"message": 5},
+        {"message": "x" * 2001},
+        {"message": "a\x00b"},
+        {"message": "hi", "to": "bob"},
+        "hi",
+    ],
+)
+async def test_an_invalid_chat_message_is_refused_and_not_stored(open_socket, clinician, data):
+    socket = await open_socket(clinician)
+
+    await socket.send({"type": "chat", "data": data})
+
+    assert (await socket.receive())["code"] == "validation_error"
+    assert not await ChatMessage.objects.aexists()
+
+
+async def test_a_user_in_no_team_must_name_a_session(open_socket, loner):
+    loner = await open_socket(loner)
+
+    await loner.send({"type": "chat", "data": {"message": "anyone?"}})
+
+    assert (await loner.receive())["details"].keys() == {"session_id"}
