@@ -1,0 +1,46 @@
+# medstream: `make run` serves the portal and API; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format check bench-engine clean
+
+$(BIN)/python:
+	PYTHON=$(PYTHON) scripts/bootstrap-venv.sh $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_demo_users
+	@echo "medstream on http://127.0.0.1:$(PORT)/ (admin /admin/, API /api/docs/)"
+	DEBUG=1 $(BIN)/python -m medstream.serve --bind 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev-installed
+	scripts/system-packages.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench-engine: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.engine_bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis test-artifacts
