@@ -113,13 +113,14 @@ def _close_conditions(name: str, knowledge_base: KnowledgeBase) -> list[str]:
     if code:
         category = f"{code[1].upper()}{code[2]}"
         same = [c.id for c in conditions.values() if c.icd10.startswith(category)]
-        return [f"{conditions[i].name} ({conditions[i].icd10})" for i in same[:_SUGGESTIONS]]
-    words = unordered(normalise(name))
-    ids = [c.id for c in conditions.values() if words and set(words) <= set(normalise(c.name))]
+        if same:
+            return [f"{conditions[i].name} ({conditions[i].icd10})" for i in same[:_SUGGESTIONS]]
+    query = unordered(normalise(name))
+    ids = [c.id for c in conditions.values() if query and set(query) <= set(normalise(c.name))]
     vocabulary = knowledge_base.vocabulary
     for suggestion in vocabulary.conditions.suggest(name, limit=_SUGGESTIONS * 2):
         ids.append(vocabulary.match_condition(suggestion) or "")
-    ids += _conditions_with_a_word_like(words, conditions.values())
+    ids += _conditions_with_a_word_like(query, conditions.values())
     return [conditions[i].name for i in _unique(i for i in ids if i)][:_SUGGESTIONS]
 
 
@@ -369,10 +370,6 @@ class Assessment:
     warnings: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     interactions: list[FoundInteraction] = field(default_factory=list)
-
-    @property
-    def major(self) -> list[FoundInteraction]:
-        return [found for found in self.interactions if found.interaction.severity == "major"]
 
 
 @dataclass(frozen=True)
@@ -742,7 +739,7 @@ class Prescription:
         label = self.chosen.label
         rationale = f"{label[:1].upper()}{label[1:]} for {self.condition.name}"
         if self.excluded:
-            rationale += " (options before it were excluded: see excluded)"
+            rationale += " (other options were excluded: see excluded)"
         return {
             "name": drug.name,
             "drug": drug.id,
