@@ -66,6 +66,7 @@ _ALLERGIC_TO = re.compile(r"^\s*allergic\s+to\s+", re.I)
 _REACTION_WORDS = frozenset(
     {"allergy", "allergies", "allergic", "sensitivity", "hypersensitivity", "intolerance"}
 )
+_REACTION_SUFFIX = re.compile(rf"\s+({'|'.join(sorted(_REACTION_WORDS))})\s*$", re.I)
 
 
 # ---------------------------------------------------------------- validation
@@ -298,7 +299,7 @@ class CurrentMedication:
 def read_allergies(names: Iterable[str], kb: KnowledgeBase, cat: Catalogue) -> list[NamedAllergy]:
     allergies = []
     for text in names:
-        match = kb.vocabulary.match_allergy(text)
+        match = kb.vocabulary.match_allergy(text) or kb.vocabulary.match_allergy(_allergen(text))
         if match is not None:
             drugs = (match.drug,) if match.drug else ()
             allergies.append(NamedAllergy(text, match.groups, drugs, exact=True))
@@ -308,6 +309,11 @@ def read_allergies(names: Iterable[str], kb: KnowledgeBase, cat: Catalogue) -> l
         flagged = _unique([*groups, *(g for d in drugs for g in kb.drugs[d].allergy_groups)])
         allergies.append(NamedAllergy(text, flagged, drugs, exact=False))
     return allergies
+
+
+def _allergen(text: str) -> str:
+    """What an allergy names, without "allergic to" or a trailing "allergy" ("codeine")."""
+    return _REACTION_SUFFIX.sub("", _ALLERGIC_TO.sub("", text)).strip() or text
 
 
 def read_medications(

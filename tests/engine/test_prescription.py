@@ -431,6 +431,17 @@ def test_an_allergy_with_extra_words_is_read_by_the_name_inside_it() -> None:
     assert "checked as Penicillins" in warnings(outcome)
 
 
+@pytest.mark.parametrize("allergy", ["allergic to codeine", "Codeine allergy", "codeine"])
+def test_an_allergy_is_recognised_however_it_is_phrased(allergy: str) -> None:
+    outcome = result("Non-specific (mechanical) low back pain", allergies=["NSAIDs", allergy])
+    assert outcome["unrecognized_allergies"] == []
+    assert (
+        "codeine allergy (Codeine phosphate is named as an allergy)"
+        in (excluded(outcome)["codeine"])
+    )
+    assert outcome["medications"] == []
+
+
 def test_an_unrecognised_allergy_is_reported_back() -> None:
     outcome = result("J18.9", allergies=["latex"])
     assert outcome["unrecognized_allergies"] == ["latex"]
