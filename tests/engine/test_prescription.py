@@ -435,10 +435,7 @@ def test_an_allergy_with_extra_words_is_read_by_the_name_inside_it() -> None:
 def test_an_allergy_is_recognised_however_it_is_phrased(allergy: str) -> None:
     outcome = result("Non-specific (mechanical) low back pain", allergies=["NSAIDs", allergy])
     assert outcome["unrecognized_allergies"] == []
-    assert (
-        "codeine allergy (Codeine phosphate is named as an allergy)"
-        in (excluded(outcome)["codeine"])
-    )
+    assert excluded(outcome)["codeine"].lower().startswith("codeine allergy (codeine phosphate")
     assert outcome["medications"] == []
 
 
