@@ -15,9 +15,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from clinical import wire
+from clinical import audit, wire
 from clinical.engine.errors import EngineValidationError
-from clinical.models import StreamSession
+from clinical.models import AuditEntry, StreamSession
 from clinical.streams import chat, groups
 from clinical.streams.access import SessionNotFound, own_session, visible_session
 from clinical.streams.follow import Followers
@@ -139,7 +139,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         await handler(self, content.get("data"), request_id)
 
     async def _start(self, kind: str, data: Any, request_id: str) -> None:
-        session = await start_stream(self.user, kind, data, request_id)
+        session = await start_stream(self.user, kind, data, request_id, self._client)
         await self._follow(session.id, -1)
 
     async def on_diagnosis(self, data: Any, request_id: str) -> None:
@@ -154,6 +154,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < -1:
             raise EngineValidationError({"last_seq": ["must be an integer of at least -1"]})
         session = await database_sync_to_async(visible_session)(self.user, data.get("session_id"))
+        await self._audit(AuditEntry.Action.RESUMED, session)
         await self._follow(session.id, last_seq)
 
     async def on_cancel(self, data: Any, request_id: str) -> None:
@@ -163,6 +164,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             raise ProtocolError(
                 "invalid_state", f"The session is already {session.status}; nothing to cancel."
             )
+        await self._audit(AuditEntry.Action.CANCELLED, session)
         worker.cancel_local(session.id)
         if not self.followers.knows(session.id):
             await self._follow(session.id, session.last_seq)
@@ -216,6 +218,15 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             if name not in self.groups:
                 self.groups.append(name)
                 await self.channel_layer.group_add(name, self.channel_name)
+
+    @property
+    def _client(self) -> str:
+        return audit.client_address(self.scope)
+
+    async def _audit(self, action: str, session: StreamSession) -> None:
+        await database_sync_to_async(audit.record)(
+            self.user, action, session, AuditEntry.Channel.WEBSOCKET, self._client
+        )
 
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)

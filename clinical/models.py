@@ -139,3 +139,54 @@ class WsTicket(models.Model):
 
     def __str__(self) -> str:
         return f"ticket for {self.user_id} until {self.expires_at:%H:%M:%S}"
+
+
+class AuditEntry(models.Model):
+    """Who did what to which session, from where and when. Append-only.
+
+    Rows are written once by :func:`clinical.audit.record` and never changed: ``save`` refuses an
+    update and ``delete`` refuses outright; the admin shows them read-only.
+    """
+
+    class Action(models.TextChoices):
+        STARTED = "started"
+        VIEWED = "viewed"
+        RESUMED = "resumed"
+        CANCELLED = "cancelled"
+        REVIEWED = "reviewed"
+        EXPORTED = "exported"
+
+    class Channel(models.TextChoices):
+        WEBSOCKET = "websocket"
+        REST = "rest"
+        ADMIN = "admin"
+        PORTAL = "portal"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="Kept if the user is deleted.")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    session = models.ForeignKey(
+        StreamSession, null=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    session_ref = models.UUIDField(null=True, help_text="Kept if the session is deleted.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    client = models.CharField(max_length=64, blank=True, help_text="Client IP address.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["session_ref", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.session_ref}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit entries are append-only")

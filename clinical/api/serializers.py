@@ -66,3 +66,18 @@ class EventsPageSerializer(serializers.Serializer):
     events = serializers.ListField(child=serializers.DictField(), help_text="Frames in seq order.")
     last_seq = serializers.IntegerField(help_text="Pass as after_seq to poll for the next ones.")
     finished = serializers.BooleanField()
+
+
+class ChatAuthorMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField()
+    author_id = serializers.IntegerField()
+    text = serializers.CharField()
+    timestamp = serializers.CharField()
+
+
+class ChatFrameSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    room = serializers.CharField()
+    session_id = serializers.UUIDField(required=False)
+    message = ChatAuthorMessageSerializer()

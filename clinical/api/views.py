@@ -6,13 +6,15 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinical import audit
 from clinical.api.serializers import (
+    ChatFrameSerializer,
     ErrorSerializer,
     EventsPageSerializer,
     SessionDetailSerializer,
@@ -21,12 +23,22 @@ from clinical.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from clinical.models import StreamSession
-from clinical.streams import store
+from clinical.models import AuditEntry, StreamSession
+from clinical.streams import chat, store
 from clinical.streams.access import visible_session, visible_sessions
 from clinical.tickets import issue_ticket
 
 MAX_EVENTS_PAGE = 500
+
+
+def audit_view(request: Request, session: StreamSession) -> None:
+    audit.record(
+        request.user,
+        AuditEntry.Action.VIEWED,
+        session,
+        AuditEntry.Channel.REST,
+        audit.client_address(request.META),
+    )
 
 
 class TokenView(ObtainAuthToken):
@@ -72,7 +84,9 @@ class SessionDetail(generics.RetrieveAPIView):
     serializer_class = SessionDetailSerializer
 
     def get_object(self) -> StreamSession:
-        return visible_session(self.request.user, str(self.kwargs["pk"]))
+        session = visible_session(self.request.user, str(self.kwargs["pk"]))
+        audit_view(self.request, session)
+        return session
 
 
 def _after_seq(request: Request) -> int:
@@ -99,6 +113,8 @@ class SessionEvents(APIView):
     def get(self, request: Request, pk: str) -> Response:
         after_seq = _after_seq(request)
         session = visible_session(request.user, str(pk))
+        if after_seq == -1:
+            audit_view(request, session)
         frames = store.events_after(session.id, after_seq, limit=MAX_EVENTS_PAGE)
         last_seq = frames[-1]["seq"] if frames else after_seq
         body = {
@@ -109,3 +125,32 @@ class SessionEvents(APIView):
             "finished": session.is_finished and last_seq >= session.last_seq,
         }
         return Response(EventsPageSerializer(body).data)
+
+
+def _chat_history(room: str) -> Response:
+    frames = [chat.chat_frame(message) for message in reversed(chat.history(room))]
+    return Response(ChatFrameSerializer(frames, many=True).data)
+
+
+class SessionChat(APIView):
+    """The session's care-team chat, oldest first (the latest 200 messages)."""
+
+    @extend_schema(
+        responses={200: ChatFrameSerializer(many=True), 404: ErrorSerializer}, tags=["chat"]
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        session = visible_session(request.user, str(pk))
+        return _chat_history(chat.session_room(session.id))
+
+
+class TeamChat(APIView):
+    """Your care team's chat room, oldest first (the latest 200 messages)."""
+
+    @extend_schema(
+        responses={200: ChatFrameSerializer(many=True), 404: ErrorSerializer}, tags=["chat"]
+    )
+    def get(self, request: Request) -> Response:
+        team = request.user.care_teams.order_by("pk").first()
+        if team is None:
+            raise NotFound("You belong to no care team.")
+        return _chat_history(chat.team_room(team.pk))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import transaction
 
-from clinical import engine
+from clinical import audit, engine
 from clinical.engine.errors import EngineValidationError
-from clinical.models import StreamSession
+from clinical.models import AuditEntry, StreamSession
 from clinical.streams import store
 from clinical.streams.access import own_session
 from clinical.streams.runner import StreamRun
@@ -47,23 +49,30 @@ def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
     return request.model_dump(mode="json", exclude_none=True), follows_id
 
 
-def create_stream(user: Any, kind: str, data: Any, request_id: Any) -> StreamSession:
-    """Validate and store a new running session (synchronous; raises on invalid input)."""
+def create_stream(
+    user: Any, kind: str, data: Any, request_id: Any, channel: str = "websocket", client: str = ""
+) -> StreamSession:
+    """Validate and store a new running session and its audit entry (raises on invalid input)."""
     request_id = validate_request_id(request_id)
     request, follows_id = _validated(user, kind, data)
-    return store.create_session(
-        owner_id=user.pk,
-        kind=kind,
-        request=request,
-        request_id=request_id,
-        engine_version=engine.engine_version(),
-        follows_id=follows_id,
-        worker_id=settings.WORKER_ID,
-        lease_seconds=settings.STREAM_LEASE_SECONDS,
-    )
+    with transaction.atomic():
+        session = store.create_session(
+            owner_id=user.pk,
+            kind=kind,
+            request=request,
+            request_id=request_id,
+            engine_version=engine.engine_version(),
+            follows_id=follows_id,
+            worker_id=settings.WORKER_ID,
+            lease_seconds=settings.STREAM_LEASE_SECONDS,
+        )
+        audit.record(user, AuditEntry.Action.STARTED, session, channel, client)
+    return session
 
 
-async def start_stream(user: Any, kind: str, data: Any, request_id: Any = None) -> StreamSession:
+async def start_stream(
+    user: Any, kind: str, data: Any, request_id: Any = None, client: str = ""
+) -> StreamSession:
     """Validate, store and launch a stream on this worker.
 
     Raises :class:`EngineValidationError` (nothing stored), ``SessionNotFound`` for a
@@ -71,6 +80,27 @@ async def start_stream(user: Any, kind: str, data: Any, request_id: Any = None) 
     """
     if worker.draining:
         raise Draining("this worker is draining")
-    session = await database_sync_to_async(create_stream)(user, kind, data, request_id)
+    session = await database_sync_to_async(create_stream)(
+        user, kind, data, request_id, "websocket", client
+    )
     worker.launch(StreamRun.of(session))
+    return session
+
+
+async def _launch(session: StreamSession) -> None:
+    worker.launch(StreamRun.of(session))
+
+
+def start_stream_sync(
+    user: Any, kind: str, data: Any, request_id: Any = None, client: str = ""
+) -> StreamSession:
+    """Start a stream from synchronous code (a REST view) running under the ASGI server.
+
+    The run is launched on the server's event loop (``async_to_sync`` from a thread that
+    ``sync_to_async`` started runs there), so it belongs to the worker like any other run.
+    """
+    if worker.draining:
+        raise Draining("this worker is draining")
+    session = create_stream(user, kind, data, request_id, "rest", client)
+    async_to_sync(_launch)(session)
     return session

@@ -83,3 +83,32 @@ def test_a_bad_after_seq_is_a_validation_error(api_as, clinician, finished_sessi
 
     assert response.status_code == 400
     assert "after_seq" in response.json()["details"]
+
+
+def test_a_sessions_chat_is_listed_oldest_first(api_as, clinician, reviewer, finished_session):
+    from clinical.streams.chat import post_chat
+
+    session, _ = finished_session
+    post_chat(clinician, {"message": "first", "session_id": str(session.id)})
+    post_chat(reviewer, {"message": "second", "session_id": str(session.id)})
+
+    listed = api_as(clinician).get(f"/api/sessions/{session.id}/chat/").json()
+
+    assert [m["message"]["text"] for m in listed] == ["first", "second"]
+    assert listed[1]["message"]["author"] == "Rita"
+
+
+def test_another_users_session_chat_is_not_found(api_as, colleague, finished_session):
+    session, _ = finished_session
+
+    assert api_as(colleague).get(f"/api/sessions/{session.id}/chat/").status_code == 404
+
+
+def test_the_team_room_is_listed(api_as, clinician, colleague):
+    from clinical.streams.chat import post_chat
+
+    post_chat(colleague, {"message": "handover at 8"})
+
+    listed = api_as(clinician).get("/api/chat/team/").json()
+
+    assert [m["message"]["text"] for m in listed] == ["handover at 8"]
