@@ -58,7 +58,8 @@ _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_ORDER)
 # A pregnancy is possible from this age: the same bound the request models apply.
 _PREGNANCY_POSSIBLE_FROM_YEARS = 10
 _SUGGESTIONS = 3
-_WORD_LIKENESS = 0.8
+_NAME_LIKENESS = 0.6  # difflib's own default cutoff
+_WORD_LIKENESS = 0.75
 FIRST_LINE = "first-line treatment"
 _ICD10_LIKE = re.compile(r"^\s*([A-Za-z])\s*(\d{2})")
 _ALLERGIC_TO = re.compile(r"^\s*allergic\s+to\s+", re.I)
@@ -106,9 +107,9 @@ def _unknown_diagnosis(name: str, knowledge_base: KnowledgeBase) -> str:
 
 
 def _close_conditions(name: str, knowledge_base: KnowledgeBase) -> list[str]:
-    """Condition names close to ``name``: the same ICD-10 category for a code; else names holding
-    every word of it ("pneumonia"), names spelt alike, then names with a word spelt alike
-    ("pnuemonia")."""
+    """Condition names close to ``name``: the same ICD-10 category for a code; else the names
+    most alike, whether they hold every word of it ("pneumonia"), are spelt alike as a whole, or
+    have a word spelt alike ("pnuemonia"); then, for a symptom, the conditions that show it."""
     conditions = knowledge_base.conditions
     code = _ICD10_LIKE.match(name)
     if code:
@@ -117,31 +118,37 @@ def _close_conditions(name: str, knowledge_base: KnowledgeBase) -> list[str]:
         if same:
             return [f"{conditions[i].name} ({conditions[i].icd10})" for i in same[:_SUGGESTIONS]]
     query = unordered(normalise(name))
-    ids = [c.id for c in conditions.values() if query and set(query) <= set(normalise(c.name))]
-    vocabulary = knowledge_base.vocabulary
-    for suggestion in vocabulary.conditions.suggest(name, limit=_SUGGESTIONS * 2):
-        ids.append(vocabulary.match_condition(suggestion) or "")
-    ids += _conditions_with_a_word_like(query, conditions.values())
-    return [conditions[i].name for i in _unique(i for i in ids if i)][:_SUGGESTIONS]
+    scored = sorted((-_likeness(query, c.name), c.name) for c in conditions.values())
+    alike = [name for score, name in scored if score < 0]
+    return list(_unique([*alike, *_conditions_presenting_with(name, knowledge_base)]))[
+        :_SUGGESTIONS
+    ]
 
 
-def _conditions_with_a_word_like(
-    words: Iterable[str], conditions: Iterable[Condition]
-) -> list[str]:
-    """Ids of conditions with a name word spelt like one of ``words``, closest first."""
-    scored = []
-    for condition in conditions:
-        best = max(
-            (
-                difflib.SequenceMatcher(None, word, own).ratio()
-                for word in words
-                for own in normalise(condition.name)
-            ),
-            default=0.0,
-        )
-        if best >= _WORD_LIKENESS:
-            scored.append((-best, condition.id))
-    return [condition_id for _, condition_id in sorted(scored)]
+def _conditions_presenting_with(name: str, knowledge_base: KnowledgeBase) -> list[str]:
+    """For a symptom given as a diagnosis ("sore throat"): the conditions most likely to show it."""
+    finding = knowledge_base.vocabulary.match_finding(name)
+    if finding is None:
+        return []
+    showing = [c for c in knowledge_base.conditions.values() if finding in c.findings]
+    showing.sort(key=lambda c: (-c.findings[finding].p, c.name))
+    return [condition.name for condition in showing]
+
+
+def _likeness(query: Key, condition_name: str) -> float:
+    """How alike a query is to a condition name; 0 when not worth suggesting. Word by word, every
+    word of the query counts, so "chest pain" is not like "low back pain" for "pain" alone."""
+    own = normalise(condition_name)
+    if query and set(query) <= set(own):
+        return 1.0
+    whole = _ratio(" ".join(query), " ".join(own))
+    per_word = [max((_ratio(mine, theirs) for theirs in own), default=0.0) for mine in query]
+    word = sum(per_word) / len(per_word) if per_word else 0.0
+    return max(whole if whole >= _NAME_LIKENESS else 0.0, word if word >= _WORD_LIKENESS else 0.0)
+
+
+def _ratio(first: str, second: str) -> float:
+    return difflib.SequenceMatcher(None, first, second).ratio()
 
 
 # ---------------------------------------------------------------- the stream

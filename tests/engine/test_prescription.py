@@ -106,6 +106,12 @@ def test_a_single_word_suggests_the_conditions_named_with_it() -> None:
     assert "Community-acquired pneumonia" in caught.value.details["diagnosis"][0]
 
 
+def test_a_symptom_given_as_a_diagnosis_suggests_conditions_showing_it() -> None:
+    with pytest.raises(EngineValidationError) as caught:
+        validate_prescription(request("sore throat"))
+    assert "Streptococcal pharyngitis" in caught.value.details["diagnosis"][0]
+
+
 def test_an_unknown_icd10_code_suggests_its_category() -> None:
     with pytest.raises(EngineValidationError) as caught:
         validate_prescription(request("J18.8"))
