@@ -1,5 +1,10 @@
 """The diagnosis stream: findings, scores, history, Bayesian differential, urgency, result.
 
+Findings come from the symptoms, the history, the measurements and a free-text note
+(:mod:`clinical.engine.evidence`, :mod:`clinical.engine.note`); the differential is
+:mod:`clinical.engine.differential`, the urgency :mod:`clinical.engine.triage`, the words
+:mod:`clinical.engine.reasoning`.
+
 :func:`diagnose` validates eagerly (an invalid request raises before any event) and returns a
 generator of protocol v1's stage events. Everything it yields is a function of the request and the
 knowledge base alone, rounded and sorted with id tie-breaks, so a re-run on any worker reproduces
@@ -16,8 +21,16 @@ from typing import Any
 from clinical.engine import events
 from clinical.engine.differential import PROBABILITY_DECIMALS, DifferentialModel, Ranked
 from clinical.engine.events import Event
-from clinical.engine.evidence import DerivedRules, Evidence, add_scored, gather_evidence
+from clinical.engine.evidence import (
+    DerivedRules,
+    Evidence,
+    add_scored,
+    apply_note_measurements,
+    gather_evidence,
+)
 from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
+from clinical.engine.knowledge_schema import RedFlagRule
+from clinical.engine.note import extract
 from clinical.engine.reasoning import Explainer, primary_red_flags, recommended_tests
 from clinical.engine.requests import DiagnosisRequest, parse_diagnosis
 from clinical.engine.scores import compute_scores
@@ -66,9 +79,9 @@ def diagnose(
 
 def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Event]:
     kb = engine.kb
-    evidence = gather_evidence(request, kb, engine.rules)
+    request, evidence, extracted = _read(request, engine)
     yield events.progress(KIND, "symptoms_analysis")
-    yield events.chunk("symptoms_analysis", _symptoms_content(evidence))
+    yield events.chunk("symptoms_analysis", _symptoms_content(evidence, extracted, request))
 
     yield events.progress(KIND, "vitals_evaluation")
     scores = _scores(request, evidence, kb)
@@ -89,10 +102,32 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
         yield events.chunk("differential_diagnosis", item)
 
     yield events.progress(KIND, "primary_diagnosis")
-    fired = engine.red_flags.fired(present)
+    summary = _primary_summary(engine.red_flags.fired(present), ranking, shown, present)
+    yield events.chunk("primary_diagnosis", summary)
+
+    yield events.progress(KIND, "complete")
+    yield events.complete(_result(summary, items, shown, scores, evidence, kb))
+
+
+def _read(
+    request: DiagnosisRequest, engine: DiagnosisEngine
+) -> tuple[DiagnosisRequest, Evidence, list[dict[str, Any]]]:
+    """The request completed from its note, its evidence, and what the note was read as."""
+    kb = engine.kb
+    note_items = extract(request.note, kb.vocabulary) if request.note else []
+    request, measured_from_note = apply_note_measurements(request, note_items)
+    evidence, findings_from_note = gather_evidence(request, kb, engine.rules, note_items)
+    used = measured_from_note | findings_from_note
+    extracted = [item.as_dict(position in used) for position, item in enumerate(note_items)]
+    return request, evidence, extracted
+
+
+def _primary_summary(
+    fired: list[RedFlagRule], ranking: list[Ranked], shown: list[Ranked], present: frozenset[str]
+) -> dict[str, Any]:
     urgency = decide_urgency(fired, ranking)
     primary = shown[0].condition
-    summary = {
+    return {
         "diagnosis": primary.name,
         "condition_id": primary.id,
         "icd10": primary.icd10,
@@ -102,10 +137,6 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
         "recommended_tests": recommended_tests(shown),
         "red_flags": primary_red_flags(fired, shown, present),
     }
-    yield events.chunk("primary_diagnosis", summary)
-
-    yield events.progress(KIND, "complete")
-    yield events.complete(_result(summary, items, shown, scores, evidence, kb))
 
 
 def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) -> dict[str, Any]:
@@ -123,11 +154,16 @@ def _shown(ranking: list[Ranked]) -> list[Ranked]:
     return shown
 
 
-def _symptoms_content(evidence: Evidence) -> dict[str, Any]:
-    return {
-        "recognized_findings": [report.as_dict() for report in evidence.of_via("symptom")],
+def _symptoms_content(
+    evidence: Evidence, extracted: list[dict[str, Any]], request: DiagnosisRequest
+) -> dict[str, Any]:
+    content = {
+        "recognized_findings": [report.as_dict() for report in evidence.of_via("symptom", "note")],
         "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
     }
+    if request.note is not None:
+        content["extracted"] = extracted
+    return content
 
 
 def _vitals_content(evidence: Evidence, scores: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +180,7 @@ def _history_content(evidence: Evidence, explainer: Explainer) -> dict[str, Any]
 
 
 def _warnings(evidence: Evidence) -> list[str]:
-    if evidence.of_via("symptom"):
+    if evidence.of_via("symptom", "note"):
         return []
     return [
         "No symptom was recognised, so the differential rests on age, sex, history and "

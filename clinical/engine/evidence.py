@@ -9,16 +9,19 @@ probability. A name the vocabulary does not know is kept and reported back, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from pydantic import BaseModel, ValidationError
+
 from clinical.engine.knowledge_base import KnowledgeBase
 from clinical.engine.knowledge_schema import SCORE_INPUTS, Derived, Finding
-from clinical.engine.requests import DiagnosisRequest
+from clinical.engine.note import Extracted
+from clinical.engine.requests import DiagnosisRequest, Labs, Vitals
 
 Status = Literal["present", "absent"]
-Via = Literal["symptom", "history", "vitals", "labs", "age", "score"]
+Via = Literal["symptom", "history", "note", "vitals", "labs", "age", "score"]
 _VITAL_INPUTS = frozenset(
     {
         "temperature",
@@ -238,14 +241,73 @@ def add_scored(
             evidence.add(_report(finding, status, "score", name, value=value))
 
 
-def gather_evidence(request: DiagnosisRequest, kb: KnowledgeBase, rules: DerivedRules) -> Evidence:
-    """Symptoms, history and measurements (scores are added once they are computed)."""
+def add_note_findings(
+    evidence: Evidence, items: Sequence[Extracted], kb: KnowledgeBase
+) -> set[int]:
+    """Findings the note names, except those a structured field already settled (the
+    structured field wins). Returns the positions of the items used."""
+    settled = set(evidence.reports)
+    used: set[int] = set()
+    for position, item in enumerate(items):
+        if item.kind != "finding" or item.field in settled:
+            continue
+        status: Status = "present" if item.status == "present" else "absent"
+        evidence.add(_report(kb.findings[item.field], status, "note", item.text))
+        used.add(position)
+    return used
+
+
+def _fill(
+    model: type[Vitals] | type[Labs], given: BaseModel | None, readings: dict[str, Any]
+) -> tuple[Any, set[str]]:
+    """The structured values, with note readings added only where the request gave none and
+    only when the reading is a value the request itself would accept."""
+    values = given.model_dump(exclude_none=True) if given is not None else {}
+    accepted: set[str] = set()
+    for field_name, value in readings.items():
+        if field_name in values:
+            continue
+        try:
+            model.model_validate({field_name: value})
+        except ValidationError:
+            continue
+        values[field_name] = value
+        accepted.add(field_name)
+    return (model.model_validate(values) if values else None), accepted
+
+
+def apply_note_measurements(
+    request: DiagnosisRequest, items: Sequence[Extracted]
+) -> tuple[DiagnosisRequest, set[int]]:
+    """The request with the note's vital signs and labs filling what it left out; age and sex
+    are always given in the request, so the note's never replace them."""
+    vitals = {item.field: item.value for item in items if item.kind == "vital"}
+    labs = {item.field: item.value for item in items if item.kind == "lab"}
+    if not vitals and not labs:
+        return request, set()
+    merged_vitals, vitals_used = _fill(Vitals, request.vitals, vitals)
+    merged_labs, labs_used = _fill(Labs, request.labs, labs)
+    used = {
+        position
+        for position, item in enumerate(items)
+        if (item.kind == "vital" and item.field in vitals_used)
+        or (item.kind == "lab" and item.field in labs_used)
+    }
+    updated = request.model_copy(update={"vitals": merged_vitals, "labs": merged_labs})
+    return updated, used
+
+
+def gather_evidence(
+    request: DiagnosisRequest,
+    kb: KnowledgeBase,
+    rules: DerivedRules,
+    note_items: Sequence[Extracted] = (),
+) -> tuple[Evidence, set[int]]:
+    """Symptoms, history, the note's findings and measurements (scores are added once they
+    are computed), and which note items were used."""
     evidence = Evidence()
     add_symptoms(evidence, request, kb)
     add_history(evidence, request, kb)
+    used = add_note_findings(evidence, note_items, kb)
     add_measured(evidence, request, rules)
-    return evidence
-
-
-def labels(kb: KnowledgeBase, finding_ids: Iterable[str]) -> list[str]:
-    return [kb.findings[finding_id].label for finding_id in finding_ids]
+    return evidence, used

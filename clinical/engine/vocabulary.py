@@ -22,7 +22,7 @@ _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Words that carry no meaning for matching when the words are compared as a set. Negations
 # ("no", "not", "without") are deliberately absent: "no fever" must never match "fever".
-_FILLER_WORDS = frozenset({"a", "an", "the", "my", "of", "in", "on", "at", "to"})
+FILLER_WORDS = frozenset({"a", "an", "the", "my", "of", "in", "on", "at", "to"})
 _KEEP_FINAL_S = ("ss", "us", "is")
 _STATEMENT_CACHE_SIZE = 4096
 # Leading words that deny a finding, longest first ("no history of" before "no").
@@ -72,7 +72,7 @@ def normalise(name: str) -> Key:
 
 def unordered(key: Key) -> Key:
     """The word-order-free key: the meaningful stems, sorted (repeats kept)."""
-    return tuple(sorted(word for word in key if word not in _FILLER_WORDS))
+    return tuple(sorted(word for word in key if word not in FILLER_WORDS))
 
 
 def id_as_name(entry_id: str) -> str:
@@ -119,13 +119,21 @@ class NameIndex:
 
     def match(self, name: str) -> str | None:
         """The id ``name`` denotes, or None when it names nothing (or is ambiguous)."""
-        key = normalise(name)
+        return self.match_key(normalise(name))
+
+    def match_key(self, key: Key) -> str | None:
+        """The id an already normalised name denotes (exact words, else the same words)."""
         if not key:
             return None
         exact = self._exact.get(key)
         if exact is not None:
             return exact
         return self._unordered.get(unordered(key))
+
+    @property
+    def longest(self) -> int:
+        """The most words any name has (how far a scan of free text must look ahead)."""
+        return max((len(key) for key in self._exact), default=0)
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Known names closest in spelling to ``name`` (for "did you mean" messages)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import unicodedata
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -153,7 +154,9 @@ def test_every_symptom_is_either_recognised_or_reported_back(request: dict[str, 
     result = list(diagnose(request))[-1]["result"]
     names = [item if isinstance(item, str) else item["name"] for item in request["symptoms"]]
     unrecognised = [name for name in names if KB.vocabulary.match_statement(name) is None]
-    assert result["unrecognized_symptoms"] == [name.strip() for name in unrecognised]
+    # The request model reports names as it validated them: NFC-normalised and stripped.
+    expected = [unicodedata.normalize("NFC", name).strip() for name in unrecognised]
+    assert result["unrecognized_symptoms"] == expected
 
 
 # ------------------------------------------------------------------ invalid requests
