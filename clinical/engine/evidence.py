@@ -9,6 +9,7 @@ probability. A name the vocabulary does not know is kept and reported back, neve
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -166,13 +167,39 @@ def add_symptoms(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBas
         )
 
 
+@functools.cache
+def drug_history_findings(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """For each drug, the history findings its class or tags name ("nsaid" is the finding
+    "Takes NSAIDs", "anticoagulant" is "Takes an anticoagulant"), so a medication named by any of
+    the drug's names counts, not only the names the finding lists."""
+    links: dict[str, tuple[str, ...]] = {}
+    for drug_id, drug in sorted(kb.drugs.items()):
+        found = []
+        for name in (*drug.tags, drug.drug_class):
+            finding = kb.vocabulary.match_finding(name.replace("_", " "))
+            if finding is not None and kb.findings[finding].category == "history":
+                found.append(finding)
+        links[drug_id] = tuple(dict.fromkeys(found))
+    return links
+
+
+def _add_medication(evidence: Evidence, name: str, kb: KnowledgeBase) -> bool:
+    """A medication the drug list knows, recorded through its class; False if it is unknown."""
+    drug = kb.vocabulary.match_drug(name)
+    if drug is None:
+        return False
+    for finding_id in drug_history_findings(kb)[drug]:
+        evidence.add(_report(kb.findings[finding_id], "present", "history", name))
+    return True
+
+
 def add_history(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBase) -> None:
     """Conditions and medications name history findings; smoker/pregnant say yes or no."""
     history = request.history
     for name in (*history.conditions, *history.medications):
         match = kb.vocabulary.match_statement(name)
         if match is None:
-            if kb.vocabulary.match_drug(name) is None:
+            if not _add_medication(evidence, name, kb):
                 evidence.unrecognized_history.append(name)
             continue
         finding_id, present = match

@@ -337,3 +337,12 @@ def _probability(result: dict[str, Any], condition_id: str) -> float:
         if item["condition_id"] == condition_id:
             return item["probability"]
     return 0.0
+
+
+def test_a_medication_counts_through_its_drug_class() -> None:
+    (history,) = chunks(
+        run(simple("cough", medications=["Apixaban", "Eliquis-like tonic"])), "history_review"
+    )
+    found = {item["finding"]: item["name"] for item in history["history_findings"]}
+    assert found == {"anticoagulated": "Apixaban"}
+    assert history["unrecognized_history"] == ["Eliquis-like tonic"]

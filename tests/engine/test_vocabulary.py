@@ -164,3 +164,21 @@ def test_words_ending_in_s_that_are_not_plurals_keep_it(word: str) -> None:
 
 def test_normalise_splits_on_punctuation_and_drops_apostrophes() -> None:
     assert normalise("Can't lie-flat!") == ("cant", "lie", "flat")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("fever", ("fever", True)),
+        ("no fever", ("fever", False)),
+        ("Denies chest pain", ("chest_pain", False)),
+        ("without vomiting", ("vomiting", False)),
+        ("no history of asthma", ("asthma", False)),
+        ("no bowel movement", ("absolute_constipation", True)),
+        ("no energy", ("fatigue", True)),
+        ("no purple toes", None),
+        ("no", None),
+    ],
+)
+def test_a_statement_is_a_finding_present_or_negated(vocabulary, name: str, expected) -> None:
+    assert vocabulary.match_statement(name) == expected
