@@ -41,8 +41,7 @@ class DoseRefusal:
 
 def number(value: float | Decimal) -> str:
     """A number as a clinician writes it: no trailing zeros, no exponent (25, 29.5, 0.125)."""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def format_dose(dose_mg: Decimal) -> str:
@@ -133,8 +132,10 @@ def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dos
     rounded = round_down(weight_based)
     basis = (
         f"child: {number(mg_per_kg)} mg/kg x {number(patient.weight)} kg = "
-        f"{number(weight_based)} mg, rounded down to {format_dose(rounded)} (2 significant figures)"
+        f"{number(weight_based)} mg"
     )
+    if rounded != weight_based:
+        basis += f", rounded down to {format_dose(rounded)} (2 significant figures)"
     source = f" [{drug.sources[0]}]" if child else ""
     if rounded > cap:
         basis += f", capped at the maximum single dose of {format_dose(cap)}"
