@@ -213,12 +213,15 @@ def add_history(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBase
 
 
 def _holds(derived: Derived, value: float | str, on_oxygen: bool) -> bool | None:
-    """Present, absent, or None when a normal value proves nothing.
+    """Present, absent, or None when a normal value proves nothing or says nothing worth listing.
 
-    A normal saturation on supplemental oxygen does not show the patient is not hypoxaemic.
+    A normal saturation on supplemental oxygen does not show the patient is not hypoxaemic. An
+    age band the patient is outside is not evidence of anything ("not under 3 months").
     """
     holds = derived.holds(value)
     if not holds and on_oxygen and derived.input == "oxygen_saturation":
+        return None
+    if not holds and derived.input == "age":
         return None
     return holds
 

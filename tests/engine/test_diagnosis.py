@@ -290,7 +290,7 @@ def test_a_single_news2_parameter_of_three_is_urgent() -> None:
 def test_self_limiting_illness_is_self_care_with_its_reason() -> None:
     result = result_of(simple("runny nose", "sneezing", "blocked nose"))
     assert result["urgency"] == "self_care"
-    assert "self-care" in result["urgency_reason"]
+    assert "needing a clinician's review make up only" in result["urgency_reason"]
 
 
 # ------------------------------------------------------------------ validation and determinism
@@ -346,3 +346,15 @@ def test_a_medication_counts_through_its_drug_class() -> None:
     found = {item["finding"]: item["name"] for item in history["history_findings"]}
     assert found == {"anticoagulated": "Apixaban"}
     assert history["unrecognized_history"] == ["Eliquis-like tonic"]
+
+
+@pytest.mark.parametrize(
+    ("age", "temperature", "urgency"),
+    [(0.2, 38.2, "emergency"), (0.4, 39.2, "urgent"), (0.4, 38.2, "self_care")],
+)
+def test_fever_in_a_young_infant_follows_the_nice_traffic_light(
+    age: float, temperature: float, urgency: str
+) -> None:
+    data = {"symptoms": ["fever"], "vitals": {"temperature": temperature}}
+    result = result_of({**data, "history": {"age": age, "sex": "female"}})
+    assert result["urgency"] == urgency
