@@ -608,3 +608,15 @@ def test_broken_drug_data_is_refused_naming_file_entry_and_field(
 ) -> None:
     drug_kb.edit(relative, change)
     _assert_refused(drug_kb.root, relative, *fragments)
+
+
+def test_score_tables_are_validated_with_the_rest(kb_copy) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["scores"][0]["source"] = "no_such_source"
+
+    kb_copy.edit("scores/news2.yaml", change)
+    _assert_refused(kb_copy.root, "scores/news2.yaml", "'news2'", "no_such_source")
+
+
+def test_score_tables_are_loaded_with_the_knowledge_base(knowledge_base: KnowledgeBase) -> None:
+    assert {"news2", "qsofa", "curb65", "crb65"} <= set(knowledge_base.score_tables)
