@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self._tagged = _drugs_by_tag(self.drugs.values())
-        self._pairs = _interaction_pairs(self.interactions, self._tagged)
+        self._pairs = _interaction_pairs(self.interactions, self.interactant_drugs)
         members: dict[str, list[str]] = defaultdict(list)
         for drug in self.drugs.values():
             for group in drug.allergy_groups:
@@ -152,17 +152,9 @@ def _drugs_by_tag(drugs: Iterable[Drug]) -> dict[str, tuple[str, ...]]:
 
 
 def _interaction_pairs(
-    interactions: Iterable[Interaction], tagged: Mapping[str, tuple[str, ...]]
+    interactions: Iterable[Interaction], side: Callable[[str], tuple[str, ...]]
 ) -> dict[frozenset[str], tuple[Interaction, ...]]:
     """Expand ``tag:`` sides into drug pairs once, so a lookup is one dict access."""
-
-    def side(item: str) -> tuple[str, ...]:
-        return (
-            tagged.get(item.removeprefix(TAG_PREFIX), ())
-            if item.startswith(TAG_PREFIX)
-            else (item,)
-        )
-
     pairs: dict[frozenset[str], list[Interaction]] = defaultdict(list)
     for interaction in interactions:
         first, second = interaction.between
@@ -299,9 +291,9 @@ def _parse_kind(kind: str, raw: RawKind) -> tuple[dict[str, Entry], dict[str, Lo
     """Validate each entry and reject an id defined twice (within or across files)."""
     parsed: dict[str, Entry] = {}
     located: dict[str, Located] = {}
-    for index, (where, data) in enumerate(raw.entries):
+    for where, data in raw.entries:
         entry = _parse_entry(kind, where, data)
-        key = _entry_key(kind, entry, where, index)
+        key = _entry_key(kind, entry, where)
         if key in located:
             first = located[key]
             raise kb_error(where, _key_field(kind), f"{key!r} is already defined in {first.file}")
@@ -310,7 +302,7 @@ def _parse_kind(kind: str, raw: RawKind) -> tuple[dict[str, Entry], dict[str, Lo
     return parsed, located
 
 
-def _entry_key(kind: str, entry: Entry, where: Located, index: int) -> str:
+def _entry_key(kind: str, entry: Entry, where: Located) -> str:
     if kind == "sources":
         return where.entry
     if isinstance(entry, Interaction):

@@ -265,11 +265,6 @@ def _demographics(note: str) -> Iterator[Extracted]:
         yield Extracted("sex", "sex", value, sex.start(), sex.end(), sex.group())
 
 
-def extract_measurements(note: str) -> list[Extracted]:
-    """Vital signs, labs, age and sex the note states, the first of each kept, in note order."""
-    return _first_of_each(list(_measurements(note)), note)
-
-
 def _first_of_each(measurements: list[Extracted], note: str) -> list[Extracted]:
     seen: set[str] = set()
     kept = []

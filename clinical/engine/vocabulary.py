@@ -145,9 +145,6 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self._exact)
 
-    def keys(self) -> Iterable[Key]:
-        return self._exact.keys()
-
 
 @dataclass(frozen=True)
 class AllergyMatch:
@@ -219,7 +216,7 @@ class Vocabulary:
 
     def match_condition(self, name: str) -> str | None:
         """The condition id for a condition name, id or ICD-10 code ("J18.9", "j189")."""
-        code = re.sub(r"[\s.]", "", name).upper()
+        code = icd10_key(re.sub(r"\s", "", name))
         if code in self.icd10:
             return self.icd10[code]
         return self.conditions.match(name)
