@@ -82,9 +82,11 @@ class KnowledgeBase:
     score_tables: dict[str, Any]
     vocabulary: Vocabulary
     disclaimer: str = DISCLAIMER
-    _tagged: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _pairs: dict[frozenset[str], tuple[Interaction, ...]] = field(default_factory=dict)
-    _group_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _tagged: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
+    _pairs: dict[frozenset[str], tuple[Interaction, ...]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _group_members: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._tagged = _drugs_by_tag(self.drugs.values())
