@@ -190,3 +190,73 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit entries are append-only")
+
+
+class Review(models.Model):
+    """A senior clinician's verdict on a finished session. Append-only, like the audit log.
+
+    Reviews form a history rather than one row per reviewer and session: a verdict is a signed
+    clinical statement, so changing one's mind (a "needs follow-up" later settled, a second
+    opinion) adds a review instead of rewriting the first, and the session's review state is its
+    latest review. Written by :func:`clinical.reviews.record_review`, which validates the
+    corrected diagnosis against the knowledge base and writes the audit entry.
+    """
+
+    class Verdict(models.TextChoices):
+        AGREE = "agree", "Agree"
+        DISAGREE = "disagree", "Disagree"
+        NEEDS_FOLLOW_UP = "needs_follow_up", "Needs follow-up"
+
+    session = models.ForeignKey(StreamSession, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    corrected_icd10 = models.CharField(
+        "corrected ICD-10",
+        max_length=16,
+        blank=True,
+        help_text="The ICD-10 code of a knowledge-base condition.",
+    )
+    corrected_diagnosis = models.CharField(
+        max_length=200, blank=True, help_text="The knowledge base's name for the corrected code."
+    )
+    comment = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        indexes = [models.Index(fields=["session", "-reviewed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=["agree", "disagree", "needs_follow_up"]),
+                name="review_verdict_is_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(verdict="agree", corrected_icd10__gt=""),
+                name="review_agree_has_no_correction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} by {self.reviewer_id} on {self.session_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("reviews are append-only: add a new review instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("reviews are append-only")
+
+
+def with_review_state(sessions: models.QuerySet[StreamSession]) -> models.QuerySet[StreamSession]:
+    """Sessions annotated with their latest review (``latest_verdict``, ``latest_reviewed_at``,
+    ``latest_reviewer``), in one query, so lists of sessions show their review state without N+1.
+    """
+    latest = Review.objects.filter(session=models.OuterRef("pk")).order_by("-reviewed_at", "-id")
+    return sessions.annotate(
+        latest_verdict=models.Subquery(latest.values("verdict")[:1]),
+        latest_reviewed_at=models.Subquery(latest.values("reviewed_at")[:1]),
+        latest_reviewer=models.Subquery(latest.values("reviewer__username")[:1]),
+    )
