@@ -10,6 +10,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinical.engine.errors import EngineValidationError
 from clinical.streams.access import SessionNotFound
+from clinical.streams.worker import Draining
 
 _CODES = {
     status.HTTP_400_BAD_REQUEST: "validation_error",
@@ -17,9 +18,28 @@ _CODES = {
     status.HTTP_403_FORBIDDEN: "forbidden",
     status.HTTP_404_NOT_FOUND: "not_found",
     status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
+    status.HTTP_409_CONFLICT: "invalid_state",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
+    status.HTTP_503_SERVICE_UNAVAILABLE: "unavailable",
 }
+
+
+class InvalidState(exceptions.APIException):
+    """The session is not in a state that allows this (the WebSocket's ``invalid_state``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The session is not in a state that allows this."
+    default_code = "invalid_state"
+
+
+class Unavailable(exceptions.APIException):
+    """This worker is draining: the client retries and another worker answers."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "This worker is restarting: retry, another worker will answer."
+    default_code = "unavailable"
 
 
 def _details(data: Any) -> dict[str, list[str]] | None:
@@ -41,6 +61,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SessionNotFound):
         exc = exceptions.NotFound("No such session.")
+    if isinstance(exc, Draining):
+        exc = Unavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinical.api.serializers import ErrorSerializer
+from clinical.api.schema import errors
 from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
 
 DEFAULT_LIMIT = 20
@@ -104,7 +104,7 @@ def _listing(
                 OpenApiParameter("search", str, description="Start of a word, any case."),
                 OpenApiParameter("limit", int, description=f"1-{MAX_LIMIT}, default 20."),
             ],
-            responses={200: serializer(many=True), 400: ErrorSerializer},
+            responses={200: serializer(many=True), **errors(400, 401)},
             tags=["knowledge base"],
         )
         def get(self, request: Request) -> Response:

@@ -3,9 +3,13 @@ request models, the same ones the WebSocket uses)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clinical.models import StreamSession
+from clinical.models import Review, StreamSession
+from clinical.reviews import MAX_COMMENT_CHARS
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -32,8 +36,19 @@ class ErrorSerializer(serializers.Serializer):
     retry_after = serializers.FloatField(required=False)
 
 
+class LatestReviewSerializer(serializers.Serializer):
+    """The latest review, from ``with_review_state``'s annotations."""
+
+    verdict = serializers.ChoiceField(Review.Verdict.choices, source="latest_verdict")
+    reviewer = serializers.CharField(source="latest_reviewer")
+    reviewed_at = serializers.DateTimeField(source="latest_reviewed_at")
+
+
 class SessionSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
+    latest_review = serializers.SerializerMethodField(
+        help_text="The latest review; null while nobody has reviewed the session."
+    )
 
     class Meta:
         model = StreamSession
@@ -52,7 +67,14 @@ class SessionSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "failure_reason",
+            "latest_review",
         ]
+
+    @extend_schema_field(LatestReviewSerializer(allow_null=True))
+    def get_latest_review(self, session: StreamSession) -> dict[str, Any] | None:
+        if getattr(session, "latest_verdict", None) is None:
+            return None
+        return LatestReviewSerializer(session).data
 
 
 class SessionDetailSerializer(SessionSerializer):
@@ -81,3 +103,80 @@ class ChatFrameSerializer(serializers.Serializer):
     room = serializers.CharField()
     session_id = serializers.UUIDField(required=False)
     message = ChatAuthorMessageSerializer()
+
+
+class StreamLinksSerializer(serializers.Serializer):
+    session = serializers.URLField(help_text="This session (GET).")
+    events = serializers.URLField(help_text="Poll its frames here, passing `after_seq`.")
+    websocket = serializers.CharField(
+        help_text="Or follow it live: connect here with a ticket (`?ticket=`) from `ticket`, "
+        "then send `follow`."
+    )
+    ticket = serializers.URLField(help_text="POST here for a one-time WebSocket ticket.")
+
+
+class ResumeDataSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    last_seq = serializers.IntegerField()
+
+
+class FollowMessageSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(["resume"])
+    data = ResumeDataSerializer()
+
+
+class StreamStartedSerializer(serializers.Serializer):
+    session = SessionSerializer()
+    links = StreamLinksSerializer()
+    follow = FollowMessageSerializer(
+        help_text="The message that replays the stream from its start over the WebSocket."
+    )
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(Review.Verdict.choices)
+    corrected_icd10 = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        default="",
+        help_text="ICD-10 code of a knowledge-base condition (GET /api/kb/conditions/).",
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_COMMENT_CHARS, default=""
+    )
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
+    reviewer_name = serializers.CharField(source="reviewer.get_full_name", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "session",
+            "reviewer",
+            "reviewer_name",
+            "verdict",
+            "corrected_icd10",
+            "corrected_diagnosis",
+            "comment",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+
+class FhirEntrySerializer(serializers.Serializer):
+    fullUrl = serializers.CharField(help_text="urn:uuid:<id>; references use it.")
+    resource = serializers.DictField(help_text="A FHIR R4 resource.")
+
+
+class FhirBundleSerializer(serializers.Serializer):
+    resourceType = serializers.ChoiceField(["Bundle"])
+    id = serializers.CharField()
+    type = serializers.ChoiceField(["collection"])
+    timestamp = serializers.CharField()
+    identifier = serializers.DictField()
+    meta = serializers.DictField(help_text="Tagged decision-support; source names the engine.")
+    entry = FhirEntrySerializer(many=True)

@@ -1,14 +1,30 @@
 from django.urls import path
 
-from clinical.api import knowledge, views
+from clinical.api import fhir, knowledge, reviews, streams, views
 
+# Session ids are matched as any segment and parsed by the view, so a malformed id is a JSON
+# 404 in the protocol's shape, like an unknown one, rather than Django's HTML page.
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("ws-tickets/", views.TicketView.as_view(), name="api-ws-tickets"),
     path("sessions/", views.SessionList.as_view(), name="api-sessions"),
-    path("sessions/<uuid:pk>/", views.SessionDetail.as_view(), name="api-session"),
-    path("sessions/<uuid:pk>/events/", views.SessionEvents.as_view(), name="api-session-events"),
-    path("sessions/<uuid:pk>/chat/", views.SessionChat.as_view(), name="api-session-chat"),
+    path(
+        "sessions/diagnosis/",
+        streams.DiagnosisStartView.as_view(),
+        name="api-start-diagnosis",
+    ),
+    path(
+        "sessions/prescription/",
+        streams.PrescriptionStartView.as_view(),
+        name="api-start-prescription",
+    ),
+    path("sessions/<str:pk>/", views.SessionDetail.as_view(), name="api-session"),
+    path("sessions/<str:pk>/events/", views.SessionEvents.as_view(), name="api-session-events"),
+    path("sessions/<str:pk>/chat/", views.SessionChat.as_view(), name="api-session-chat"),
+    path(
+        "sessions/<str:pk>/reviews/", reviews.SessionReviews.as_view(), name="api-session-reviews"
+    ),
+    path("sessions/<str:pk>/fhir/", fhir.SessionFhirExport.as_view(), name="api-session-fhir"),
     path("chat/team/", views.TeamChat.as_view(), name="api-team-chat"),
     path("kb/findings/", knowledge.FindingList.as_view(), name="api-kb-findings"),
     path("kb/conditions/", knowledge.ConditionList.as_view(), name="api-kb-conditions"),

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical import audit
+from clinical.api.filters import SessionFilterSerializer, filter_sessions
+from clinical.api.schema import SESSION_ID, errors
 from clinical.api.serializers import (
     ChatFrameSerializer,
-    ErrorSerializer,
     EventsPageSerializer,
     SessionDetailSerializer,
     SessionSerializer,
@@ -23,12 +27,33 @@ from clinical.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from clinical.models import AuditEntry, StreamSession
+from clinical.models import AuditEntry, StreamSession, with_review_state
 from clinical.streams import chat, store
-from clinical.streams.access import visible_session, visible_sessions
+from clinical.streams.access import (
+    SessionNotFound,
+    parse_session_id,
+    visible_session,
+    visible_sessions,
+)
 from clinical.tickets import issue_ticket
 
 MAX_EVENTS_PAGE = 500
+MAX_SESSIONS_PAGE = 200
+
+
+def websocket_url(request: Request) -> str:
+    """The WebSocket URL of the requesting user, on the host the request came to."""
+    scheme = "wss" if request.is_secure() else "ws"
+    return f"{scheme}://{request.get_host()}/ws/{request.user.pk}/"
+
+
+def reviewed_session(user: Any, session_id: Any) -> StreamSession:
+    """:func:`visible_session` with the review state annotated (one query)."""
+    sessions = with_review_state(visible_sessions(user)).select_related("owner")
+    session = sessions.filter(id=parse_session_id(session_id)).first()
+    if session is None:
+        raise SessionNotFound("no such session")
+    return session
 
 
 def audit_view(request: Request, session: StreamSession) -> None:
@@ -48,8 +73,9 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: ErrorSerializer},
+        responses={200: TokenSerializer, **errors(400, 401)},
         tags=["auth"],
+        auth=[],
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
         return super().post(request, *args, **kwargs)
@@ -59,23 +85,38 @@ class TicketView(APIView):
     """Issue a one-time WebSocket ticket for the authenticated user (valid 60 s, usable once)."""
 
     @extend_schema(
-        request=None, responses={201: TicketSerializer, 401: ErrorSerializer}, tags=["auth"]
+        request=None, responses={201: TicketSerializer, **errors(401, 403)}, tags=["auth"]
     )
     def post(self, request: Request) -> Response:
         ticket, expires_at = issue_ticket(request.user)
-        scheme = "wss" if request.is_secure() else "ws"
-        url = f"{scheme}://{request.get_host()}/ws/{request.user.pk}/?ticket={ticket}"
+        url = f"{websocket_url(request)}?ticket={ticket}"
         body = {"ticket": ticket, "expires_at": expires_at, "url": url}
         return Response(TicketSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
+class SessionPagination(LimitOffsetPagination):
+    max_limit = MAX_SESSIONS_PAGE
+
+
 class SessionList(generics.ListAPIView):
-    """Your sessions, newest first (a reviewer sees everyone's)."""
+    """Your sessions, newest first (a reviewer sees everyone's), filtered and paginated."""
 
     serializer_class = SessionSerializer
+    pagination_class = SessionPagination
+
+    @extend_schema(
+        parameters=[SessionFilterSerializer],
+        responses={200: SessionSerializer(many=True), **errors(400, 401)},
+        tags=["sessions"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[StreamSession]:
-        return visible_sessions(self.request.user).select_related("owner")
+        filters = SessionFilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        sessions = with_review_state(visible_sessions(self.request.user)).select_related("owner")
+        return filter_sessions(sessions, filters.validated_data)
 
 
 class SessionDetail(generics.RetrieveAPIView):
@@ -83,8 +124,16 @@ class SessionDetail(generics.RetrieveAPIView):
 
     serializer_class = SessionDetailSerializer
 
+    @extend_schema(
+        parameters=[SESSION_ID],
+        responses={200: SessionDetailSerializer, **errors(401, 404)},
+        tags=["sessions"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_object(self) -> StreamSession:
-        session = visible_session(self.request.user, str(self.kwargs["pk"]))
+        session = reviewed_session(self.request.user, str(self.kwargs["pk"]))
         audit_view(self.request, session)
         return session
 
@@ -105,9 +154,10 @@ class SessionEvents(APIView):
 
     @extend_schema(
         parameters=[
+            SESSION_ID,
             OpenApiParameter("after_seq", int, description="Last seq you have (-1: from start)."),
         ],
-        responses={200: EventsPageSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: EventsPageSerializer, **errors(400, 401, 404)},
         tags=["sessions"],
     )
     def get(self, request: Request, pk: str) -> Response:
@@ -136,7 +186,9 @@ class SessionChat(APIView):
     """The session's care-team chat, oldest first (the latest 200 messages)."""
 
     @extend_schema(
-        responses={200: ChatFrameSerializer(many=True), 404: ErrorSerializer}, tags=["chat"]
+        parameters=[SESSION_ID],
+        responses={200: ChatFrameSerializer(many=True), **errors(401, 404)},
+        tags=["chat"],
     )
     def get(self, request: Request, pk: str) -> Response:
         session = visible_session(request.user, str(pk))
@@ -147,7 +199,7 @@ class TeamChat(APIView):
     """Your care team's chat room, oldest first (the latest 200 messages)."""
 
     @extend_schema(
-        responses={200: ChatFrameSerializer(many=True), 404: ErrorSerializer}, tags=["chat"]
+        responses={200: ChatFrameSerializer(many=True), **errors(401, 404)}, tags=["chat"]
     )
     def get(self, request: Request) -> Response:
         team = request.user.care_teams.order_by("pk").first()

@@ -1,0 +1,115 @@
+"""OpenAPI helpers: the error responses every endpoint declares, and the engine's pydantic request
+models rendered as OpenAPI 3.0 schemas (so the documented body is the validator's own model).
+
+drf-spectacular's bundled pydantic extension emits JSON Schema 2020-12 (``type: "null"`` for an
+optional field), which an OpenAPI 3.0.3 document may not contain; this extension renders optional
+fields with ``nullable: true`` instead and documents request bodies in validation mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from pydantic import ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, model_json_schema
+from pydantic_core import core_schema
+
+from clinical.api.serializers import ErrorSerializer
+from clinical.engine.requests import DiagnosisRequest, PrescriptionRequest
+from clinical.streams.start import MAX_REQUEST_ID_CHARS
+
+ERROR_DESCRIPTIONS = {
+    400: "validation_error: `details` maps each bad field to its messages.",
+    401: "unauthenticated: no valid `Authorization: Token <token>` (or session).",
+    403: "forbidden: your role may not do this (or a session-authenticated request lacks CSRF).",
+    404: "not_found: no such session, or not one you may see (the two are indistinguishable).",
+    409: "invalid_state: the session is not in a state that allows this (for example running).",
+    429: "rate_limited: too many requests; `retry_after` says how many seconds to wait.",
+    503: "unavailable: this worker is draining; retry, another worker will answer.",
+}
+
+# drf-spectacular names a ``pk`` path parameter ``id`` (SCHEMA_COERCE_PATH_PK).
+SESSION_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The session's id."
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The protocol-shaped error responses ``{error, code, details?}`` for ``codes``."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }
+
+
+class OpenApi30JsonSchema(GenerateJsonSchema):
+    """JSON Schema as OpenAPI 3.0 reads it: ``nullable: true`` instead of ``type: "null"``."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        inner = self.generate_inner(schema["schema"])
+        if "$ref" in inner:
+            return {"allOf": [inner], "nullable": True}
+        return {**inner, "nullable": True}
+
+
+class EngineModelExtension(OpenApiSerializerExtension):
+    """Render pydantic models passed to ``extend_schema`` as OpenAPI 3.0 components."""
+
+    target_class = "pydantic.BaseModel"
+    match_subclasses = True
+    priority = 1
+
+    def get_name(self, auto_schema: Any, direction: str) -> str:
+        return self.target.__name__
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = model_json_schema(
+            self.target,
+            ref_template="#/components/schemas/{model}",
+            schema_generator=OpenApi30JsonSchema,
+            mode="validation",
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.SCHEMA, object=name, schema=definition
+            )
+            auto_schema.registry.register_on_missing(component)
+        return schema
+
+
+def _symptoms_may_be_names(schema: dict[str, Any]) -> None:
+    """The engine reads a plain string as ``{name}`` before validating (protocol v1)."""
+    items = schema["properties"]["symptoms"]["items"]
+    schema["properties"]["symptoms"]["items"] = {
+        "anyOf": [{"type": "string", "minLength": 1, "maxLength": 200}, items]
+    }
+
+
+RequestId = Field(
+    None,
+    max_length=MAX_REQUEST_ID_CHARS,
+    description="Echoed on every frame of the stream; stored with the session.",
+)
+
+
+class DiagnosisStart(DiagnosisRequest):
+    """The WebSocket's diagnosis ``data``, plus an optional ``request_id``."""
+
+    model_config = ConfigDict(json_schema_extra=_symptoms_may_be_names)
+
+    request_id: str | None = RequestId
+
+
+class PrescriptionStart(PrescriptionRequest):
+    """The WebSocket's prescription ``data``, plus an optional ``request_id``."""
+
+    request_id: str | None = RequestId
+    session_id: str | None = Field(
+        None,
+        description="The diagnosis session (yours) this prescription follows.",
+        json_schema_extra={"format": "uuid"},
+    )
