@@ -1,0 +1,75 @@
+"""The request bounds the portal's client-side validation mirrors, read from the engine's models.
+
+The server validates every request again with the same models; reading the bounds from them
+(rather than copying numbers into JavaScript) keeps the two checks from drifting apart. The
+blood-pressure limits live in a validator, not in field metadata, so they are stated here and a
+test checks them against the engine at each edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, get_args, get_origin
+
+from annotated_types import Ge, Le, MaxLen
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from clinical.engine.requests import (
+    MAX_LIST_ITEMS,
+    MAX_NAME_CHARS,
+    MAX_SYMPTOMS,
+    History,
+    Labs,
+    PatientInfo,
+    Symptom,
+    Vitals,
+)
+
+BLOOD_PRESSURE_BOUNDS = {"systolic": {"min": 40, "max": 300}, "diastolic": {"min": 20, "max": 200}}
+
+
+def _collect(items: Iterable[Any], found: dict[str, float]) -> None:
+    for item in items:
+        if isinstance(item, Ge):
+            found["min"] = item.ge
+        elif isinstance(item, Le):
+            found["max"] = item.le
+        elif isinstance(item, MaxLen):
+            found["maxLength"] = item.max_length
+        elif isinstance(item, FieldInfo):
+            _collect(item.metadata, found)
+
+
+def field_bounds(model: type[BaseModel], name: str) -> dict[str, float]:
+    """``min``/``max``/``maxLength`` of a field, also from inside ``Optional[Annotated[...]]``."""
+    field = model.model_fields[name]
+    found: dict[str, float] = {}
+    _collect(field.metadata, found)
+    for arg in get_args(field.annotation):
+        if get_origin(arg) is Annotated:
+            _collect(get_args(arg)[1:], found)
+    return found
+
+
+def _fields(model: type[BaseModel], *names: str) -> dict[str, dict[str, float]]:
+    return {name: field_bounds(model, name) for name in names}
+
+
+def request_bounds() -> dict[str, Any]:
+    """Every bound the diagnosis and prescription forms check before sending."""
+    return {
+        "symptoms": {
+            "maxItems": MAX_SYMPTOMS,
+            "name": {"maxLength": MAX_NAME_CHARS},
+            "duration": field_bounds(Symptom, "duration"),
+        },
+        "vitals": _fields(
+            Vitals, "temperature", "heart_rate", "respiratory_rate", "oxygen_saturation"
+        ),
+        "blood_pressure": BLOOD_PRESSURE_BOUNDS,
+        "history": _fields(History, "age"),
+        "lists": {"maxItems": MAX_LIST_ITEMS, "maxLength": MAX_NAME_CHARS},
+        "labs": _fields(Labs, "urea_mmol_l"),
+        "patient_info": _fields(PatientInfo, "age", "weight", "egfr"),
+    }

@@ -1,0 +1,13 @@
+"""The portal's pages: the home page and a deep link to one session."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from clinical.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.portal, name="home"),
+    path("sessions/<uuid:session_id>/", views.portal, name="session"),
+]

@@ -1,0 +1,339 @@
+// The portal's controller: routes frames from the socket to each session's record and view,
+// starts streams from the forms, resumes every known session after a reconnect, and keeps the
+// address bar, the history list and the connection indicator in step.
+
+import { api, whenSignedOut } from "./api.js";
+import { Connection } from "./connection.js";
+import { DiagnosisForm } from "./diagnosis-form.js";
+import { $ } from "./dom.js";
+import { showFormMessage } from "./form-errors.js";
+import { kindOfStage } from "./format.js";
+import { HistoryList } from "./history.js";
+import { PrescriptionDialog } from "./prescription-form.js";
+import { SessionView } from "./session-view.js";
+import { StreamBook } from "./streams.js";
+
+const ANSWER_TIMEOUT_MS = 15000;
+const GAP_RETRIES = 3;
+const SESSION_PATH = /^\/sessions\/([0-9a-f-]{36})\/?$/;
+const CONNECTION_TEXT = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  "signed-out": "Signed out",
+  refused: "Connection refused",
+};
+
+let requestCounter = 0;
+
+function requestId(prefix) {
+  requestCounter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${requestCounter}`;
+}
+
+export class PortalApp {
+  constructor(config) {
+    this.config = config;
+    this.me = config.user;
+    this.book = new StreamBook();
+    this.views = new Map();
+    this.pending = new Map();
+    this.activeId = null;
+    this.connection = new Connection(config.socketPath);
+    this.newView = $('[data-view="new"]');
+    this.sessionSection = $('[data-view="session"]');
+    this.indicator = $('[data-testid="connection-state"]');
+    this.startButton = $('[data-testid="start-diagnosis"]');
+    this.history = new HistoryList($(".sidebar"), { me: this.me, onOpen: (id) => this.navigate(`/sessions/${id}/`) });
+    this.form = new DiagnosisForm($('[data-testid="diagnosis-form"]'), config.bounds, (data) => this.submitDiagnosis(data));
+    this.dialog = new PrescriptionDialog($('[data-testid="prescription-dialog"]'), config.bounds, (data) => this.submitPrescription(data));
+  }
+
+  start() {
+    whenSignedOut(() => this.signedOut());
+    this.connection.addEventListener("state", (event) => this.showConnection(event.detail));
+    this.connection.addEventListener("open", (event) => this.connected(event.detail.reconnected));
+    this.connection.addEventListener("frame", (event) => this.receive(event.detail));
+    this.connection.addEventListener("signed-out", () => this.signedOut());
+    $('[data-testid="new-diagnosis"]').addEventListener("click", (event) => {
+      event.preventDefault();
+      this.navigate("/");
+    });
+    window.addEventListener("popstate", () => this.route());
+    this.connection.start();
+    this.history.load();
+    this.route();
+  }
+
+  // ---- navigation ---------------------------------------------------------------------------
+
+  navigate(path) {
+    if (location.pathname !== path) history.pushState({}, "", path);
+    this.route();
+  }
+
+  route() {
+    const match = SESSION_PATH.exec(location.pathname);
+    if (match) this.openSession(match[1]);
+    else this.showNew();
+  }
+
+  showNew() {
+    this.activeId = null;
+    this.history.setActive(null);
+    this.sessionSection.hidden = true;
+    this.newView.hidden = false;
+    document.title = "New diagnosis · medstream";
+    $("#new-heading").focus?.();
+  }
+
+  openSession(id) {
+    const record = this.book.ensure(id);
+    const view = this.viewFor(record);
+    if (!record.detail && !record.request) this.loadDetail(record);
+    if (!record.requested) {
+      record.requested = true;
+      this.follow(record);
+    }
+    this.activeId = id;
+    this.history.setActive(id);
+    this.newView.hidden = true;
+    this.sessionSection.replaceChildren(view.node);
+    this.sessionSection.hidden = false;
+    if (!view.chat.loaded) view.chat.loadHistory();
+    document.title = `${view.title.textContent} · medstream`;
+    view.title.focus({ preventScroll: true });
+  }
+
+  viewFor(record) {
+    let view = this.views.get(record.id);
+    if (!view) {
+      view = new SessionView(record, {
+        me: this.me,
+        onPrescribe: (source, target) => this.openPrescription(source, target),
+        sendChat: (sessionId, text) => this.sendChat(sessionId, text),
+        onOpenSession: (id) => this.navigate(`/sessions/${id}/`),
+      });
+      this.views.set(record.id, view);
+    }
+    return view;
+  }
+
+  async loadDetail(record) {
+    try {
+      record.detail = await api.session(record.id);
+      this.describe(record, record.detail);
+    } catch (error) {
+      if (error.status === 404) this.viewFor(record).failed({ code: "not_found", error: "No such session, or not one you may see." });
+    }
+  }
+
+  describe(record, detail) {
+    record.kind ||= detail.kind;
+    this.viewFor(record).describe({
+      request: detail.request,
+      owner: detail.owner,
+      createdAt: detail.created_at,
+      follows: detail.follows,
+      kind: detail.kind,
+      status: detail.status,
+      isMine: detail.owner === this.me.username,
+    });
+  }
+
+  // ---- the socket ---------------------------------------------------------------------------
+
+  showConnection({ state, retryAt }) {
+    clearInterval(this.countdown);
+    const shown = state === "open" ? "connected" : state === "waiting" ? "offline" : state;
+    this.indicator.dataset.state = shown;
+    const text = $(".connection-text", this.indicator);
+    if (shown !== "offline") {
+      text.textContent = CONNECTION_TEXT[shown] || shown;
+      return;
+    }
+    const tick = () => {
+      const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      text.textContent = `Connection lost · retrying in ${seconds} s`;
+    };
+    tick();
+    this.countdown = setInterval(tick, 1000);
+  }
+
+  /** (Re)connected: follow every session this page shows again, from the last seq it has. */
+  connected(reconnected) {
+    for (const record of this.book.all()) {
+      if (record.requested || record.lastSeq >= 0) this.sendResume(record, record.resumeFrom);
+    }
+    if (reconnected) {
+      this.history.refreshSoon();
+      const active = this.activeId && this.views.get(this.activeId);
+      if (active) active.chat.loadHistory();
+    }
+  }
+
+  follow(record) {
+    if (this.connection.isOpen) this.sendResume(record, record.lastSeq);
+    else this.fillFromStore(record);
+  }
+
+  sendResume(record, lastSeq) {
+    this.connection.send({
+      type: "resume",
+      request_id: `resume-${record.id}`,
+      data: { session_id: record.id, last_seq: lastSeq },
+    });
+  }
+
+  receive(frame) {
+    if (frame.type === "chat") {
+      this.views.get(frame.session_id)?.chat.add(frame.message);
+      return;
+    }
+    if (frame.type === "error" && !Number.isInteger(frame.seq)) {
+      this.requestFailed(frame);
+      return;
+    }
+    if (typeof frame.session_id === "string" && Number.isInteger(frame.seq)) this.offer(frame);
+  }
+
+  offer(frame) {
+    const record = this.book.ensure(frame.session_id);
+    if (frame.type === "accepted") this.accepted(frame, record);
+    record.kind ||= frame.type === "accepted" ? frame.kind : kindOfStage(frame.stage);
+    this.applyFrames(record, record.offer(frame));
+    if (record.hasGap) this.fillGap(record);
+  }
+
+  applyFrames(record, frames) {
+    if (!frames.length) return;
+    const view = this.viewFor(record);
+    for (const frame of frames) view.apply(frame);
+    if (record.finished || frames[0].seq === 0) this.history.refreshSoon();
+    if (record.id === this.activeId) document.title = `${view.title.textContent} · medstream`;
+  }
+
+  /** Frames the socket skipped (or that it cannot bring while offline), from the store. */
+  async fillFromStore(record) {
+    const page = await api.events(record.id, record.lastSeq).catch(() => null);
+    for (const frame of page?.events || []) this.applyFrames(record, record.offer(frame));
+    return page;
+  }
+
+  async fillGap(record, attempt = 0) {
+    if (record.filling) return;
+    record.filling = true;
+    await this.fillFromStore(record);
+    record.filling = false;
+    if (record.hasGap && attempt < GAP_RETRIES) setTimeout(() => this.fillGap(record, attempt + 1), 1000);
+  }
+
+  // ---- starting streams ---------------------------------------------------------------------
+
+  submitDiagnosis(data) {
+    this.submit("diagnosis", data, {
+      busy: (flag) => {
+        this.startButton.disabled = flag;
+        this.startButton.textContent = flag ? "Starting…" : "Start diagnosis";
+      },
+      fail: (frame) => this.formFailed(this.form, frame),
+    });
+  }
+
+  submitPrescription(data) {
+    this.submit("prescription", data, {
+      busy: (flag) => this.dialog.busy(flag),
+      fail: (frame) => this.formFailed(this.dialog, frame),
+      accepted: () => this.dialog.close(),
+    });
+  }
+
+  formFailed(form, frame) {
+    if (frame.code === "validation_error" && frame.details) form.showServerErrors(frame.details);
+    else showFormMessage(form.form, frame.error || "The request was not accepted.");
+  }
+
+  submit(kind, data, handlers) {
+    const id = requestId(kind);
+    if (!this.connection.send({ type: kind, request_id: id, data })) {
+      handlers.fail({ error: "Not connected to the server. Wait for “Connected” and try again." });
+      return;
+    }
+    handlers.busy(true);
+    const timer = setTimeout(() => this.settle(id)?.fail({ error: "No answer from the server. Try again." }), ANSWER_TIMEOUT_MS);
+    this.pending.set(id, { kind, data, handlers, timer });
+  }
+
+  settle(id) {
+    const entry = this.pending.get(id);
+    if (!entry) return null;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    entry.handlers.busy(false);
+    return entry.handlers;
+  }
+
+  accepted(frame, record) {
+    const entry = this.pending.get(frame.request_id);
+    if (!entry) return;
+    this.settle(frame.request_id).accepted?.();
+    record.request = entry.data;
+    record.requested = true;
+    this.describe(record, {
+      request: entry.data,
+      owner: this.me.username,
+      created_at: frame.timestamp,
+      follows: entry.data.session_id || null,
+      kind: entry.kind,
+      status: "running",
+    });
+    this.navigate(`/sessions/${record.id}/`);
+  }
+
+  requestFailed(frame) {
+    const id = frame.request_id || "";
+    const handlers = this.settle(id);
+    if (handlers) {
+      handlers.fail(frame);
+      return;
+    }
+    if (id.startsWith("chat-")) {
+      this.views.get(id.split(":")[1])?.chat.showError(frame.error);
+    } else if (id.startsWith("resume-")) {
+      const record = this.book.get(id.slice("resume-".length));
+      if (record && frame.code === "not_found") this.viewFor(record).failed(frame);
+    }
+  }
+
+  // ---- prescriptions and chat ---------------------------------------------------------------
+
+  async openPrescription(record, target) {
+    if (!record.request && !record.detail) await this.loadDetail(record);
+    const request = record.request || record.detail?.request || {};
+    const history = request.history || {};
+    const isMine = record.request !== undefined || record.detail?.owner === this.me.username;
+    this.dialog.open(
+      { ...target, followsId: isMine ? record.id : null },
+      {
+        age: history.age,
+        sex: history.sex,
+        pregnant: history.pregnant,
+        allergies: history.allergies,
+        medications: history.medications,
+      },
+    );
+  }
+
+  sendChat(sessionId, text) {
+    return this.connection.send({
+      type: "chat",
+      request_id: `${requestId("chat")}:${sessionId}`,
+      data: { message: text, session_id: sessionId },
+    });
+  }
+
+  signedOut() {
+    const next = encodeURIComponent(location.pathname);
+    location.assign(`${this.config.loginUrl}?next=${next}`);
+  }
+}

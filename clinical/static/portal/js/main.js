@@ -1,0 +1,31 @@
+// Entry point: read the page's configuration, start the portal, and expose a small hook that
+// browser tests (and a curious clinician's console) use to cut the socket and inspect resume.
+
+import { PortalApp } from "./app.js";
+
+const config = JSON.parse(document.getElementById("portal-config").textContent);
+const app = new PortalApp(config);
+app.start();
+
+window.__medstream = Object.freeze({
+  /** Drop the socket now, or as soon as a stream frame with seq >= afterSeq has been shown. */
+  dropSocket({ afterSeq } = {}) {
+    if (afterSeq === undefined) {
+      app.connection.drop();
+      return;
+    }
+    app.connection.dropAfter = (frame) => frame.type !== "chat" && Number.isInteger(frame.seq) && frame.seq >= afterSeq;
+  },
+  /** Ask the server to replay a session from the start: every frame is already shown, so none
+   *  may appear twice. */
+  replay(sessionId) {
+    return app.connection.send({ type: "resume", data: { session_id: sessionId, last_seq: -1 } });
+  },
+  stats() {
+    return { ...app.connection.stats, state: app.connection.state, duplicates: app.book.duplicates };
+  },
+  /** Send a diagnosis request as given, skipping the client-side checks (server errors). */
+  sendDiagnosis(data) {
+    app.submitDiagnosis(data);
+  },
+});

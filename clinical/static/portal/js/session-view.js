@@ -1,0 +1,158 @@
+// One session on screen: its header (who, when, the request), the progress bar, the results of
+// its kind, the care-team chat and the engine's disclaimer. Frames arrive here already in seq
+// order and once each; this view only turns them into DOM.
+
+import { ChatPanel } from "./chat.js";
+import { DiagnosisResults } from "./diagnosis-view.js";
+import { clear, h } from "./dom.js";
+import { dateTime, humanize, patientLine } from "./format.js";
+import { PrescriptionResults } from "./prescription-view.js";
+import { ProgressBar } from "./progress.js";
+
+const STATUS = { running: "Running", completed: "Completed", failed: "Failed", cancelled: "Cancelled", pending: "Pending" };
+
+function vitalsLine(vitals = {}) {
+  const parts = [
+    vitals.temperature !== undefined && `T ${vitals.temperature} °C`,
+    vitals.heart_rate !== undefined && `HR ${vitals.heart_rate}/min`,
+    vitals.blood_pressure && `BP ${vitals.blood_pressure} mmHg`,
+    vitals.respiratory_rate !== undefined && `RR ${vitals.respiratory_rate}/min`,
+    vitals.oxygen_saturation !== undefined &&
+      `SpO₂ ${vitals.oxygen_saturation}%${vitals.supplemental_oxygen === true ? " on oxygen" : vitals.supplemental_oxygen === false ? " on air" : ""}`,
+    vitals.consciousness && humanize(vitals.consciousness),
+  ];
+  return parts.filter(Boolean).join(" · ");
+}
+
+function symptomText(symptom) {
+  if (typeof symptom === "string") return symptom;
+  const extra = [symptom.severity, symptom.duration].filter(Boolean).join(", ");
+  return extra ? `${symptom.name} (${extra})` : symptom.name;
+}
+
+function summaryRow(term, text) {
+  return text ? [h("dt", { text: term }), h("dd", { text })] : [];
+}
+
+function diagnosisSummary(request) {
+  const history = request.history || {};
+  return [
+    ...summaryRow("Symptoms", (request.symptoms || []).map(symptomText).join(", ")),
+    ...summaryRow("Vital signs", vitalsLine(request.vitals)),
+    ...summaryRow("Allergies", (history.allergies || []).join(", ") || "None recorded"),
+    ...summaryRow("Conditions", (history.conditions || []).join(", ")),
+    ...summaryRow("Medications", (history.medications || []).join(", ")),
+  ];
+}
+
+function prescriptionSummary(request) {
+  const info = request.patient_info || {};
+  const body = [info.weight !== undefined && `${info.weight} kg`, info.egfr !== undefined && `eGFR ${info.egfr}`];
+  return [
+    ...summaryRow("Patient", [patientLine(info.age, info.sex), ...body].filter(Boolean).join(" · ")),
+    ...summaryRow("Allergies", (request.allergies || []).join(", ") || "None recorded"),
+    ...summaryRow("Medications", (request.current_medications || []).join(", ")),
+  ];
+}
+
+export class SessionView {
+  constructor(record, { me, onPrescribe, sendChat, onOpenSession }) {
+    this.record = record;
+    this.onPrescribe = onPrescribe;
+    this.onOpenSession = onOpenSession;
+    this.results = null;
+    this.progress = new ProgressBar();
+    this.chat = new ChatPanel(record.id, { me, send: (text) => sendChat(record.id, text) });
+    this.title = h("h1", { id: "session-heading", tabIndex: -1, text: "Session" });
+    this.eyebrow = h("p", { class: "eyebrow", text: "Loading…" });
+    this.status = h("span", { class: "status status-running", testid: "session-status", dataset: { status: "running" }, text: "Running" });
+    this.meta = h("p", { class: "meta muted" });
+    this.summary = h("dl", { class: "request-summary", testid: "request-summary" });
+    this.failure = h("div", { class: "failure-slot" });
+    this.main = h("div", { class: "col-main" });
+    this.side = h("aside", { class: "col-side", attrs: { "aria-label": "Scores, checks and chat" } });
+    this.disclaimer = h("p", { class: "result-disclaimer", testid: "result-disclaimer", hidden: true });
+    this.node = h(
+      "article",
+      { class: "session", dataset: { sessionId: record.id } },
+      h("header", { class: "session-head" },
+        h("div", { class: "session-title" }, this.eyebrow, h("div", { class: "title-row" }, this.title, this.status), this.meta),
+        this.summary,
+      ),
+      this.progress.node,
+      this.failure,
+      h("div", { class: "session-grid" }, this.main, this.side),
+      this.disclaimer,
+    );
+    this.side.append(this.chat.node);
+  }
+
+  setKind(kind) {
+    if (this.results || !kind) return;
+    this.node.dataset.kind = kind;
+    this.results = kind === "prescription"
+      ? new PrescriptionResults()
+      : new DiagnosisResults({ onPrescribe: (target) => this.onPrescribe(this.record, target) });
+    this.main.append(...this.results.main);
+    this.side.prepend(...this.results.side);
+    this.eyebrow.textContent = kind === "prescription" ? "Prescription · decision support" : "Diagnosis · decision support";
+    if (this.title.textContent === "Session") this.title.textContent = kind === "prescription" ? "Prescription" : "Differential diagnosis";
+  }
+
+  apply(frame) {
+    if (frame.type === "accepted") {
+      this.setKind(frame.kind);
+      this.progress.update("accepted", 0, "Started");
+      return;
+    }
+    this.setKind(this.record.kind);
+    if (frame.type === "progress") this.progress.update(frame.stage, frame.progress, frame.message);
+    this.results?.apply(frame);
+    if (frame.type === "complete") this.completed(frame.result || {});
+    if (frame.type === "error") this.failed(frame);
+  }
+
+  completed(result) {
+    this.setStatus("completed");
+    if (result.disclaimer) {
+      clear(this.disclaimer).append(h("strong", { text: "Decision support. " }), result.disclaimer);
+      this.disclaimer.hidden = false;
+    }
+    if (this.record.kind === "prescription" && result.diagnosis) {
+      this.title.textContent = `Prescription: ${result.diagnosis}`;
+    }
+  }
+
+  failed(frame) {
+    const cancelled = frame.code === "cancelled";
+    this.setStatus(cancelled ? "cancelled" : "failed");
+    this.progress.fail(cancelled ? "Cancelled" : "Stopped: the stream failed");
+    clear(this.failure).append(h("div", { class: "notice notice-error", testid: "stream-error", attrs: { role: "alert" } },
+      h("strong", { text: cancelled ? "Cancelled. " : "This stream failed. " }), frame.error || ""));
+  }
+
+  setStatus(status) {
+    this.status.dataset.status = status;
+    this.status.className = `status status-${status}`;
+    this.status.textContent = STATUS[status] || humanize(status);
+  }
+
+  /** The session's stored details (owner, time, request), from the API or the page itself. */
+  describe({ request, owner, createdAt, follows, kind, status, isMine }) {
+    this.setKind(kind);
+    if (status && !this.record.finished) this.setStatus(status);
+    const patient = kind === "prescription" ? "" : patientLine(request?.history?.age, request?.history?.sex);
+    clear(this.meta).append(
+      [patient, isMine ? null : `by ${owner}`, createdAt ? `started ${dateTime(createdAt)}` : null].filter(Boolean).join(" · "),
+    );
+    if (follows) {
+      const link = h("a", { href: `/sessions/${follows}/`, text: "the diagnosis it follows", on: { click: (event) => {
+        event.preventDefault();
+        this.onOpenSession(follows);
+      } } });
+      this.meta.append(" · ", h("span", {}, "Open ", link));
+    }
+    if (kind === "prescription" && request?.diagnosis) this.title.textContent = `Prescription: ${request.diagnosis}`;
+    if (request) clear(this.summary).append(...(kind === "prescription" ? prescriptionSummary(request) : diagnosisSummary(request)));
+  }
+}
