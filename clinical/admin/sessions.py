@@ -1,0 +1,223 @@
+"""Sessions in the admin: the review list, the session page with its review form, bulk actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from clinical import audit
+from clinical.admin import display
+from clinical.admin.access import ReviewerOnly, is_reviewer
+from clinical.admin.export import sessions_csv
+from clinical.admin.filters import ReviewStateFilter, UrgencyFilter
+from clinical.admin.forms import CONDITIONS_LIST_ID, ReviewForm
+from clinical.models import AuditEntry, Review, StreamSession, with_review_state
+from clinical.reviews import known_conditions, record_review
+
+SESSION_TEMPLATE = "admin/clinical/streamsession/review.html"
+CONFIRM_TEMPLATE = "admin/clinical/streamsession/confirm_mark_reviewed.html"
+
+
+@admin.register(StreamSession)
+class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
+    list_display = [
+        "session",
+        "created_at",
+        "clinician",
+        "kind",
+        "status",
+        "primary_diagnosis",
+        "icd10",
+        "urgency",
+        "review_state",
+        "engine_version",
+    ]
+    list_filter = [
+        "kind",
+        "status",
+        UrgencyFilter,
+        "created_at",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ReviewStateFilter,
+        "engine_version",
+    ]
+    search_fields = [
+        "primary_diagnosis",
+        "icd10",
+        "owner__username",
+        "owner__first_name",
+        "owner__last_name",
+    ]
+    search_help_text = "Diagnosis, ICD-10 code, clinician's username or name, or a session id."
+    list_per_page = 100
+    ordering = ["-created_at"]
+    actions = ["mark_reviewed_agree", "export_csv"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StreamSession]:
+        return with_review_state(super().get_queryset(request)).select_related("owner")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """The search fields, or the session whose id was pasted in."""
+        try:
+            return queryset.filter(id=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return is_reviewer(request)
+
+    @admin.display(description="session", ordering="created_at")
+    def session(self, session: StreamSession) -> str:
+        return str(session.id)[:8]
+
+    @admin.display(description="clinician", ordering="owner__username")
+    def clinician(self, session: StreamSession) -> str:
+        return session.owner.get_full_name() or session.owner.get_username()
+
+    @admin.display(description="review", ordering="latest_verdict")
+    def review_state(self, session: StreamSession) -> str:
+        if session.latest_verdict is None:
+            return "—"
+        return f"{Review.Verdict(session.latest_verdict).label} ({session.latest_reviewer})"
+
+    # The session page: read-only record plus the review form.
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        session = self.get_object(request, unquote(object_id))
+        if session is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method == "POST":
+            return self._review(request, session)
+        audit.record(
+            request.user,
+            AuditEntry.Action.VIEWED,
+            session,
+            AuditEntry.Channel.ADMIN,
+            audit.client_address(request.META),
+        )
+        return self._session_page(request, session, ReviewForm())
+
+    def _review(self, request: HttpRequest, session: StreamSession) -> HttpResponse:
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                record_review(
+                    session,
+                    request.user,
+                    **form.cleaned_data,
+                    channel=AuditEntry.Channel.ADMIN,
+                    client=audit.client_address(request.META),
+                )
+            except ValidationError as error:
+                form.show_rule_errors(error)
+            else:
+                messages.success(request, "Your review is saved.")
+                return HttpResponseRedirect(request.path)
+        return self._session_page(request, session, form)
+
+    def _session_page(
+        self, request: HttpRequest, session: StreamSession, form: ReviewForm
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            **self.session_context(session),
+            "opts": self.opts,
+            "title": f"{session.get_kind_display()} session {session.id}",
+            "subtitle": None,
+            "form": form,
+            "conditions": known_conditions(),
+            "conditions_list_id": CONDITIONS_LIST_ID,
+            "changelist_url": reverse("admin:clinical_streamsession_changelist"),
+        }
+        return TemplateResponse(request, SESSION_TEMPLATE, context)
+
+    def session_context(self, session: StreamSession) -> dict[str, Any]:
+        """Everything the session page shows, already laid out for reading."""
+        events = session.events.order_by("seq")
+        is_diagnosis = session.kind == StreamSession.Kind.DIAGNOSIS
+        request_view = display.diagnosis_request if is_diagnosis else display.prescription_request
+        result_view = display.diagnosis_result if is_diagnosis else display.prescription_result
+        return {
+            "session": session,
+            "clinician": self.clinician(session),
+            "request_view": request_view(session.request or {}),
+            "result_view": result_view(session.result) if session.result else None,
+            "disclaimer": (session.result or {}).get("disclaimer", ""),
+            "timeline": [
+                {"event": event, "summary": display.frame_summary(event.payload)}
+                for event in events
+            ],
+            "chat": session.chat.select_related("author").order_by("created_at", "id"),
+            "audit_trail": session.audit.order_by("at", "id"),
+            "reviews": list(session.reviews.select_related("reviewer")),
+        }
+
+    # Bulk actions.
+
+    @admin.action(description="Mark as reviewed: agree", permissions=["review"])
+    def mark_reviewed_agree(
+        self, request: HttpRequest, queryset: QuerySet[StreamSession]
+    ) -> HttpResponse | None:
+        """Record an "agree" review for each finished session you have not reviewed yet, after a
+        confirmation page that lists what will be reviewed and what will be skipped, and why."""
+        reviewable, skipped = self._split_for_bulk_review(request, queryset)
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Mark as reviewed: agree",
+                "reviewable": reviewable,
+                "skipped": skipped,
+                "selected": [str(session.pk) for session in queryset],
+                "action": "mark_reviewed_agree",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+        client = audit.client_address(request.META)
+        channel = AuditEntry.Channel.ADMIN
+        for session in reviewable:
+            record_review(session, request.user, verdict="agree", channel=channel, client=client)
+        self.message_user(request, f"{len(reviewable)} sessions marked as reviewed: agree.")
+        if skipped:
+            self.message_user(request, f"{len(skipped)} skipped.", messages.WARNING)
+        return None
+
+    def _split_for_bulk_review(
+        self, request: HttpRequest, queryset: QuerySet[StreamSession]
+    ) -> tuple[list[StreamSession], list[tuple[StreamSession, str]]]:
+        mine = set(
+            Review.objects.filter(session__in=queryset, reviewer=request.user).values_list(
+                "session_id", flat=True
+            )
+        )
+        reviewable, skipped = [], []
+        for session in queryset:
+            if not session.is_finished:
+                skipped.append((session, f"still {session.status}"))
+            elif session.id in mine:
+                skipped.append((session, "you have already reviewed it"))
+            else:
+                reviewable.append(session)
+        return reviewable, skipped
+
+    @admin.action(description="Export selected sessions as CSV", permissions=["review"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[StreamSession]) -> HttpResponse:
+        return sessions_csv(request, queryset)
