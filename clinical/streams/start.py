@@ -6,6 +6,7 @@ validated by one model whichever way it came, and an invalid request stores noth
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -88,7 +89,10 @@ async def start_stream(
 
 
 async def _launch(session: StreamSession) -> None:
-    worker.launch(StreamRun.of(session))
+    """Launch in an empty context: a task copies the context it is created in, and this one
+    holds the request thread's asgiref executor, which quits when the view returns; the run's
+    and the worker duties' thread-sensitive database calls would then fail."""
+    contextvars.Context().run(worker.launch, StreamRun.of(session))
 
 
 def start_stream_sync(

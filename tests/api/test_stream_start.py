@@ -258,3 +258,22 @@ def test_starts_are_rate_limited_per_user(fresh_throttle_counts, api_as, clinici
     assert statuses == [400] * allowed + [429]
     limited = client.post("/api/sessions/prescription/", {}, format="json").json()
     assert limited["code"] == "rate_limited" and limited["retry_after"] > 0
+
+
+async def test_the_workers_duties_keep_running_after_a_start_by_post(
+    stopped_worker_after, settings, caplog, clinician, diagnosis_request
+):
+    """The first run of a worker starts its lease renewal and takeover sweep; started from a
+    REST view they must not inherit the request thread's executor, which is gone afterwards."""
+    settings.STREAM_LEASE_SECONDS = 1.0
+    await worker.stop()
+    client = await client_for(clinician)
+
+    session_id = (await post(client, "/api/sessions/diagnosis/", diagnosis_request)).json()[
+        "session"
+    ]["id"]
+    await poll_until_finished(client, session_id)
+    await asyncio.sleep(1.2)
+
+    assert "takeover sweep failed" not in caplog.text
+    assert await worker.sweep() == []
