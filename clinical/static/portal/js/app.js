@@ -15,6 +15,7 @@ import { StreamBook } from "./streams.js";
 
 const ANSWER_TIMEOUT_MS = 15000;
 const GAP_RETRIES = 3;
+const RECOVER_LOOKBACK = 5;
 const SESSION_PATH = /^\/sessions\/([0-9a-f-]{36})\/?$/;
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -101,7 +102,7 @@ export class PortalApp {
     this.sessionSection.replaceChildren(view.node);
     this.sessionSection.hidden = false;
     if (!view.chat.loaded) view.chat.loadHistory();
-    document.title = `${view.title.textContent} · medstream`;
+    document.title = view.documentTitle;
     view.title.focus({ preventScroll: true });
   }
 
@@ -169,6 +170,22 @@ export class PortalApp {
       this.history.refreshSoon();
       const active = this.activeId && this.views.get(this.activeId);
       if (active) active.chat.loadHistory();
+      if (this.pending.size) this.recoverPending();
+    }
+  }
+
+  /** A request sent just before a drop may have started a stream whose `accepted` went to the
+   *  dead socket: find it by its request_id among the user's newest sessions and adopt it. */
+  async recoverPending() {
+    const page = await api.sessions(RECOVER_LOOKBACK).catch(() => null);
+    for (const session of page?.results || []) {
+      if (session.owner !== this.me.username || this.book.get(session.id)) continue;
+      const detail = await api.session(session.id).catch(() => null);
+      if (!detail || !this.pending.has(detail.request_id)) continue;
+      const record = this.book.ensure(session.id);
+      record.detail = detail;
+      this.adopt(detail.request_id, record, detail.created_at);
+      this.follow(record);
     }
   }
 
@@ -210,7 +227,7 @@ export class PortalApp {
     const view = this.viewFor(record);
     for (const frame of frames) view.apply(frame);
     if (record.finished || frames[0].seq === 0) this.history.refreshSoon();
-    if (record.id === this.activeId) document.title = `${view.title.textContent} · medstream`;
+    if (record.id === this.activeId) document.title = view.documentTitle;
   }
 
   /** Frames the socket skipped (or that it cannot bring while offline), from the store. */
@@ -274,15 +291,19 @@ export class PortalApp {
   }
 
   accepted(frame, record) {
-    const entry = this.pending.get(frame.request_id);
-    if (!entry) return;
-    this.settle(frame.request_id).accepted?.();
+    if (this.pending.has(frame.request_id)) this.adopt(frame.request_id, record, frame.timestamp);
+  }
+
+  /** The stream a pending request started: show it, described by the request the page sent. */
+  adopt(id, record, createdAt) {
+    const entry = this.pending.get(id);
+    this.settle(id).accepted?.();
     record.request = entry.data;
     record.requested = true;
     this.describe(record, {
       request: entry.data,
       owner: this.me.username,
-      created_at: frame.timestamp,
+      created_at: createdAt,
       follows: entry.data.session_id || null,
       kind: entry.kind,
       status: "running",

@@ -20,6 +20,7 @@ export class Connection extends EventTarget {
     this.stableTimer = null;
     this.retryAt = 0;
     this.dropAfter = null;
+    this.dropAfterSend = false;
     this.stats = { connects: 0, drops: 0 };
     window.addEventListener("online", () => this.retryNow());
   }
@@ -107,6 +108,10 @@ export class Connection extends EventTarget {
   send(message) {
     if (!this.isOpen) return false;
     this.socket.send(JSON.stringify(message));
+    if (this.dropAfterSend) {
+      this.dropAfterSend = false;
+      this.drop();
+    }
     return true;
   }
 

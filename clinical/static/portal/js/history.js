@@ -21,7 +21,7 @@ export class HistoryList {
   /** Reload soon, once, however many streams start or finish meanwhile. */
   refreshSoon() {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.load(), 300);
+    this.timer = setTimeout(() => this.load(), 150);
   }
 
   async load() {

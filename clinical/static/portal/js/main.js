@@ -8,13 +8,17 @@ const app = new PortalApp(config);
 app.start();
 
 window.__medstream = Object.freeze({
-  /** Drop the socket now, or as soon as a stream frame with seq >= afterSeq has been shown. */
-  dropSocket({ afterSeq } = {}) {
-    if (afterSeq === undefined) {
+  /** Drop the socket now; or as soon as a stream frame with seq >= afterSeq has been shown;
+   *  or right after the page sends its next message (so that its answer is lost). */
+  dropSocket({ afterSeq, afterSend = false } = {}) {
+    if (afterSend) {
+      app.connection.dropAfterSend = true;
+    } else if (afterSeq !== undefined) {
+      app.connection.dropAfter = (frame) =>
+        frame.type !== "chat" && Number.isInteger(frame.seq) && frame.seq >= afterSeq;
+    } else {
       app.connection.drop();
-      return;
     }
-    app.connection.dropAfter = (frame) => frame.type !== "chat" && Number.isInteger(frame.seq) && frame.seq >= afterSeq;
   },
   /** Ask the server to replay a session from the start: every frame is already shown, so none
    *  may appear twice. */

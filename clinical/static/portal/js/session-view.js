@@ -87,6 +87,14 @@ export class SessionView {
     this.side.append(this.chat.node);
   }
 
+  /** "Diagnosis: Community-acquired pneumonia · medstream", for the tab and history. */
+  get documentTitle() {
+    const prescription = this.record.kind === "prescription";
+    const subject = prescription ? this.title.textContent : this.record.result?.primary_diagnosis;
+    const kind = prescription ? "Prescription" : "Diagnosis";
+    return `${subject && subject !== kind ? `${kind}: ${subject}` : kind} · medstream`;
+  }
+
   setKind(kind) {
     if (this.results || !kind) return;
     this.node.dataset.kind = kind;
@@ -118,9 +126,7 @@ export class SessionView {
       clear(this.disclaimer).append(h("strong", { text: "Decision support. " }), result.disclaimer);
       this.disclaimer.hidden = false;
     }
-    if (this.record.kind === "prescription" && result.diagnosis) {
-      this.title.textContent = `Prescription: ${result.diagnosis}`;
-    }
+    if (this.record.kind === "prescription" && result.diagnosis) this.title.textContent = result.diagnosis;
   }
 
   failed(frame) {
@@ -152,7 +158,7 @@ export class SessionView {
       } } });
       this.meta.append(" · ", h("span", {}, "Open ", link));
     }
-    if (kind === "prescription" && request?.diagnosis) this.title.textContent = `Prescription: ${request.diagnosis}`;
+    if (kind === "prescription" && request?.diagnosis) this.title.textContent = request.diagnosis;
     if (request) clear(this.summary).append(...(kind === "prescription" ? prescriptionSummary(request) : diagnosisSummary(request)));
   }
 }
