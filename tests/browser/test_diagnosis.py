@@ -78,6 +78,7 @@ def test_a_diagnosis_streams_to_completion(open_portal):
 def test_the_stream_reads_well_at_tablet_width(open_portal):
     page = open_portal(viewport=TABLET)
     fill_diagnosis(page, PNEUMONIA)
+    screenshot(page, "new-diagnosis-tablet")
 
     page.get_by_test_id("start-diagnosis").click()
     wait_until_complete(page)
@@ -86,3 +87,17 @@ def test_the_stream_reads_well_at_tablet_width(open_portal):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "diagnosis-tablet")
+
+
+def test_a_started_diagnosis_leaves_an_empty_form_for_the_next_patient(open_portal):
+    page = open_portal()
+    fill_diagnosis(page, PNEUMONIA)
+    page.get_by_test_id("start-diagnosis").click()
+    wait_until_complete(page)
+
+    page.get_by_test_id("new-diagnosis").click()
+
+    expect(page.get_by_test_id("new-heading")).to_be_focused()
+    expect(page.get_by_test_id("symptom-row")).to_have_count(0)
+    expect(page.get_by_test_id("history-age")).to_have_value("")
+    expect(page.get_by_test_id("allergies-chips").get_by_test_id("chip")).to_have_count(0)

@@ -63,7 +63,7 @@ export class PortalApp {
     window.addEventListener("popstate", () => this.route());
     this.connection.start();
     this.history.load();
-    this.route();
+    this.route({ focus: false });
   }
 
   // ---- navigation ---------------------------------------------------------------------------
@@ -73,22 +73,23 @@ export class PortalApp {
     this.route();
   }
 
-  route() {
+  /** Show what the address names; moves focus to its heading unless the page just loaded. */
+  route({ focus = true } = {}) {
     const match = SESSION_PATH.exec(location.pathname);
-    if (match) this.openSession(match[1]);
-    else this.showNew();
+    if (match) this.openSession(match[1], focus);
+    else this.showNew(focus);
   }
 
-  showNew() {
+  showNew(focus) {
     this.activeId = null;
     this.history.setActive(null);
     this.sessionSection.hidden = true;
     this.newView.hidden = false;
     document.title = "New diagnosis · medstream";
-    $("#new-heading").focus?.();
+    if (focus) $("#new-heading").focus();
   }
 
-  openSession(id) {
+  openSession(id, focus = true) {
     const record = this.book.ensure(id);
     const view = this.viewFor(record);
     if (!record.detail && !record.request) this.loadDetail(record);
@@ -103,7 +104,7 @@ export class PortalApp {
     this.sessionSection.hidden = false;
     if (!view.chat.loaded) view.chat.loadHistory();
     document.title = view.documentTitle;
-    view.title.focus({ preventScroll: true });
+    if (focus) view.title.focus({ preventScroll: true });
   }
 
   viewFor(record) {
@@ -149,13 +150,17 @@ export class PortalApp {
     const shown = state === "open" ? "connected" : state === "waiting" ? "offline" : state;
     this.indicator.dataset.state = shown;
     const text = $(".connection-text", this.indicator);
+    const countdown = $(".connection-countdown", this.indicator);
+    countdown.textContent = "";
     if (shown !== "offline") {
       text.textContent = CONNECTION_TEXT[shown] || shown;
       return;
     }
+    // The state is announced once; the countdown beside it is for the eye only.
+    text.textContent = "Connection lost · retrying";
     const tick = () => {
       const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-      text.textContent = `Connection lost · retrying in ${seconds} s`;
+      countdown.textContent = ` in ${seconds} s`;
     };
     tick();
     this.countdown = setInterval(tick, 1000);
@@ -298,6 +303,7 @@ export class PortalApp {
   adopt(id, record, createdAt) {
     const entry = this.pending.get(id);
     this.settle(id).accepted?.();
+    if (entry.kind === "diagnosis") this.form.reset();
     record.request = entry.data;
     record.requested = true;
     this.describe(record, {

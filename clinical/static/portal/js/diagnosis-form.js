@@ -39,6 +39,10 @@ export class DiagnosisForm {
       onPick: (choice) => this.addSymptom(choice.value),
     });
     $('[data-action="add-symptom"]', form).addEventListener("click", () => this.addTypedSymptom());
+    $('[data-action="clear-form"]', form).addEventListener("click", () => {
+      this.reset();
+      this.symptomInput.focus();
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit(onSubmit);
@@ -47,6 +51,14 @@ export class DiagnosisForm {
 
   field(name) {
     return this.form.elements.namedItem(name);
+  }
+
+  /** Empty every field (after a stream starts, so one patient's details never carry over). */
+  reset() {
+    this.form.reset();
+    this.list.replaceChildren();
+    for (const tokens of Object.values(this.tokens)) tokens.set([]);
+    clearErrors(this.form);
   }
 
   addTypedSymptom() {

@@ -9,7 +9,15 @@ import { dateTime, humanize, patientLine } from "./format.js";
 import { PrescriptionResults } from "./prescription-view.js";
 import { ProgressBar } from "./progress.js";
 
-const STATUS = { running: "Running", completed: "Completed", failed: "Failed", cancelled: "Cancelled", pending: "Pending" };
+const STATUS = {
+  running: "Running", completed: "Completed", failed: "Failed", cancelled: "Cancelled", pending: "Pending",
+  not_found: "Not found",
+};
+const FAILURES = {
+  cancelled: { status: "cancelled", progress: "Cancelled", title: "Cancelled." },
+  not_found: { status: "not_found", progress: "Not available", title: "Not found." },
+  stream_failed: { status: "failed", progress: "Stopped: the stream failed", title: "This stream failed." },
+};
 
 function vitalsLine(vitals = {}) {
   const parts = [
@@ -130,11 +138,11 @@ export class SessionView {
   }
 
   failed(frame) {
-    const cancelled = frame.code === "cancelled";
-    this.setStatus(cancelled ? "cancelled" : "failed");
-    this.progress.fail(cancelled ? "Cancelled" : "Stopped: the stream failed");
+    const outcome = FAILURES[frame.code] || FAILURES.stream_failed;
+    this.setStatus(outcome.status);
+    this.progress.fail(outcome.progress);
     clear(this.failure).append(h("div", { class: "notice notice-error", testid: "stream-error", attrs: { role: "alert" } },
-      h("strong", { text: cancelled ? "Cancelled. " : "This stream failed. " }), frame.error || ""));
+      h("strong", { text: `${outcome.title} ` }), frame.error || ""));
   }
 
   setStatus(status) {
