@@ -101,8 +101,16 @@ def _listing(
         @extend_schema(
             summary=summary,
             parameters=[
-                OpenApiParameter("search", str, description="Start of a word, any case."),
-                OpenApiParameter("limit", int, description=f"1-{MAX_LIMIT}, default 20."),
+                OpenApiParameter(
+                    "search",
+                    {"type": "string", "maxLength": MAX_QUERY_CHARS},
+                    description="Start of a word, any case.",
+                ),
+                OpenApiParameter(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                    description=f"1-{MAX_LIMIT}, default {DEFAULT_LIMIT}.",
+                ),
             ],
             responses={200: serializer(many=True), **errors(400, 401)},
             tags=["knowledge base"],

@@ -10,6 +10,7 @@ from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -70,6 +71,9 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for the user's API token."""
 
     permission_classes = [AllowAny]
+    # No multipart: daphne's HTTP layer (Twisted) answers a malformed multipart body itself with
+    # a bare 400, before the request reaches Django; a token exchange has no files anyway.
+    parser_classes = [JSONParser, FormParser]
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -155,7 +159,11 @@ class SessionEvents(APIView):
     @extend_schema(
         parameters=[
             SESSION_ID,
-            OpenApiParameter("after_seq", int, description="Last seq you have (-1: from start)."),
+            OpenApiParameter(
+                "after_seq",
+                {"type": "integer", "minimum": -1},
+                description="Last seq you have (-1: from start).",
+            ),
         ],
         responses={200: EventsPageSerializer, **errors(400, 401, 404)},
         tags=["sessions"],
