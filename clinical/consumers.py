@@ -11,11 +11,12 @@ import uuid
 import weakref
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 
-from clinical import audit, wire
+from clinical import audit, metrics, wire
+from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import chat, groups
@@ -30,6 +31,7 @@ logger = logging.getLogger("clinical.ws")
 
 CLOSE_TOO_BIG = 1009
 CLOSE_SERVICE_RESTART = 1012
+CLOSE_TRY_AGAIN_LATER = 1013
 FOLLOW_STALL_SECONDS = 2.0
 
 # The sockets open on this worker, so that a drain can close each with 1012.
@@ -37,10 +39,14 @@ _open_sockets: weakref.WeakSet[StreamConsumer] = weakref.WeakSet()
 
 
 async def close_all_sockets(code: int = CLOSE_SERVICE_RESTART) -> int:
-    """Close every open socket of this worker (drain); returns how many."""
+    """Close every open socket of this worker (drain); returns how many.
+
+    Each socket is first sent whatever is stored for the sessions it follows, so a client that
+    sees 1012 has every frame stored so far and resumes elsewhere from there.
+    """
     sockets = list(_open_sockets)
     for socket in sockets:
-        await socket.close(code=code)
+        await socket.close_after_catching_up(code)
     return len(sockets)
 
 
@@ -57,6 +63,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     user: Any = None
     followers: Followers | None = None
+    closing = False
 
     async def connect(self) -> None:
         auth = await authenticate_socket(self.scope, self.scope["url_route"]["kwargs"]["user_id"])
@@ -64,6 +71,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             # The decision is made before accept(); accepting only carries the close code,
             # which a handshake rejection (HTTP 403) cannot. No frame is read.
             logger.info("socket refused", extra={"close_code": auth.refusal, "reason": auth.reason})
+            metrics.socket_refusals.labels(str(auth.refusal)).inc()
             await self.accept()
             await self.close(code=auth.refusal)
             return
@@ -72,19 +80,42 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_SERVICE_RESTART)
             return
         worker.start_duties()
+        try:
+            self.rooms = await db_call(chat.team_rooms)(auth.user)
+            await self._join(groups.user(auth.user.pk), *map(groups.chat_room, self.rooms))
+        except Exception:
+            # The database or the channel layer is down: say "try again later" rather than
+            # leave the client hanging; it reconnects with backoff.
+            logger.warning("socket set-up failed", extra={"user_id": auth.user.pk}, exc_info=True)
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
         self.user = auth.user
         self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
-        self.rooms = await database_sync_to_async(chat.team_rooms)(self.user)
-        await self._join(groups.user(self.user.pk), *map(groups.chat_room, self.rooms))
         await self.accept()
         _open_sockets.add(self)
+        metrics.open_sockets.inc()
+
+    async def close_after_catching_up(self, code: int) -> None:
+        try:
+            await self.followers.catch_up_all()
+        except Exception:
+            logger.warning("catch-up before close failed", extra={"user_id": self.user.pk})
+        self.closing = True
+        self.followers.stop()
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        _open_sockets.discard(self)
+        if self in _open_sockets:
+            _open_sockets.discard(self)
+            metrics.open_sockets.dec()
         if self.followers:
             self.followers.stop()
         for group in self.groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                metrics.layer_errors.labels("group_discard").inc()
 
     # ---- frames from the client -------------------------------------------------------------
 
@@ -119,6 +150,17 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         except Draining:
             await self._error("unavailable", "This worker is restarting; reconnect.", None)
             await self.close(code=CLOSE_SERVICE_RESTART)
+        except DatabaseError:
+            metrics.database_errors.inc()
+            logger.warning("database unavailable", extra={"user_id": self.user.pk})
+            await self._error(
+                "unavailable", "The database is unavailable; try again shortly.", None, request_id
+            )
+        except Exception:
+            logger.exception("message handling failed", extra={"user_id": self.user.pk})
+            await self._error(
+                "internal_error", "The server could not handle this message.", None, request_id
+            )
 
     async def _dispatch(self, content: Any) -> None:
         if not isinstance(content, dict):
@@ -153,14 +195,14 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         last_seq = data.get("last_seq", -1)
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < -1:
             raise EngineValidationError({"last_seq": ["must be an integer of at least -1"]})
-        session = await database_sync_to_async(visible_session)(self.user, data.get("session_id"))
+        session = await db_call(visible_session)(self.user, data.get("session_id"))
         await self._audit(AuditEntry.Action.RESUMED, session)
         await self._follow(session.id, last_seq)
 
     async def on_cancel(self, data: Any, request_id: str) -> None:
         data = _object(data, "session_id")
-        session = await database_sync_to_async(own_session)(self.user, data.get("session_id"))
-        if not await database_sync_to_async(request_cancel)(session.id):
+        session = await db_call(own_session)(self.user, data.get("session_id"))
+        if not await db_call(request_cancel)(session.id):
             raise ProtocolError(
                 "invalid_state", f"The session is already {session.status}; nothing to cancel."
             )
@@ -170,11 +212,16 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._follow(session.id, session.last_seq)
 
     async def on_chat(self, data: Any, request_id: str) -> None:
-        room, frame = await database_sync_to_async(chat.post_chat)(self.user, data, request_id)
+        room, frame = await db_call(chat.post_chat)(self.user, data, request_id)
         if room not in self.rooms:
             self.rooms.append(room)
             await self._join(groups.chat_room(room))
-        await chat.broadcast(room, frame)
+        try:
+            await chat.broadcast(room, frame)
+        except Exception:
+            raise ProtocolError(
+                "unavailable", "Message saved, but live delivery failed; others see it on reload."
+            ) from None
 
     HANDLERS = {
         "diagnosis": on_diagnosis,
@@ -188,7 +235,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def stream_events(self, message: dict[str, Any]) -> None:
         frames = [tuple(frame) for frame in message["frames"]]
-        await self.followers.offer(uuid.UUID(message["session_id"]), frames)
+        session_id = uuid.UUID(message["session_id"])
+        await self.followers.offer(session_id, frames, message.get("sent_at"))
 
     async def stream_started(self, message: dict[str, Any]) -> None:
         session_id = uuid.UUID(message["session_id"])
@@ -196,7 +244,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._follow(session_id, -1)
 
     async def chat_message(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=message["text"])
+        await self._send_text(message["text"])
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -224,12 +272,13 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         return audit.client_address(self.scope)
 
     async def _audit(self, action: str, session: StreamSession) -> None:
-        await database_sync_to_async(audit.record)(
+        await db_call(audit.record)(
             self.user, action, session, AuditEntry.Channel.WEBSOCKET, self._client
         )
 
     async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
+        if not self.closing:
+            await self.send(text_data=text)
 
     async def _error(
         self,
@@ -240,7 +289,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         request_id = request_id if isinstance(request_id, str) and len(request_id) <= 100 else None
         frame = wire.error_frame(code, error, details=details, request_id=request_id)
-        await self.send(text_data=wire.encode(frame))
+        await self._send_text(wire.encode(frame))
 
 
 def _utf8_length_over(text: str, limit: int) -> bool:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http.request import validate_host
 
+from clinical.db import db_call
 from clinical.tickets import redeem_ticket
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -68,7 +68,7 @@ async def authenticate_socket(scope: dict[str, Any], path_user_id: str) -> Socke
     origin = _header(scope, b"origin")
     ticket = _ticket(scope)
     if ticket is not None:
-        user = await database_sync_to_async(_ticket_user)(ticket)
+        user = await db_call(_ticket_user)(ticket)
         if user is None:
             return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="invalid or spent ticket")
         method = "ticket"

@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from clinical import engine  # noqa: E402
+from clinical.layer_guard import ChannelLayerGuard  # noqa: E402
 from clinical.routing import websocket_urlpatterns  # noqa: E402
 
 # Load and validate the knowledge base now, so a broken one stops the worker at start, not
@@ -22,6 +23,6 @@ engine.engine_version()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+        "websocket": ChannelLayerGuard(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

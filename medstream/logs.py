@@ -43,3 +43,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
+
+
+class WorkerFilter(logging.Filter):
+    """Stamp every line with this worker's id, so lines from N workers can be told apart."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "worker"):
+            from django.conf import settings
+
+            record.worker = getattr(settings, "WORKER_ID", "")
+        return True

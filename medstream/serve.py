@@ -48,6 +48,41 @@ async def _drain_and_stop(reactor) -> None:
     reactor.stop()
 
 
+# Close codes registered with IANA that the service sends: 1008 policy, 1009 too big, 1011
+# internal error, 1012 service restart, 1013 try again later.
+REGISTERED_CLOSE_CODES = frozenset({1001, 1008, 1009, 1011, 1012, 1013})
+
+
+def allow_registered_close_codes() -> None:
+    """Let the application close sockets with the IANA-registered codes it documents.
+
+    autobahn's ``sendClose`` (under daphne) refuses any code but 1000 and 3000-4999
+    (crossbario/autobahn-python#1642, django/daphne#374, both open), so a consumer's
+    ``close(1012)`` raised instead of closing. Its ``sendCloseFrame``, which ``sendClose`` calls
+    after that check, sends them as RFC 6455 and the IANA registry allow.
+    """
+    from daphne.ws_protocol import WebSocketProtocol
+
+    def server_close(self, code: int | None = None) -> None:
+        if code in REGISTERED_CLOSE_CODES:
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            self.sendClose(code=1000 if code is None else code)
+
+    WebSocketProtocol.serverClose = server_close
+
+
+def _stop_on_failure(reactor):
+    """If the drain itself fails, log why and stop anyway: a stuck drain must not hang."""
+
+    def check(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("drain failed; stopping", exc_info=task.exception())
+            reactor.stop()
+
+    return check
+
+
 def _install_drain(reactor) -> None:
     loop = asyncio.get_event_loop()
     draining: list[asyncio.Task] = []
@@ -55,6 +90,7 @@ def _install_drain(reactor) -> None:
     def on_signal() -> None:
         if not draining:
             draining.append(loop.create_task(_drain_and_stop(reactor)))
+            draining[0].add_done_callback(_stop_on_failure(reactor))
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal)
@@ -85,9 +121,14 @@ def main(argv: list[str] | None = None) -> None:
         proxy_forwarded_proto_header="X-Forwarded-Proto" if proxy else None,
         application_close_timeout=5,
     )
+    allow_registered_close_codes()
     reactor.callWhenRunning(_install_drain, reactor)
     logger.info(f"serving on {args.bind}:{args.port}", extra={"worker": settings.WORKER_ID})
     server.run()
+    # Everything worth keeping is in the database. A database call stuck in a worker thread
+    # (the case a drain hands over) must not keep the process alive after the reactor stopped.
+    logging.shutdown()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db.models import QuerySet
 
-from clinical import wire
+from clinical import metrics, wire
 from clinical.engine.errors import EngineValidationError
 from clinical.models import CareTeam, ChatMessage, StreamSession
 from clinical.streams import groups
@@ -91,9 +91,14 @@ def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str
 
 
 async def broadcast(room: str, frame: dict[str, Any]) -> None:
-    await get_channel_layer().group_send(
-        groups.chat_room(room), {"type": "chat.message", "text": wire.encode(frame)}
-    )
+    """Publish a stored message; a layer failure is raised (the message stays stored)."""
+    try:
+        await get_channel_layer().group_send(
+            groups.chat_room(room), {"type": "chat.message", "text": wire.encode(frame)}
+        )
+    except Exception:
+        metrics.layer_errors.labels("chat").inc()
+        raise
 
 
 def history(room: str, limit: int = 200) -> QuerySet[ChatMessage]:

@@ -24,16 +24,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
-
-from clinical import wire
+from clinical import metrics, wire
+from clinical.db import db_call
 from clinical.streams import store
 
 SendText = Callable[[str], Awaitable[None]]
 Finished = Callable[[uuid.UUID], Awaitable[None]]
 logger = logging.getLogger("clinical.streams")
 
-_events_after = database_sync_to_async(store.events_after)
+_events_after = db_call(store.events_after)
 
 
 def is_terminal(frame: dict[str, Any]) -> bool:
@@ -58,13 +57,17 @@ class SessionFollower:
                 await self._deliver(wire.encode(frame), is_terminal(frame))
         self.last_activity = time.monotonic()
 
-    async def offer(self, frames: list[tuple[int, str, bool]]) -> None:
+    async def offer(
+        self, frames: list[tuple[int, str, bool]], sent_at: float | None = None
+    ) -> None:
         """Frames from the channel layer as ``(seq, text, terminal)``, in publish order."""
         for seq, text, terminal in frames:
             if seq > self.next_seq:
                 await self.catch_up()
             if seq == self.next_seq:
                 await self._deliver(text, terminal)
+                if sent_at is not None:
+                    metrics.event_delivery_seconds.observe(max(0.0, time.time() - sent_at))
 
     async def _deliver(self, text: str, terminal: bool) -> None:
         await self._send(text)
@@ -103,12 +106,24 @@ class Followers:
             await self._retire_if_finished(follower)
         self._watch()
 
-    async def offer(self, session_id: uuid.UUID, frames: list[tuple[int, str, bool]]) -> None:
+    async def offer(
+        self,
+        session_id: uuid.UUID,
+        frames: list[tuple[int, str, bool]],
+        sent_at: float | None = None,
+    ) -> None:
         """Deliver frames published to a followed session."""
         async with self._lock:
             follower = self._active.get(session_id)
             if follower is not None:
-                await follower.offer(frames)
+                await follower.offer(frames, sent_at)
+                await self._retire_if_finished(follower)
+
+    async def catch_up_all(self) -> None:
+        """Send everything stored for every followed session (before a drain closes the socket)."""
+        async with self._lock:
+            for follower in list(self._active.values()):
+                await follower.catch_up()
                 await self._retire_if_finished(follower)
 
     def stop(self) -> None:

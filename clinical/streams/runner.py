@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from clinical import engine, wire
+from clinical import engine, metrics, wire
+from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import StreamSession
 from clinical.streams import groups, store
@@ -75,7 +76,7 @@ class StreamRun:
             yield self.frame(seq, event)
 
 
-_append = database_sync_to_async(store.append_events)
+_append = db_call(store.append_events)
 
 
 async def publish(session_id: uuid.UUID, frames: list[Frame]) -> None:
@@ -88,10 +89,12 @@ async def publish(session_id: uuid.UUID, frames: list[Frame]) -> None:
         "type": "stream.events",
         "session_id": str(session_id),
         "frames": [[frame["seq"], wire.encode(frame), is_terminal(frame)] for frame in frames],
+        "sent_at": time.time(),
     }
     try:
         await get_channel_layer().group_send(groups.session(session_id), message)
     except Exception:
+        metrics.layer_errors.labels("publish").inc()
         logger.warning(
             "channel layer publish failed", extra={"session_id": str(session_id)}, exc_info=True
         )
@@ -103,6 +106,7 @@ async def announce(owner_id: int, session_id: uuid.UUID, kind: str) -> None:
     try:
         await get_channel_layer().group_send(groups.user(owner_id), message)
     except Exception:
+        metrics.layer_errors.labels("announce").inc()
         logger.warning("channel layer announce failed", extra={"session_id": str(session_id)})
 
 
@@ -154,32 +158,39 @@ async def execute(run: StreamRun) -> None:
     """Run a session to its end: completed, failed with a reason, or cancelled."""
     writer = StreamWriter(run)
     log = {"session_id": str(run.session_id), "kind": run.kind, "worker": settings.WORKER_ID}
+    outcome = StreamSession.Status.COMPLETED
     try:
         await _stream(run, writer)
         if writer.cancel_requested:
             raise asyncio.CancelledError
     except LeaseLost:
+        outcome = "lease_lost"
         logger.warning("stream lease lost; another worker owns the session", extra=log)
     except asyncio.CancelledError:
         if run.stop_reason:
+            metrics.streams_finished.labels(run.kind, "handed_over").inc()
             logger.info("stream left for takeover", extra=log | {"reason": run.stop_reason})
             raise
+        outcome = StreamSession.Status.CANCELLED
         await writer.end_with_error(
             StreamSession.Status.CANCELLED, "cancelled", "Stream cancelled.", "cancelled by user"
         )
         logger.info("stream cancelled", extra=log)
     except EngineValidationError as error:
+        outcome = StreamSession.Status.FAILED
         reason = f"stored request is no longer valid: {', '.join(error.details)}"
         await writer.end_with_error(
             StreamSession.Status.FAILED, "stream_failed", "The stream could not run.", reason
         )
         logger.warning("stream failed: invalid stored request", extra=log)
     except Exception as error:
+        outcome = StreamSession.Status.FAILED
         reason = f"internal error ({type(error).__name__})"
         logger.exception("stream failed", extra=log)
         await writer.end_with_error(
             StreamSession.Status.FAILED, "stream_failed", "The stream failed.", reason
         )
+    metrics.streams_finished.labels(run.kind, outcome).inc()
 
 
 async def _stream(run: StreamRun, writer: StreamWriter) -> None:

@@ -10,11 +10,11 @@ import contextvars
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import transaction
 
-from clinical import audit, engine
+from clinical import audit, engine, metrics
+from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import store
@@ -68,6 +68,7 @@ def create_stream(
             lease_seconds=settings.STREAM_LEASE_SECONDS,
         )
         audit.record(user, AuditEntry.Action.STARTED, session, channel, client)
+    metrics.streams_started.labels(kind).inc()
     return session
 
 
@@ -81,9 +82,7 @@ async def start_stream(
     """
     if worker.draining:
         raise Draining("this worker is draining")
-    session = await database_sync_to_async(create_stream)(
-        user, kind, data, request_id, "websocket", client
-    )
+    session = await db_call(create_stream)(user, kind, data, request_id, "websocket", client)
     worker.launch(StreamRun.of(session))
     return session
 

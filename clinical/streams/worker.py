@@ -13,19 +13,22 @@ import contextlib
 import logging
 import uuid
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 
-from clinical import engine
+from clinical import engine, metrics
+from clinical.db import db_call
 from clinical.models import StreamSession
 from clinical.streams import store
 from clinical.streams.runner import StreamRun, StreamWriter, execute
 
 logger = logging.getLogger("clinical.streams")
 
-_renew = database_sync_to_async(store.renew_leases)
-_release = database_sync_to_async(store.release_leases)
-_claim = database_sync_to_async(store.claim_expired)
+RELEASE_SECONDS = 2.0
+
+_renew = db_call(store.renew_leases)
+_claim = db_call(store.claim_expired)
 
 
 class Draining(RuntimeError):
@@ -118,6 +121,7 @@ class Worker:
             logger.warning("takeover refused: engine version changed", extra=log)
             return
         logger.info("taking over stream", extra=log | {"seq": session.last_seq})
+        metrics.streams_taken_over.inc()
         self.launch(run)
 
     async def stop(self) -> None:
@@ -147,7 +151,25 @@ class Worker:
             task.cancel()
         if leftover:
             await asyncio.wait([task for _, (_, task) in leftover], timeout=1.0)
-            await _release([session_id for session_id, _ in leftover], settings.WORKER_ID)
+            await _release_or_let_expire([session_id for session_id, _ in leftover])
+
+
+def _release_in_own_thread(session_ids: list[uuid.UUID]) -> None:
+    try:
+        store.release_leases(session_ids, settings.WORKER_ID)
+    finally:
+        connection.close()
+
+
+async def _release_or_let_expire(session_ids: list[uuid.UUID]) -> None:
+    """Release leases so another worker takes over now; if the database is stuck (a run may be
+    blocked inside it, holding the session's row), give up after a moment: the leases expire on
+    their own and the takeover happens then."""
+    release = sync_to_async(_release_in_own_thread, thread_sensitive=False)
+    try:
+        await asyncio.wait_for(release(session_ids), RELEASE_SECONDS)
+    except Exception:
+        logger.warning("could not release leases on drain; they will expire", exc_info=True)
 
 
 worker = Worker()
