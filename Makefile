@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format check bench-engine clean
+.PHONY: run test lint format check bench-engine cluster clean
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/bootstrap-venv.sh $(VENV)
@@ -44,3 +44,7 @@ bench-engine: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis test-artifacts
+
+cluster: $(VENV)/.dev-installed
+	scripts/system-packages.sh
+	$(BIN)/python -m devtools.cluster --port $(PORT)
