@@ -36,7 +36,8 @@ export const api = {
   events: (id, afterSeq) =>
     getJSON(`/api/sessions/${encodeURIComponent(id)}/events/?${query({ after_seq: afterSeq })}`),
   chat: (id) => getJSON(`/api/sessions/${encodeURIComponent(id)}/chat/`),
-  findings: (search, signal) => getJSON(`/api/kb/findings/?${query({ search, limit: 40 })}`, { signal }),
+  findings: (search, signal) =>
+    getJSON(`/api/kb/findings/?${query({ search, limit: 40 })}`, { signal }),
   drugs: (search, signal) => getJSON(`/api/kb/drugs/?${query({ search, limit: 8 })}`, { signal }),
   allergyGroups: (search, signal) =>
     getJSON(`/api/kb/allergy-groups/?${query({ search, limit: 8 })}`, { signal }),

@@ -45,9 +45,18 @@ export class PortalApp {
     this.sessionSection = $('[data-view="session"]');
     this.indicator = $('[data-testid="connection-state"]');
     this.startButton = $('[data-testid="start-diagnosis"]');
-    this.history = new HistoryList($(".sidebar"), { me: this.me, onOpen: (id) => this.navigate(`/sessions/${id}/`) });
-    this.form = new DiagnosisForm($('[data-testid="diagnosis-form"]'), config.bounds, (data) => this.submitDiagnosis(data));
-    this.dialog = new PrescriptionDialog($('[data-testid="prescription-dialog"]'), config.bounds, (data) => this.submitPrescription(data));
+    this.history = new HistoryList($(".sidebar"), {
+      me: this.me,
+      onOpen: (id) => this.navigate(`/sessions/${id}/`),
+    });
+    this.form = new DiagnosisForm($('[data-testid="diagnosis-form"]'), config.bounds, (data) =>
+      this.submitDiagnosis(data),
+    );
+    this.dialog = new PrescriptionDialog(
+      $('[data-testid="prescription-dialog"]'),
+      config.bounds,
+      (data) => this.submitPrescription(data),
+    );
   }
 
   start() {
@@ -126,7 +135,11 @@ export class PortalApp {
       record.detail = await api.session(record.id);
       this.describe(record, record.detail);
     } catch (error) {
-      if (error.status === 404) this.viewFor(record).failed({ code: "not_found", error: "No such session, or not one you may see." });
+      if (error.status === 404)
+        this.viewFor(record).failed({
+          code: "not_found",
+          error: "No such session, or not one you may see.",
+        });
     }
   }
 
@@ -173,6 +186,9 @@ export class PortalApp {
     }
     if (reconnected) {
       this.history.refreshSoon();
+      // Messages may have been missed while the socket was down: each chat reloads its history
+      // when next shown, the open one now.
+      for (const view of this.views.values()) view.chat.loaded = false;
       const active = this.activeId && this.views.get(this.activeId);
       if (active) active.chat.loadHistory();
       if (this.pending.size) this.recoverPending();
@@ -247,7 +263,8 @@ export class PortalApp {
     record.filling = true;
     await this.fillFromStore(record);
     record.filling = false;
-    if (record.hasGap && attempt < GAP_RETRIES) setTimeout(() => this.fillGap(record, attempt + 1), 1000);
+    if (record.hasGap && attempt < GAP_RETRIES)
+      setTimeout(() => this.fillGap(record, attempt + 1), 1000);
   }
 
   // ---- starting streams ---------------------------------------------------------------------
@@ -282,7 +299,10 @@ export class PortalApp {
       return;
     }
     handlers.busy(true);
-    const timer = setTimeout(() => this.settle(id)?.fail({ error: "No answer from the server. Try again." }), ANSWER_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => this.settle(id)?.fail({ error: "No answer from the server. Try again." }),
+      ANSWER_TIMEOUT_MS,
+    );
     this.pending.set(id, { kind, data, handlers, timer });
   }
 

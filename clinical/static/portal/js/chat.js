@@ -18,22 +18,51 @@ export class ChatPanel {
     this.loaded = false;
     panelCounter += 1;
     const inputId = `chat-input-${panelCounter}`;
-    this.log = h("ol", { class: "chat-log", testid: "chat-log", attrs: { role: "log", "aria-live": "polite", "aria-label": "Messages" } });
+    this.log = h("ol", {
+      class: "chat-log",
+      testid: "chat-log",
+      attrs: { role: "log", "aria-live": "polite", "aria-label": "Messages" },
+    });
     this.empty = h("p", { class: "muted small chat-empty", text: "No messages yet." });
     this.input = h("textarea", {
-      id: inputId, rows: 2, maxLength: MAX_CHARS, testid: "chat-input",
-      placeholder: "Message the care team", attrs: { "aria-describedby": `${inputId}-hint` },
+      id: inputId,
+      rows: 2,
+      maxLength: MAX_CHARS,
+      testid: "chat-input",
+      placeholder: "Message the care team",
+      attrs: { "aria-describedby": `${inputId}-hint` },
       on: { keydown: (event) => this.key(event) },
     });
     this.error = h("p", { class: "field-error", attrs: { role: "alert" }, hidden: true });
-    this.form = h("form", { class: "chat-form", on: { submit: (event) => { event.preventDefault(); this.submit(); } } },
+    this.form = h(
+      "form",
+      {
+        class: "chat-form",
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            this.submit();
+          },
+        },
+      },
       h("label", { class: "visually-hidden", htmlFor: inputId, text: "Message to the care team" }),
       this.input,
-      h("button", { type: "submit", class: "button primary small", testid: "chat-send", text: "Send" }),
+      h("button", {
+        type: "submit",
+        class: "button primary small",
+        testid: "chat-send",
+        text: "Send",
+      }),
     );
-    this.node = h("section", { class: "card chat", testid: "chat-panel" },
+    this.node = h(
+      "section",
+      { class: "card chat", testid: "chat-panel" },
       h("header", { class: "card-head" }, h("h2", { text: "Care-team chat" })),
-      h("p", { class: "muted small", id: `${inputId}-hint`, text: "Seen by this session's clinician and reviewers. Enter sends, Shift+Enter starts a new line." }),
+      h("p", {
+        class: "muted small",
+        id: `${inputId}-hint`,
+        text: "Seen by this session's clinician and reviewers. Enter sends, Shift+Enter starts a new line.",
+      }),
       this.empty,
       this.log,
       this.form,
@@ -57,14 +86,29 @@ export class ChatPanel {
     this.empty.hidden = true;
     const node = h(
       "li",
-      { class: `chat-message${message.author_id === this.me.id ? " is-mine" : ""}`, testid: "chat-message", dataset: { messageId: message.id } },
-      h("p", { class: "chat-meta" },
-        h("strong", { class: "chat-author", testid: "chat-author", text: message.author }), " ",
-        h("time", { class: "chat-time", testid: "chat-time", dateTime: message.timestamp, text: clockTime(message.timestamp), attrs: { title: dateTime(message.timestamp) } }),
+      {
+        class: `chat-message${message.author_id === this.me.id ? " is-mine" : ""}`,
+        testid: "chat-message",
+        dataset: { messageId: message.id },
+      },
+      h(
+        "p",
+        { class: "chat-meta" },
+        h("strong", { class: "chat-author", testid: "chat-author", text: message.author }),
+        " ",
+        h("time", {
+          class: "chat-time",
+          testid: "chat-time",
+          dateTime: message.timestamp,
+          text: clockTime(message.timestamp),
+          attrs: { title: dateTime(message.timestamp) },
+        }),
       ),
       h("p", { class: "chat-text", text: message.text }),
     );
-    const later = Array.from(this.log.children).find((li) => Number(li.dataset.messageId) > message.id);
+    const later = Array.from(this.log.children).find(
+      (li) => Number(li.dataset.messageId) > message.id,
+    );
     this.log.insertBefore(node, later || null);
     if (!later) this.log.scrollTop = this.log.scrollHeight;
   }
@@ -81,7 +125,9 @@ export class ChatPanel {
     this.hideError();
     if (!text) return;
     if (!this.sendMessage(text)) {
-      this.showError("Not connected: the message was not sent. It can be sent once the connection is back.");
+      this.showError(
+        "Not connected: the message was not sent. It can be sent once the connection is back.",
+      );
       return;
     }
     this.input.value = "";

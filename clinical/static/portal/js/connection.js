@@ -56,7 +56,9 @@ export class Connection extends EventTarget {
     // Only a connection that stays up resets the backoff, so a socket refused at once
     // (a worker restarting) does not make the page hammer the server.
     clearTimeout(this.stableTimer);
-    this.stableTimer = setTimeout(() => { this.attempt = 0; }, STABLE_AFTER_MS);
+    this.stableTimer = setTimeout(() => {
+      this.attempt = 0;
+    }, STABLE_AFTER_MS);
     this.dispatchEvent(new CustomEvent("open", { detail: { reconnected } }));
   }
 

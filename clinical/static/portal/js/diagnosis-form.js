@@ -8,7 +8,13 @@ import { clearErrors, showErrors } from "./form-errors.js";
 import { suggestions } from "./suggestions.js";
 import { TokenField } from "./token-field.js";
 import {
-  Problems, checkList, checkName, checkPregnancy, readBloodPressure, readChoice, readNumber,
+  Problems,
+  checkList,
+  checkName,
+  checkPregnancy,
+  readBloodPressure,
+  readChoice,
+  readNumber,
 } from "./validation.js";
 
 const SEVERITIES = ["mild", "moderate", "severe"];
@@ -82,7 +88,9 @@ export class DiagnosisForm {
       "select",
       { id: `${id}-severity`, dataset: { role: "severity" }, testid: "symptom-severity" },
       h("option", { value: "", text: "Severity not stated" }),
-      SEVERITIES.map((level) => h("option", { value: level, text: level[0].toUpperCase() + level.slice(1) })),
+      SEVERITIES.map((level) =>
+        h("option", { value: level, text: level[0].toUpperCase() + level.slice(1) }),
+      ),
     );
     select.value = severity;
     const durationInput = h("input", {
@@ -100,7 +108,11 @@ export class DiagnosisForm {
       h("span", { class: "symptom-name", text: name }),
       h("label", { class: "visually-hidden", htmlFor: select.id, text: `Severity of ${name}` }),
       select,
-      h("label", { class: "visually-hidden", htmlFor: durationInput.id, text: `Duration of ${name}` }),
+      h("label", {
+        class: "visually-hidden",
+        htmlFor: durationInput.id,
+        text: `Duration of ${name}`,
+      }),
       durationInput,
       h("button", {
         type: "button",
@@ -149,7 +161,9 @@ export class DiagnosisForm {
 
   labelOf(path) {
     if (path === "non_field_errors" || path === "data") return "Request";
-    const field = this.form.querySelector(`[data-field="${CSS.escape(path)}"] label, [data-field="${CSS.escape(path)}"] legend`);
+    const field = this.form.querySelector(
+      `[data-field="${CSS.escape(path)}"] label, [data-field="${CSS.escape(path)}"] legend`,
+    );
     return field ? field.textContent.replace(/\s+/g, " ").trim() : path;
   }
 
@@ -157,7 +171,13 @@ export class DiagnosisForm {
     const problems = new Problems();
     const symptoms = this.readSymptoms(problems);
     const vitals = compact(this.readVitals(problems));
-    const urea = readNumber(this.field("labs.urea_mmol_l").value, "labs.urea_mmol_l", this.bounds.labs.urea_mmol_l, "mmol/L", problems);
+    const urea = readNumber(
+      this.field("labs.urea_mmol_l").value,
+      "labs.urea_mmol_l",
+      this.bounds.labs.urea_mmol_l,
+      "mmol/L",
+      problems,
+    );
     const history = this.readHistory(problems);
     const data = { symptoms, history };
     if (Object.keys(vitals).length) data.vitals = vitals;
@@ -174,7 +194,8 @@ export class DiagnosisForm {
     }
     const rows = this.rows();
     if (!rows.length) problems.add("symptoms", "add at least one symptom");
-    if (rows.length > limits.maxItems) problems.add("symptoms", `at most ${limits.maxItems} symptoms`);
+    if (rows.length > limits.maxItems)
+      problems.add("symptoms", `at most ${limits.maxItems} symptoms`);
     return rows.map((row, index) => {
       const path = `symptoms.${index}`;
       const name = checkName(row.dataset.name, `${path}.name`, limits.name.maxLength, problems);
@@ -191,21 +212,39 @@ export class DiagnosisForm {
     const vitals = {};
     for (const [name, unit] of VITALS) {
       const path = `vitals.${name}`;
-      vitals[name] = readNumber(this.field(path).value, path, this.bounds.vitals[name], unit, problems);
+      vitals[name] = readNumber(
+        this.field(path).value,
+        path,
+        this.bounds.vitals[name],
+        unit,
+        problems,
+      );
     }
     vitals.blood_pressure = readBloodPressure(
-      this.field("vitals.blood_pressure").value, "vitals.blood_pressure", this.bounds.blood_pressure, problems,
+      this.field("vitals.blood_pressure").value,
+      "vitals.blood_pressure",
+      this.bounds.blood_pressure,
+      problems,
     );
     vitals.consciousness = this.field("vitals.consciousness").value || undefined;
     const measured = Object.values(vitals).some((value) => value !== undefined);
     // Room air or oxygen only means something next to a measurement (NEWS2's SpO2 row).
-    vitals.supplemental_oxygen = measured ? readChoice(this.field("vitals.supplemental_oxygen").value) : undefined;
+    vitals.supplemental_oxygen = measured
+      ? readChoice(this.field("vitals.supplemental_oxygen").value)
+      : undefined;
     return vitals;
   }
 
   readHistory(problems) {
-    const age = readNumber(this.field("history.age").value, "history.age", this.bounds.history.age, "years", problems);
-    if (age === undefined && !problems.details["history.age"]) problems.add("history.age", "this field is required");
+    const age = readNumber(
+      this.field("history.age").value,
+      "history.age",
+      this.bounds.history.age,
+      "years",
+      problems,
+    );
+    if (age === undefined && !problems.details["history.age"])
+      problems.add("history.age", "this field is required");
     const sex = this.field("history.sex").value || undefined;
     if (!sex) problems.add("history.sex", "choose female or male");
     const pregnant = readChoice(this.field("history.pregnant").value);

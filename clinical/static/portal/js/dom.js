@@ -13,7 +13,8 @@ export function h(tag, props = {}, ...children) {
     else if (key === "text") node.textContent = String(value);
     else if (key === "dataset") Object.assign(node.dataset, value);
     else if (key === "attrs") setAttrs(node, value);
-    else if (key === "on") for (const [name, fn] of Object.entries(value)) node.addEventListener(name, fn);
+    else if (key === "on")
+      for (const [name, fn] of Object.entries(value)) node.addEventListener(name, fn);
     else if (key === "testid") node.dataset.testid = value;
     else node[key] = value;
   }
@@ -23,7 +24,8 @@ export function h(tag, props = {}, ...children) {
 
 function setAttrs(node, attrs) {
   for (const [name, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null && value !== false) node.setAttribute(name, String(value));
+    if (value !== undefined && value !== null && value !== false)
+      node.setAttribute(name, String(value));
   }
 }
 

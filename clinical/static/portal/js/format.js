@@ -16,7 +16,11 @@ const STAGES = {
 };
 
 const PRESCRIPTION_STAGES = new Set([
-  "allergy_check", "medication_selection", "interaction_check", "monitoring_advice", "finalization",
+  "allergy_check",
+  "medication_selection",
+  "interaction_check",
+  "monitoring_advice",
+  "finalization",
 ]);
 
 export const URGENCY = {
@@ -36,7 +40,9 @@ export function kindOfStage(stage) {
 }
 
 export function humanize(id) {
-  const text = String(id ?? "").replaceAll("_", " ").trim();
+  const text = String(id ?? "")
+    .replaceAll("_", " ")
+    .trim();
   return text ? text[0].toUpperCase() + text.slice(1) : "";
 }
 
@@ -48,7 +54,10 @@ export function percent(probability, digits = 0) {
 
 const timeFormat = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
 const dateTimeFormat = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
 });
 
 export function clockTime(iso) {
@@ -68,4 +77,11 @@ export function patientLine(age, sex) {
   }
   if (sex) parts.push(sex);
   return parts.join(", ");
+}
+
+/** "No new confusion", from the finding's label ("New confusion"); acronyms keep their case. */
+export function absentLabel(label) {
+  const text = String(label ?? "");
+  const lower = text.length > 1 && text[1] === text[1].toLowerCase();
+  return `No ${lower ? text[0].toLowerCase() + text.slice(1) : text}`;
 }

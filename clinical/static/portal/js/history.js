@@ -53,7 +53,9 @@ export class HistoryList {
   }
 
   item(session) {
-    const title = session.primary_diagnosis || (session.status === "running" ? "In progress…" : humanize(session.status));
+    const title =
+      session.primary_diagnosis ||
+      (session.status === "running" ? "In progress…" : humanize(session.status));
     const urgency = URGENCY[session.urgency];
     return h(
       "a",
@@ -62,19 +64,32 @@ export class HistoryList {
         class: `history-item kind-${session.kind}`,
         testid: "session-history-item",
         dataset: { sessionId: session.id, kind: session.kind, status: session.status },
-        on: { click: (event) => {
-          if (event.metaKey || event.ctrlKey || event.shiftKey) return;
-          event.preventDefault();
-          this.onOpen(session.id);
-        } },
+        on: {
+          click: (event) => {
+            if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+            event.preventDefault();
+            this.onOpen(session.id);
+          },
+        },
       },
-      h("span", { class: "history-kind", text: session.kind === "prescription" ? "Prescription" : "Diagnosis" }),
+      h("span", {
+        class: "history-kind",
+        text: session.kind === "prescription" ? "Prescription" : "Diagnosis",
+      }),
       h("span", { class: "history-title", text: title }),
-      h("span", { class: "history-meta" },
+      h(
+        "span",
+        { class: "history-meta" },
         h("time", { dateTime: session.created_at, text: dateTime(session.created_at) }),
-        urgency ? h("span", { class: `tag urgency-tag urgency-${session.urgency}`, text: urgency.label }) : null,
-        session.status !== "completed" ? h("span", { class: "tag", text: humanize(session.status) }) : null,
-        session.owner !== this.me.username ? h("span", { class: "history-owner", text: session.owner }) : null,
+        urgency
+          ? h("span", { class: `tag urgency-tag urgency-${session.urgency}`, text: urgency.label })
+          : null,
+        session.status !== "completed"
+          ? h("span", { class: "tag", text: humanize(session.status) })
+          : null,
+        session.owner !== this.me.username
+          ? h("span", { class: "history-owner", text: session.owner })
+          : null,
       ),
     );
   }

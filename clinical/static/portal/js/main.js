@@ -26,7 +26,11 @@ window.__medstream = Object.freeze({
     return app.connection.send({ type: "resume", data: { session_id: sessionId, last_seq: -1 } });
   },
   stats() {
-    return { ...app.connection.stats, state: app.connection.state, duplicates: app.book.duplicates };
+    return {
+      ...app.connection.stats,
+      state: app.connection.state,
+      duplicates: app.book.duplicates,
+    };
   },
   /** Send a diagnosis request as given, skipping the client-side checks (server errors). */
   sendDiagnosis(data) {

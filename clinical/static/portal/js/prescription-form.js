@@ -22,7 +22,10 @@ export class PrescriptionDialog {
     this.target = null;
     this.submitButton = $('[data-testid="start-prescription"]', dialog);
     this.tokens = Object.fromEntries(
-      $$("[data-token-field]", this.form).map((root) => [root.dataset.tokenField, new TokenField(root)]),
+      $$("[data-token-field]", this.form).map((root) => [
+        root.dataset.tokenField,
+        new TokenField(root),
+      ]),
     );
     $('[data-action="close-dialog"]', dialog).addEventListener("click", () => this.close());
     this.form.addEventListener("submit", (event) => {
@@ -78,21 +81,39 @@ export class PrescriptionDialog {
     const problems = new Problems();
     const limits = this.bounds.patient_info;
     const number = (name, unit) =>
-      readNumber(this.field(`patient_info.${name}`).value, `patient_info.${name}`, limits[name], unit, problems);
+      readNumber(
+        this.field(`patient_info.${name}`).value,
+        `patient_info.${name}`,
+        limits[name],
+        unit,
+        problems,
+      );
     const age = number("age", "years");
     const weight = number("weight", "kg");
     const egfr = number("egfr", "mL/min/1.73 m²");
-    for (const [name, value] of [["age", age], ["weight", weight]]) {
+    for (const [name, value] of [
+      ["age", age],
+      ["weight", weight],
+    ]) {
       const path = `patient_info.${name}`;
-      if (value === undefined && !problems.details[path]) problems.add(path, "this field is required");
+      if (value === undefined && !problems.details[path])
+        problems.add(path, "this field is required");
     }
     const sex = this.field("patient_info.sex").value || undefined;
     if (!sex) problems.add("patient_info.sex", "choose female or male");
     const pregnant = readChoice(this.field("patient_info.pregnant").value);
     checkPregnancy(pregnant, sex, undefined, "patient_info.pregnant", problems);
-    const allergies = checkList(this.tokens.allergies.values(), "allergies", this.bounds.lists, problems);
+    const allergies = checkList(
+      this.tokens.allergies.values(),
+      "allergies",
+      this.bounds.lists,
+      problems,
+    );
     const medications = checkList(
-      this.tokens.current_medications.values(), "current_medications", this.bounds.lists, problems,
+      this.tokens.current_medications.values(),
+      "current_medications",
+      this.bounds.lists,
+      problems,
     );
     const data = {
       diagnosis: this.target.diagnosis,

@@ -9,13 +9,20 @@ export class ProgressBar {
     this.stage = h("span", { class: "progress-stage", text: "Waiting for the server…" });
     this.value = h("span", { class: "progress-value", text: "0%" });
     this.fill = h("div", { class: "progress-fill" });
-    this.track = h("div", {
-      class: "progress-track",
-      attrs: {
-        role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0,
-        "aria-label": "Stream progress",
+    this.track = h(
+      "div",
+      {
+        class: "progress-track",
+        attrs: {
+          role: "progressbar",
+          "aria-valuemin": 0,
+          "aria-valuemax": 100,
+          "aria-valuenow": 0,
+          "aria-label": "Stream progress",
+        },
       },
-    }, this.fill);
+      this.fill,
+    );
     this.message = h("p", { class: "progress-message" });
     this.live = h("p", { class: "visually-hidden", attrs: { "aria-live": "polite" } });
     this.node = h(

@@ -28,22 +28,36 @@ function scoreValue(score) {
 
 function components(score) {
   const rows = Object.entries(score.components || {}).map(([name, points]) =>
-    h("li", { class: points >= 3 ? "component is-red" : "component" },
+    h(
+      "li",
+      { class: points >= 3 ? "component is-red" : "component" },
       h("span", { text: humanize(name) }),
-      h("span", { class: "component-points", text: points >= 3 ? `${points} (single-parameter trigger)` : String(points) }),
+      h("span", {
+        class: "component-points",
+        text: points >= 3 ? `${points} (single-parameter trigger)` : String(points),
+      }),
     ),
   );
-  return rows.length ? h("ul", { class: "components", attrs: { "aria-label": "Points per item" } }, rows) : null;
+  return rows.length
+    ? h("ul", { class: "components", attrs: { "aria-label": "Points per item" } }, rows)
+    : null;
 }
 
 function missing(score) {
   const names = (score.missing || []).map(humanize);
-  return names.length ? h("p", { class: "score-missing", text: `Not scored (missing): ${names.join(", ")}` }) : null;
+  return names.length
+    ? h("p", { class: "score-missing", text: `Not scored (missing): ${names.join(", ")}` })
+    : null;
 }
 
 function news2Band(score) {
-  if (score.risk && NEWS2_BANDS[score.risk]) return { band: score.risk, text: NEWS2_BANDS[score.risk] };
-  if (score.red_score) return { band: "low-medium", text: "At least low-medium risk: one parameter scores 3 (incomplete)" };
+  if (score.risk && NEWS2_BANDS[score.risk])
+    return { band: score.risk, text: NEWS2_BANDS[score.risk] };
+  if (score.red_score)
+    return {
+      band: "low-medium",
+      text: "At least low-medium risk: one parameter scores 3 (incomplete)",
+    };
   return { band: "incomplete", text: "Risk not settled: the score is incomplete" };
 }
 
@@ -52,11 +66,23 @@ function news2Card(score) {
   return h(
     "section",
     { class: `score score-news2 band-${band}`, testid: "score-news2", dataset: { band } },
-    h("header", { class: "score-head" },
+    h(
+      "header",
+      { class: "score-head" },
       h("h3", { text: "NEWS2" }),
-      h("p", { class: "score-value" }, h("strong", { text: scoreValue(score) }), h("span", { text: " / 20" })),
+      h(
+        "p",
+        { class: "score-value" },
+        h("strong", { text: scoreValue(score) }),
+        h("span", { text: " / 20" }),
+      ),
     ),
-    h("p", { class: "band-pill", testid: "news2-band" }, h("span", { class: "band-swatch", attrs: { "aria-hidden": "true" } }), text),
+    h(
+      "p",
+      { class: "band-pill", testid: "news2-band" },
+      h("span", { class: "band-swatch", attrs: { "aria-hidden": "true" } }),
+      text,
+    ),
     score.advice ? h("p", { class: "score-advice", text: score.advice }) : null,
     components(score),
     missing(score),
@@ -80,10 +106,20 @@ function scoreCard(id, score) {
   ].filter(Boolean);
   return h(
     "section",
-    { class: `score score-${id}${score.positive || score.risk === "high" ? " is-alert" : ""}`, testid: `score-${id}` },
-    h("header", { class: "score-head" },
+    {
+      class: `score score-${id}${score.positive || score.risk === "high" ? " is-alert" : ""}`,
+      testid: `score-${id}`,
+    },
+    h(
+      "header",
+      { class: "score-head" },
       h("h3", { text: meta.name }),
-      h("p", { class: "score-value" }, h("strong", { text: value }), meta.max ? h("span", { text: ` / ${meta.max}` }) : null),
+      h(
+        "p",
+        { class: "score-value" },
+        h("strong", { text: value }),
+        meta.max ? h("span", { text: ` / ${meta.max}` }) : null,
+      ),
     ),
     facts.length ? h("p", { class: "score-verdict", text: facts.join(" · ") }) : null,
     score.advice ? h("p", { class: "score-advice", text: score.advice }) : null,
@@ -95,9 +131,14 @@ export function scoresPanel(scores) {
   const ids = Object.keys(scores || {});
   const known = Object.keys(SCORES).filter((id) => ids.includes(id));
   const others = ids.filter((id) => !(id in SCORES));
-  const cards = [...known, ...others].map((id) => (id === "news2" ? news2Card(scores[id]) : scoreCard(id, scores[id])));
+  const cards = [...known, ...others].map((id) =>
+    id === "news2" ? news2Card(scores[id]) : scoreCard(id, scores[id]),
+  );
   if (!cards.length) {
-    return h("p", { class: "muted", text: "No score could be computed: enter vital signs for NEWS2 and qSOFA." });
+    return h("p", {
+      class: "muted",
+      text: "No score could be computed: enter vital signs for NEWS2 and qSOFA.",
+    });
   }
   return h("div", { class: "scores" }, cards);
 }

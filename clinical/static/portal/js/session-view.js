@@ -10,23 +10,33 @@ import { PrescriptionResults } from "./prescription-view.js";
 import { ProgressBar } from "./progress.js";
 
 const STATUS = {
-  running: "Running", completed: "Completed", failed: "Failed", cancelled: "Cancelled", pending: "Pending",
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  pending: "Pending",
   not_found: "Not found",
 };
 const FAILURES = {
   cancelled: { status: "cancelled", progress: "Cancelled", title: "Cancelled." },
   not_found: { status: "not_found", progress: "Not available", title: "Not found." },
-  stream_failed: { status: "failed", progress: "Stopped: the stream failed", title: "This stream failed." },
+  stream_failed: {
+    status: "failed",
+    progress: "Stopped: the stream failed",
+    title: "This stream failed.",
+  },
 };
 
+const BREATHING = { true: " on oxygen", false: " on air" };
+
 function vitalsLine(vitals = {}) {
+  const breathing = BREATHING[vitals.supplemental_oxygen] || "";
   const parts = [
     vitals.temperature !== undefined && `T ${vitals.temperature} °C`,
     vitals.heart_rate !== undefined && `HR ${vitals.heart_rate}/min`,
     vitals.blood_pressure && `BP ${vitals.blood_pressure} mmHg`,
     vitals.respiratory_rate !== undefined && `RR ${vitals.respiratory_rate}/min`,
-    vitals.oxygen_saturation !== undefined &&
-      `SpO₂ ${vitals.oxygen_saturation}%${vitals.supplemental_oxygen === true ? " on oxygen" : vitals.supplemental_oxygen === false ? " on air" : ""}`,
+    vitals.oxygen_saturation !== undefined && `SpO₂ ${vitals.oxygen_saturation}%${breathing}`,
     vitals.consciousness && humanize(vitals.consciousness),
   ];
   return parts.filter(Boolean).join(" · ");
@@ -55,9 +65,15 @@ function diagnosisSummary(request) {
 
 function prescriptionSummary(request) {
   const info = request.patient_info || {};
-  const body = [info.weight !== undefined && `${info.weight} kg`, info.egfr !== undefined && `eGFR ${info.egfr}`];
+  const body = [
+    info.weight !== undefined && `${info.weight} kg`,
+    info.egfr !== undefined && `eGFR ${info.egfr}`,
+  ];
   return [
-    ...summaryRow("Patient", [patientLine(info.age, info.sex), ...body].filter(Boolean).join(" · ")),
+    ...summaryRow(
+      "Patient",
+      [patientLine(info.age, info.sex), ...body].filter(Boolean).join(" · "),
+    ),
     ...summaryRow("Allergies", (request.allergies || []).join(", ") || "None recorded"),
     ...summaryRow("Medications", (request.current_medications || []).join(", ")),
   ];
@@ -73,18 +89,38 @@ export class SessionView {
     this.chat = new ChatPanel(record.id, { me, send: (text) => sendChat(record.id, text) });
     this.title = h("h1", { id: "session-heading", tabIndex: -1, text: "Session" });
     this.eyebrow = h("p", { class: "eyebrow", text: "Loading…" });
-    this.status = h("span", { class: "status status-running", testid: "session-status", dataset: { status: "running" }, text: "Running" });
+    this.status = h("span", {
+      class: "status status-running",
+      testid: "session-status",
+      dataset: { status: "running" },
+      text: "Running",
+    });
     this.meta = h("p", { class: "meta muted" });
     this.summary = h("dl", { class: "request-summary", testid: "request-summary" });
     this.failure = h("div", { class: "failure-slot" });
     this.main = h("div", { class: "col-main" });
-    this.side = h("aside", { class: "col-side", attrs: { "aria-label": "Scores, checks and chat" } });
-    this.disclaimer = h("p", { class: "result-disclaimer", testid: "result-disclaimer", hidden: true });
+    this.side = h("aside", {
+      class: "col-side",
+      attrs: { "aria-label": "Scores, checks and chat" },
+    });
+    this.disclaimer = h("p", {
+      class: "result-disclaimer",
+      testid: "result-disclaimer",
+      hidden: true,
+    });
     this.node = h(
       "article",
       { class: "session", dataset: { sessionId: record.id } },
-      h("header", { class: "session-head" },
-        h("div", { class: "session-title" }, this.eyebrow, h("div", { class: "title-row" }, this.title, this.status), this.meta),
+      h(
+        "header",
+        { class: "session-head" },
+        h(
+          "div",
+          { class: "session-title" },
+          this.eyebrow,
+          h("div", { class: "title-row" }, this.title, this.status),
+          this.meta,
+        ),
         this.summary,
       ),
       this.progress.node,
@@ -106,13 +142,16 @@ export class SessionView {
   setKind(kind) {
     if (this.results || !kind) return;
     this.node.dataset.kind = kind;
-    this.results = kind === "prescription"
-      ? new PrescriptionResults()
-      : new DiagnosisResults({ onPrescribe: (target) => this.onPrescribe(this.record, target) });
+    this.results =
+      kind === "prescription"
+        ? new PrescriptionResults()
+        : new DiagnosisResults({ onPrescribe: (target) => this.onPrescribe(this.record, target) });
     this.main.append(...this.results.main);
     this.side.prepend(...this.results.side);
-    this.eyebrow.textContent = kind === "prescription" ? "Prescription · decision support" : "Diagnosis · decision support";
-    if (this.title.textContent === "Session") this.title.textContent = kind === "prescription" ? "Prescription" : "Differential diagnosis";
+    this.eyebrow.textContent =
+      kind === "prescription" ? "Prescription · decision support" : "Diagnosis · decision support";
+    if (this.title.textContent === "Session")
+      this.title.textContent = kind === "prescription" ? "Prescription" : "Differential diagnosis";
   }
 
   apply(frame) {
@@ -134,15 +173,22 @@ export class SessionView {
       clear(this.disclaimer).append(h("strong", { text: "Decision support. " }), result.disclaimer);
       this.disclaimer.hidden = false;
     }
-    if (this.record.kind === "prescription" && result.diagnosis) this.title.textContent = result.diagnosis;
+    if (this.record.kind === "prescription" && result.diagnosis)
+      this.title.textContent = result.diagnosis;
   }
 
   failed(frame) {
     const outcome = FAILURES[frame.code] || FAILURES.stream_failed;
     this.setStatus(outcome.status);
     this.progress.fail(outcome.progress);
-    clear(this.failure).append(h("div", { class: "notice notice-error", testid: "stream-error", attrs: { role: "alert" } },
-      h("strong", { text: `${outcome.title} ` }), frame.error || ""));
+    clear(this.failure).append(
+      h(
+        "div",
+        { class: "notice notice-error", testid: "stream-error", attrs: { role: "alert" } },
+        h("strong", { text: `${outcome.title} ` }),
+        frame.error || "",
+      ),
+    );
   }
 
   setStatus(status) {
@@ -155,18 +201,30 @@ export class SessionView {
   describe({ request, owner, createdAt, follows, kind, status, isMine }) {
     this.setKind(kind);
     if (status && !this.record.finished) this.setStatus(status);
-    const patient = kind === "prescription" ? "" : patientLine(request?.history?.age, request?.history?.sex);
+    const patient =
+      kind === "prescription" ? "" : patientLine(request?.history?.age, request?.history?.sex);
     clear(this.meta).append(
-      [patient, isMine ? null : `by ${owner}`, createdAt ? `started ${dateTime(createdAt)}` : null].filter(Boolean).join(" · "),
+      [patient, isMine ? null : `by ${owner}`, createdAt ? `started ${dateTime(createdAt)}` : null]
+        .filter(Boolean)
+        .join(" · "),
     );
     if (follows) {
-      const link = h("a", { href: `/sessions/${follows}/`, text: "the diagnosis it follows", on: { click: (event) => {
-        event.preventDefault();
-        this.onOpenSession(follows);
-      } } });
+      const link = h("a", {
+        href: `/sessions/${follows}/`,
+        text: "the diagnosis it follows",
+        on: {
+          click: (event) => {
+            event.preventDefault();
+            this.onOpenSession(follows);
+          },
+        },
+      });
       this.meta.append(" · ", h("span", {}, "Open ", link));
     }
     if (kind === "prescription" && request?.diagnosis) this.title.textContent = request.diagnosis;
-    if (request) clear(this.summary).append(...(kind === "prescription" ? prescriptionSummary(request) : diagnosisSummary(request)));
+    if (request)
+      clear(this.summary).append(
+        ...(kind === "prescription" ? prescriptionSummary(request) : diagnosisSummary(request)),
+      );
   }
 }

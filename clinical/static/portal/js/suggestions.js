@@ -9,7 +9,8 @@ const SYMPTOM_CATEGORIES = new Set(["symptom", "sign", "vital"]);
 
 function matchedSynonym(query, label, synonyms = []) {
   const start = query.toLowerCase();
-  const hit = (text) => text.toLowerCase().startsWith(start) || text.toLowerCase().includes(` ${start}`);
+  const hit = (text) =>
+    text.toLowerCase().startsWith(start) || text.toLowerCase().includes(` ${start}`);
   if (hit(label)) return null;
   return synonyms.find(hit) || null;
 }
@@ -39,9 +40,13 @@ function drugOption(query, drug) {
 export const suggestions = {
   symptoms: (query, signal) => findings(query, signal, SYMPTOM_CATEGORIES),
   conditions: (query, signal) => findings(query, signal, new Set(["history"])),
-  drugs: async (query, signal) => (await api.drugs(query, signal)).map((drug) => drugOption(query, drug)),
+  drugs: async (query, signal) =>
+    (await api.drugs(query, signal)).map((drug) => drugOption(query, drug)),
   allergies: async (query, signal) => {
-    const [groups, drugs] = await Promise.all([api.allergyGroups(query, signal), api.drugs(query, signal)]);
+    const [groups, drugs] = await Promise.all([
+      api.allergyGroups(query, signal),
+      api.drugs(query, signal),
+    ]);
     const groupOptions = groups.map((group) => ({
       value: group.name,
       label: group.name,

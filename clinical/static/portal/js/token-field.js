@@ -56,7 +56,9 @@ export class TokenField {
         attrs: { "aria-label": `Remove ${item} from ${this.label.toLowerCase()}` },
         on: { click: () => this.remove(index) },
       });
-      this.chips.append(h("li", { class: "chip", testid: "chip" }, h("span", { text: item }), remove));
+      this.chips.append(
+        h("li", { class: "chip", testid: "chip" }, h("span", { text: item }), remove),
+      );
     });
   }
 }

@@ -21,7 +21,9 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 /** A number typed by a person ("38,6" is 38.6), or undefined when the box is empty. */
 export function readNumber(raw, path, bounds, unit, problems) {
-  const text = String(raw ?? "").trim().replace(",", ".");
+  const text = String(raw ?? "")
+    .trim()
+    .replace(",", ".");
   if (text === "") return undefined;
   const value = Number(text);
   if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text) || !Number.isFinite(value)) {
@@ -89,5 +91,6 @@ export function readChoice(value) {
 export function checkPregnancy(pregnant, sex, age, path, problems) {
   if (pregnant !== true) return;
   if (sex === "male") problems.add(path, "pregnant is set but sex is male");
-  else if (age !== undefined && age < 10) problems.add(path, "pregnant is set but age is under 10 years");
+  else if (age !== undefined && age < 10)
+    problems.add(path, "pregnant is set but age is under 10 years");
 }
