@@ -40,7 +40,11 @@ def condition(
     """A Condition coded in ICD-10, with the findings that raised it as evidence."""
     fields = {
         "verificationStatus": concept(
-            {"system": terms.CONDITION_VERIFICATION, "code": verification, "display": verification}
+            {
+                "system": terms.CONDITION_VERIFICATION,
+                "code": verification,
+                "display": verification.capitalize(),
+            }
         ),
         "category": [concept(terms.ENCOUNTER_DIAGNOSIS)],
         "code": {"coding": [{"system": terms.ICD10, "code": icd10, "display": name}], "text": name},
@@ -123,7 +127,7 @@ def _prediction(score: dict[str, Any], name: str) -> Resource:
     return prediction
 
 
-def _score_summary(score_id: str, score: dict[str, Any], name: str, value_key: str) -> str:
+def _score_summary(score: dict[str, Any], name: str, value_key: str) -> str:
     value = score.get(value_key, score.get("total", score.get("score")))
     summary = f"{name}: {value}"
     if "positive" in score:
@@ -150,7 +154,8 @@ def _risk_assessments(builder: BundleBuilder, subject: Reference, result: dict[s
             "method": text_concept(source.title) if source else None,
             "prediction": [_prediction(score, name)],
             "note": builder.notes(
-                _score_summary(score_id, score, name, table.score_name if table else "score"),
+                _score_summary(score, name, table.score_name if table else "score"),
+                f"Mortality: {score['mortality']}." if score.get("mortality") else None,
                 _components(score, labels),
                 _missing(score, labels),
                 table.note if table else None,
