@@ -18,11 +18,7 @@ export class ChatPanel {
     this.loaded = false;
     panelCounter += 1;
     const inputId = `chat-input-${panelCounter}`;
-    this.log = h("ol", {
-      class: "chat-log",
-      testid: "chat-log",
-      attrs: { role: "log", "aria-live": "polite", "aria-label": "Messages" },
-    });
+    this.log = h("ol", { class: "chat-log", testid: "chat-log" });
     this.empty = h("p", { class: "muted small chat-empty", text: "No messages yet." });
     this.input = h("textarea", {
       id: inputId,
@@ -63,8 +59,12 @@ export class ChatPanel {
         id: `${inputId}-hint`,
         text: "Seen by this session's clinician and reviewers. Enter sends, Shift+Enter starts a new line.",
       }),
-      this.empty,
-      this.log,
+      h(
+        "div",
+        { attrs: { role: "log", "aria-live": "polite", "aria-label": "Messages" } },
+        this.empty,
+        this.log,
+      ),
       this.form,
       this.error,
     );
