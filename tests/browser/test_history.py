@@ -3,6 +3,8 @@ their own address."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
@@ -45,3 +47,10 @@ def test_a_session_address_opens_it_directly(open_portal):
     expect(page.get_by_test_id("diagnosis-form")).to_be_visible()
     page.go_back()
     expect(page.get_by_test_id("primary-diagnosis")).to_be_visible()
+
+
+def test_an_unknown_session_address_says_it_is_not_found(open_portal):
+    page = open_portal(path=f"/sessions/{uuid.uuid4()}/")
+
+    expect(page.get_by_test_id("stream-error")).to_contain_text("Not found")
+    expect(page.get_by_test_id("session-status")).to_have_attribute("data-status", "not_found")
