@@ -221,6 +221,8 @@ def _chunk_summary(content: Any) -> str:
         return f"{get('name')} {get('dose')} {get('frequency', '')}".strip()
     if "drugs" in content:
         return f"{' + '.join(content['drugs'])}: {get('severity', '')} interaction"
+    if "text" in content:
+        return str(content["text"])
     if "confidence" in content:
         return f"{get('diagnosis')} ({get('icd10')}), urgency {get('urgency')}"
     lists = {key.replace("_", " "): value for key, value in content.items()}

@@ -38,7 +38,6 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
         "icd10",
         "urgency",
         "review_state",
-        "engine_version",
     ]
     list_filter = [
         "kind",
