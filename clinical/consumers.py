@@ -19,7 +19,7 @@ from clinical import audit, metrics, wire
 from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
-from clinical.streams import chat, groups
+from clinical.streams import chat, groups, local
 from clinical.streams.access import SessionNotFound, own_session, visible_session
 from clinical.streams.follow import Followers
 from clinical.streams.start import start_stream, validate_request_id
@@ -110,6 +110,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             _open_sockets.discard(self)
             metrics.open_sockets.dec()
         if self.followers:
+            local.unregister_everywhere(self.channel_name, self.followers.followed())
             self.followers.stop()
         for group in self.groups:
             try:
@@ -181,8 +182,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         await handler(self, content.get("data"), request_id)
 
     async def _start(self, kind: str, data: Any, request_id: str) -> None:
-        session = await start_stream(self.user, kind, data, request_id, self._client)
-        await self._follow(session.id, -1)
+        async def follow_before_launch(session: StreamSession) -> None:
+            await self._follow(session.id, -1, catch_up=False)
+
+        await start_stream(
+            self.user, kind, data, request_id, self._client, before_launch=follow_before_launch
+        )
 
     async def on_diagnosis(self, data: Any, request_id: str) -> None:
         await self._start(StreamSession.Kind.DIAGNOSIS, data, request_id)
@@ -197,6 +202,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             raise EngineValidationError({"last_seq": ["must be an integer of at least -1"]})
         session = await db_call(visible_session)(self.user, data.get("session_id"))
         await self._audit(AuditEntry.Action.RESUMED, session)
+        if session.is_finished and last_seq >= session.last_seq:
+            self.followers.remember_finished(session.id)
+            return
         await self._follow(session.id, last_seq)
 
     async def on_cancel(self, data: Any, request_id: str) -> None:
@@ -207,7 +215,6 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 "invalid_state", f"The session is already {session.status}; nothing to cancel."
             )
         await self._audit(AuditEntry.Action.CANCELLED, session)
-        worker.cancel_local(session.id)
         if not self.followers.knows(session.id):
             await self._follow(session.id, session.last_seq)
 
@@ -248,14 +255,16 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    async def _follow(self, session_id: uuid.UUID, last_seq: int) -> None:
+    async def _follow(self, session_id: uuid.UUID, last_seq: int, catch_up: bool = True) -> None:
         room = chat.session_room(session_id)
         if room not in self.rooms:
             self.rooms.append(room)
+        local.register(session_id, self.channel_name, self.followers.offer)
         await self._join(groups.session(session_id), groups.chat_room(room))
-        await self.followers.follow(session_id, last_seq)
+        await self.followers.follow(session_id, last_seq, catch_up)
 
     async def _finished(self, session_id: uuid.UUID) -> None:
+        local.unregister(session_id, self.channel_name)
         group = groups.session(session_id)
         if group in self.groups:
             self.groups.remove(group)

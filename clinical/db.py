@@ -10,6 +10,8 @@ time anyway, so it keeps the single thread, which also avoids "database is locke
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
@@ -23,6 +25,14 @@ def _single_writer() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads for database calls (each keeps its own connection), sized by DATABASE_THREADS."""
+    return ThreadPoolExecutor(settings.DATABASE_THREADS, thread_name_prefix="db")
+
+
 def db_call(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """``func`` as a coroutine function that runs it off the event loop (see module doc)."""
-    return database_sync_to_async(func, thread_sensitive=_single_writer())
+    if _single_writer():
+        return database_sync_to_async(func)
+    return database_sync_to_async(func, thread_sensitive=False, executor=_pool())

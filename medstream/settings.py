@@ -110,7 +110,8 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-        config["CONN_MAX_AGE"] = 0
+        # One long-lived connection on the one database thread (clinical.db).
+        config["CONN_MAX_AGE"] = None
     else:
         config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
         config["CONN_HEALTH_CHECKS"] = True
@@ -203,6 +204,10 @@ X_FRAME_OPTIONS = "DENY"
 # Streams and sockets (README, "Configuration").
 WORKER_ID = env_str("WORKER_ID", f"{socket.gethostname()}:{os.getpid()}")
 STREAM_LEASE_SECONDS = env_float("STREAM_LEASE_SECONDS", 6.0, minimum=1.0)
+# Threads (and so PostgreSQL connections) a worker uses for database calls.
+DATABASE_THREADS = env_int("DATABASE_THREADS", 16, minimum=1)
+# How long a stream's frames may wait to be written together (one transaction, one publish).
+STREAM_BATCH_MS = env_float("STREAM_BATCH_MS", 10.0)
 WS_TICKET_SECONDS = env_int("WS_TICKET_SECONDS", 60, minimum=1)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 65_536, minimum=1024)
 # Idle sockets are pinged every interval and closed when a ping goes unanswered for the timeout.

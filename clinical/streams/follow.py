@@ -96,13 +96,17 @@ class Followers:
         """True when this socket follows the session or saw it finish."""
         return session_id in self._active or session_id in self._finished
 
-    async def follow(self, session_id: uuid.UUID, last_seq: int) -> None:
-        """Start (or restart, on resume) following; the caller has joined the group already."""
+    async def follow(self, session_id: uuid.UUID, last_seq: int, catch_up: bool = True) -> None:
+        """Start (or restart, on resume) following; the caller has joined the group already.
+
+        ``catch_up=False`` is for a session not launched yet, whose store is known empty.
+        """
         async with self._lock:
             self._finished.pop(session_id, None)
             follower = SessionFollower(session_id, last_seq, self._send)
             self._active[session_id] = follower
-            await follower.catch_up()
+            if catch_up:
+                await follower.catch_up()
             await self._retire_if_finished(follower)
         self._watch()
 
@@ -126,6 +130,15 @@ class Followers:
                 await follower.catch_up()
                 await self._retire_if_finished(follower)
 
+    def remember_finished(self, session_id: uuid.UUID) -> None:
+        """A finished session this socket has every frame of: nothing to follow."""
+        self._finished[session_id] = None
+        if len(self._finished) > self.REMEMBER_FINISHED:
+            del self._finished[next(iter(self._finished))]
+
+    def followed(self) -> list[uuid.UUID]:
+        return list(self._active)
+
     def stop(self) -> None:
         if self._watchdog:
             self._watchdog.cancel()
@@ -135,9 +148,7 @@ class Followers:
         if not follower.finished:
             return
         del self._active[follower.session_id]
-        self._finished[follower.session_id] = None
-        if len(self._finished) > self.REMEMBER_FINISHED:
-            del self._finished[next(iter(self._finished))]
+        self.remember_finished(follower.session_id)
         await self._on_finished(follower.session_id)
 
     def _watch(self) -> None:

@@ -18,16 +18,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from clinical import engine, metrics, wire
 from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import StreamSession
-from clinical.streams import groups, store
+from clinical.streams import groups, local, store
 from clinical.streams.follow import is_terminal
-from clinical.streams.store import Finish, Frame, LeaseLost
+from clinical.streams.store import CancelRequested, Finish, Frame, LeaseLost
 
 logger = logging.getLogger("clinical.streams")
 
@@ -82,17 +82,24 @@ _append = db_call(store.append_events)
 async def publish(session_id: uuid.UUID, frames: list[Frame]) -> None:
     """Send stored frames to everyone following the session; the database stays the record.
 
-    A lost publish is repaired by the followers (they fill gaps from the database), so a channel
-    layer failure is logged, not raised into the stream.
+    Followers on this worker get them directly; the others through the channel layer. A lost
+    publish is repaired by the followers (they fill gaps from the database), so a channel layer
+    failure is logged, not raised into the stream.
     """
+    published = [(frame["seq"], wire.encode(frame), is_terminal(frame)) for frame in frames]
+    sent_at = time.time()
+    await local.deliver(session_id, published, sent_at)
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return
     message = {
         "type": "stream.events",
         "session_id": str(session_id),
-        "frames": [[frame["seq"], wire.encode(frame), is_terminal(frame)] for frame in frames],
-        "sent_at": time.time(),
+        "frames": published,
+        "sent_at": sent_at,
     }
     try:
-        await get_channel_layer().group_send(groups.session(session_id), message)
+        await layer.group_send(groups.session(session_id), message)
     except Exception:
         metrics.layer_errors.labels("publish").inc()
         logger.warning(
@@ -111,17 +118,17 @@ async def announce(owner_id: int, session_id: uuid.UUID, kind: str) -> None:
 
 
 class StreamWriter:
-    """Stores and publishes one run's frames, stage by stage."""
+    """Stores and publishes one run's frames, batch by batch."""
 
     def __init__(self, run: StreamRun) -> None:
         self.run = run
         self.last_seq = run.stored_through
-        self.cancel_requested = False
 
     async def write(self, frames: list[Frame], finish: Finish | None = None) -> None:
+        """Store, then publish; raises ``CancelRequested`` or ``LeaseLost`` (nothing stored)."""
         if not frames and finish is None:
             return
-        self.cancel_requested = await _append(
+        await _append(
             self.run.session_id,
             self.run.kind,
             frames,
@@ -161,8 +168,9 @@ async def execute(run: StreamRun) -> None:
     outcome = StreamSession.Status.COMPLETED
     try:
         await _stream(run, writer)
-        if writer.cancel_requested:
-            raise asyncio.CancelledError
+    except CancelRequested:
+        outcome = StreamSession.Status.CANCELLED
+        await _end_cancelled(writer, log)
     except LeaseLost:
         outcome = "lease_lost"
         logger.warning("stream lease lost; another worker owns the session", extra=log)
@@ -172,10 +180,7 @@ async def execute(run: StreamRun) -> None:
             logger.info("stream left for takeover", extra=log | {"reason": run.stop_reason})
             raise
         outcome = StreamSession.Status.CANCELLED
-        await writer.end_with_error(
-            StreamSession.Status.CANCELLED, "cancelled", "Stream cancelled.", "cancelled by user"
-        )
-        logger.info("stream cancelled", extra=log)
+        await _end_cancelled(writer, log)
     except EngineValidationError as error:
         outcome = StreamSession.Status.FAILED
         reason = f"stored request is no longer valid: {', '.join(error.details)}"
@@ -193,9 +198,24 @@ async def execute(run: StreamRun) -> None:
     metrics.streams_finished.labels(run.kind, outcome).inc()
 
 
+async def _end_cancelled(writer: StreamWriter, log: dict[str, Any]) -> None:
+    await writer.end_with_error(
+        StreamSession.Status.CANCELLED, "cancelled", "Stream cancelled.", "cancelled by user"
+    )
+    logger.info("stream cancelled", extra=log)
+
+
 async def _stream(run: StreamRun, writer: StreamWriter) -> None:
-    """Iterate the engine, flushing one batch per stage and the last one with the ending."""
+    """Iterate the engine, writing what it produced in as few batches as time allows.
+
+    A batch is written at a stage boundary once it has waited ``STREAM_BATCH_MS``; the last
+    batch goes with the session's ending. A fast engine's whole stream is one write and one
+    publish; a slow engine's stages go out as they come (0 writes every stage on its own).
+    """
     batch: list[Frame] = []
+    batch_started = 0.0
+    batch_has_stage = False
+    wait = settings.STREAM_BATCH_MS / 1000
     for frame in run.frames():
         if frame["seq"] <= run.stored_through:
             continue
@@ -204,10 +224,12 @@ async def _stream(run: StreamRun, writer: StreamWriter) -> None:
             finish = Finish(status=StreamSession.Status.COMPLETED, result=frame["result"])
             await writer.write(batch, finish)
             return
-        if frame["type"] == "progress" and any(f["type"] == "progress" for f in batch):
+        starts_stage = frame["type"] == "progress"
+        if starts_stage and batch_has_stage and time.perf_counter() - batch_started >= wait:
             await writer.write(batch)
-            batch = []
-            if writer.cancel_requested:
-                return
+            batch, batch_has_stage = [], False
+        if not batch:
+            batch_started = time.perf_counter()
         batch.append(frame)
+        batch_has_stage = batch_has_stage or starts_stage
     raise RuntimeError("engine stream ended without a complete event")

@@ -7,6 +7,7 @@ validated by one model whichever way it came, and an invalid request stores noth
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -73,16 +74,25 @@ def create_stream(
 
 
 async def start_stream(
-    user: Any, kind: str, data: Any, request_id: Any = None, client: str = ""
+    user: Any,
+    kind: str,
+    data: Any,
+    request_id: Any = None,
+    client: str = "",
+    before_launch: Callable[[StreamSession], Awaitable[None]] | None = None,
 ) -> StreamSession:
     """Validate, store and launch a stream on this worker.
 
+    ``before_launch`` runs between storing and launching: the asking socket starts following
+    there, before the run can publish anything, so it needs no read of the (empty) store.
     Raises :class:`EngineValidationError` (nothing stored), ``SessionNotFound`` for a
     prescription that follows a session the user does not own, or ``Draining``.
     """
     if worker.draining:
         raise Draining("this worker is draining")
     session = await db_call(create_stream)(user, kind, data, request_id, "websocket", client)
+    if before_launch is not None:
+        await before_launch(session)
     worker.launch(StreamRun.of(session))
     return session
 

@@ -26,6 +26,10 @@ class LeaseLost(Exception):
     """This worker no longer owns the session (it was taken over, cancelled or finished)."""
 
 
+class CancelRequested(Exception):
+    """The owner asked to cancel the session; the batch was not stored."""
+
+
 @dataclass(frozen=True)
 class Finish:
     """How a session ends, written in the same transaction as its last events."""
@@ -79,6 +83,7 @@ def _summary_fields(kind: str, result: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "primary_diagnosis": str(result.get("diagnosis") or "")[:200],
         "icd10": str(result.get("icd10") or "")[:16],
+        "urgency": str(result.get("urgency") or "")[:16],
     }
 
 
@@ -90,10 +95,12 @@ def append_events(
     worker_id: str,
     lease_seconds: float,
     finish: Finish | None = None,
-) -> bool:
-    """Store ``frames`` (and the ending, if given) atomically; returns ``cancel_requested``.
+) -> None:
+    """Store ``frames`` (and the ending, if given) atomically, in one UPDATE and one INSERT.
 
-    Raises :class:`LeaseLost` when this worker no longer owns the running session.
+    Raises :class:`LeaseLost` when this worker no longer owns the running session, and
+    :class:`CancelRequested` (storing nothing) when its owner asked to cancel it; a failed or
+    cancelled ending is stored even then, since it is how a cancelled stream ends.
     """
     now = timezone.now()
     update: dict[str, Any] = {"lease_expires_at": now + timedelta(seconds=lease_seconds)}
@@ -113,8 +120,10 @@ def append_events(
             owned = StreamSession.objects.filter(
                 id=session_id, worker_id=worker_id, status=StreamSession.Status.RUNNING
             )
+            if finish is None or finish.status == StreamSession.Status.COMPLETED:
+                owned = owned.filter(cancel_requested=False)
             if not owned.update(**update):
-                raise LeaseLost(str(session_id))
+                raise _why_not_written(session_id, worker_id)
             StreamEvent.objects.bulk_create(
                 StreamEvent(
                     session_id=session_id,
@@ -128,9 +137,16 @@ def append_events(
             )
     except IntegrityError:
         raise LeaseLost(str(session_id)) from None
-    if finish:
-        return False
-    return StreamSession.objects.filter(id=session_id, cancel_requested=True).exists()
+
+
+def _why_not_written(session_id: uuid.UUID, worker_id: str) -> Exception:
+    cancelled = StreamSession.objects.filter(
+        id=session_id,
+        worker_id=worker_id,
+        status=StreamSession.Status.RUNNING,
+        cancel_requested=True,
+    ).exists()
+    return CancelRequested(str(session_id)) if cancelled else LeaseLost(str(session_id))
 
 
 def events_after(session_id: uuid.UUID, after_seq: int, limit: int | None = None) -> list[Frame]:

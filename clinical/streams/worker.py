@@ -63,14 +63,6 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await entry[1]
 
-    def cancel_local(self, session_id: uuid.UUID) -> bool:
-        """Cancel a run of this worker at its next write; False when it does not run here."""
-        entry = self._runs.get(session_id)
-        if entry is None:
-            return False
-        entry[1].cancel()
-        return True
-
     def start_duties(self) -> None:
         """Start lease renewal and the takeover sweep on the running event loop, once."""
         loop = asyncio.get_running_loop()

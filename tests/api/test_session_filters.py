@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sessions(clinician, reviewer, diagnosis_request, prescription_request):
-    """An urgent diagnosis (reviewed: agree) from March, a prescription from May, and a
-    diagnosis still running from July."""
+    """An urgent diagnosis (reviewed: agree) from March, a prescription from May (urgent too:
+    it carries its condition's urgency), and a diagnosis still running from July."""
     diagnosis = complete_session(clinician, "diagnosis", diagnosis_request)
     prescription = complete_session(clinician, "prescription", prescription_request)
     running = create_stream(clinician, "diagnosis", diagnosis_request, None)
@@ -46,7 +46,7 @@ def ids(sessions, *names: str) -> list[str]:
         ("kind=prescription", ["prescription"]),
         ("status=running", ["running"]),
         ("status=completed&kind=diagnosis", ["diagnosis"]),
-        ("urgency=urgent", ["diagnosis"]),
+        ("urgency=urgent", ["prescription", "diagnosis"]),
         ("urgency=emergency", []),
         ("created_after=2026-04-01", ["running", "prescription"]),
         ("created_before=2026-04-01", ["diagnosis"]),

@@ -50,7 +50,8 @@ def cluster(shared_temp: Path) -> Iterator[Cluster]:
     running = Cluster(
         shared_temp / "cluster",
         workers=2,
-        extra_env={"STREAM_LEASE_SECONDS": "5", "DRAIN_GRACE_SECONDS": "3"},
+        # Batches of one stage each, so a test can hold a stream between two stages.
+        extra_env={"STREAM_LEASE_SECONDS": "5", "DRAIN_GRACE_SECONDS": "3", "STREAM_BATCH_MS": "0"},
     )
     try:
         yield running.start()

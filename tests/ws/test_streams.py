@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
+from clinical.consumers import _open_sockets
 from clinical.models import StreamEvent, StreamSession
 from clinical.streams.worker import worker
 
@@ -279,3 +280,17 @@ async def test_cancelling_another_users_session_is_not_found(
     await mine.send({"type": "cancel", "data": {"session_id": their_id}})
 
     assert (await mine.receive())["code"] == "not_found"
+
+
+async def test_resuming_a_finished_session_one_has_whole_follows_nothing(
+    open_socket, clinician, diagnosis_request
+):
+    socket = await open_socket(clinician)
+    await socket.send({"type": "diagnosis", "data": diagnosis_request})
+    frames = await socket.until_terminal()
+    resume = {"session_id": frames[0]["session_id"], "last_seq": frames[-1]["seq"]}
+
+    await socket.send({"type": "resume", "data": resume})
+
+    assert await socket.silent()
+    assert all(consumer.followers.followed() == [] for consumer in _open_sockets)
