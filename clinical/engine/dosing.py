@@ -1,4 +1,5 @@
-"""Working out one drug's dose for one patient: adult, paediatric mg/kg, renal adjustment.
+"""Working out one drug's dose for one patient: adult, paediatric (the adult dose from an age,
+an age- or weight-banded dose, or mg/kg), renal adjustment.
 
 The arithmetic is spelt out in every result (``basis``), because a clinician checking a dose needs
 to see how it was reached, not just the number. Knowledge-base doses are used as written; only a
@@ -9,10 +10,17 @@ most 10% below it, which is within the tolerance of measuring a liquid dose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
 
-from clinical.engine.knowledge_schema import Drug, RegimenDrug, RenalBand
+from clinical.engine.knowledge_schema import (
+    MONTHS_PER_YEAR,
+    DoseBand,
+    Drug,
+    PaediatricDose,
+    RegimenDrug,
+    RenalBand,
+)
 from clinical.engine.requests import PatientInfo
 
 # BNF for Children covers patients up to 18 years; from 18 the adult dose applies.
@@ -112,7 +120,9 @@ def _adult_dose(drug: Drug, item: RegimenDrug) -> Dose:
 
 
 def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dose | DoseRefusal:
-    """mg/kg x weight per dose, rounded down, capped at ``max_dose_mg`` (else the adult dose)."""
+    """A child's dose, tried in this order: the adult dose from ``adult_dose_from_years``; the
+    regimen item's own mg/kg; the band covering the child's age and weight; the drug's mg/kg.
+    A weight-based dose is rounded down and capped (at ``max_dose_mg``, else the adult dose)."""
     child = drug.paediatric
     minimum = child.min_age_months if child is not None else None
     if minimum is not None and _younger_than(patient.age, minimum):
@@ -120,14 +130,91 @@ def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dos
             f"age {age_text(patient.age)} is below the minimum age of "
             f"{_months(minimum)} for {drug.name}"
         )
-    mg_per_kg = item.paediatric_mg_per_kg or (child.mg_per_kg if child else None)
-    if mg_per_kg is None:
-        return DoseRefusal(
-            f"no paediatric dose for {drug.name} in the knowledge base "
-            f"(age {age_text(patient.age)}, under {ADULT_FROM_YEARS})"
+    cited = f" [{child.source or drug.sources[0]}]" if child else ""
+    adult_from = child.adult_dose_from_years if child else None
+    if adult_from is not None and patient.age >= adult_from:
+        adult = _adult_dose(drug, item)
+        basis = f"the adult dose applies from age {number(adult_from)}"
+        return replace(adult, basis=f"{adult.basis}; {basis}{cited}")
+    if item.paediatric_mg_per_kg is not None:
+        frequency = child.frequency if child and child.frequency else drug.adult.frequency
+        cap = child.max_dose_mg if child else None
+        return _weight_based(drug, item, patient, item.paediatric_mg_per_kg, cap, frequency, cited)
+    band = _band_for(child, patient) if child else None
+    if band is not None:
+        return _band_dose(drug, item, patient, band, cited)
+    if child is not None and child.mg_per_kg is not None and child.frequency is not None:
+        return _weight_based(
+            drug, item, patient, child.mg_per_kg, child.max_dose_mg, child.frequency, cited
         )
+    return DoseRefusal(_no_child_dose(drug, patient))
+
+
+def _band_for(child: PaediatricDose, patient: PatientInfo) -> DoseBand | None:
+    age_months = round(patient.age * MONTHS_PER_YEAR, 6)
+    for band in child.bands:
+        if band.covers(age_months, patient.weight):
+            return band
+    return None
+
+
+def _band_dose(
+    drug: Drug, item: RegimenDrug, patient: PatientInfo, band: DoseBand, cited: str
+) -> Dose:
+    if band.mg_per_kg is not None:
+        weighed = _weight_based(
+            drug, item, patient, band.mg_per_kg, band.max_dose_mg, band.frequency, cited
+        )
+        return replace(weighed, basis=f"{band_label(band)}: {weighed.basis}")
+    assert band.dose_mg is not None
+    return Dose(
+        dose_mg=Decimal(str(band.dose_mg)),
+        frequency=band.frequency,
+        route=item.route or drug.route,
+        basis=f"{band_label(band)}: fixed dose {format_dose(Decimal(str(band.dose_mg)))}{cited}",
+    )
+
+
+def band_label(band: DoseBand) -> str:
+    """A band as BNF for Children words it ("child 2-5 years", "child 1-11 months", "child
+    12 years and over"), with its weight range if it has one. A band ends before the age that
+    closes it: "2-5 years" runs to the 6th birthday."""
+    start, until = band.from_months, band.until_months
+    if until is None:
+        ages = f"{_age_words(start)} and over"
+    elif until <= 2 * MONTHS_PER_YEAR:
+        ages = f"{number(start)}-{number(until - 1)} months"
+    elif start > 0 and start % MONTHS_PER_YEAR == 0 and until % MONTHS_PER_YEAR == 0:
+        first, last = start / MONTHS_PER_YEAR, until / MONTHS_PER_YEAR - 1
+        span = number(first) if first == last else f"{number(first)}-{number(last)}"
+        ages = f"{span} years"
+    elif start == 0:
+        ages = f"under {_age_words(until)}"
+    else:
+        ages = f"{_age_words(start)} to under {_age_words(until)}"
+    weight = f", body-weight {band.weight.describe()}" if band.weight else ""
+    return f"child {ages}{weight}"
+
+
+def _age_words(months: float) -> str:
+    if months % MONTHS_PER_YEAR == 0:
+        years = months / MONTHS_PER_YEAR
+        return f"{number(years)} year{'' if years == 1 else 's'}"
+    return _months(months)
+
+
+def _weight_based(
+    drug: Drug,
+    item: RegimenDrug,
+    patient: PatientInfo,
+    mg_per_kg: float,
+    max_dose_mg: float | None,
+    frequency: str,
+    cited: str,
+) -> Dose:
+    """mg/kg x weight per dose, rounded down, capped at ``max_dose_mg`` (else the adult dose)."""
     adult = _adult_dose(drug, item)
-    cap = Decimal(str(child.max_dose_mg)) if child and child.max_dose_mg else adult.dose_mg
+    cap = Decimal(str(max_dose_mg)) if max_dose_mg else adult.dose_mg
     weight_based = Decimal(str(mg_per_kg)) * Decimal(str(patient.weight))
     rounded = round_down(weight_based)
     basis = (
@@ -136,15 +223,33 @@ def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dos
     )
     if rounded != weight_based:
         basis += f", rounded down to {format_dose(rounded)} (2 significant figures)"
-    source = f" [{drug.sources[0]}]" if child else ""
     if rounded > cap:
         basis += f", capped at the maximum single dose of {format_dose(cap)}"
     return Dose(
         dose_mg=min(rounded, cap),
-        frequency=child.frequency if child else adult.frequency,
+        frequency=frequency,
         route=adult.route,
-        basis=basis + source,
+        basis=basis + cited,
     )
+
+
+def _no_child_dose(drug: Drug, patient: PatientInfo) -> str:
+    """Why a child gets no dose: what the knowledge base holds for which ages, and why not."""
+    reason = (
+        f"no paediatric dose for {drug.name} in the knowledge base "
+        f"(age {age_text(patient.age)}, under {ADULT_FROM_YEARS})"
+    )
+    child = drug.paediatric
+    if child is None:
+        return reason
+    covered = [band_label(band) for band in child.bands]
+    if child.adult_dose_from_years is not None:
+        covered.append(f"the adult dose from age {number(child.adult_dose_from_years)}")
+    if covered:
+        reason += f"; it gives doses for: {', '.join(covered)}"
+    if child.not_licensed is not None:
+        reason += f"; {child.not_licensed}"
+    return f"{reason} [{child.source or drug.sources[0]}]"
 
 
 def _renal_reduction(dose: Dose, band: RenalBand, patient: PatientInfo) -> Dose:

@@ -39,7 +39,7 @@ from clinical.engine.knowledge_schema import (
 )
 from clinical.engine.vocabulary import NameClashError, NameIndex, Vocabulary, icd10_key, id_as_name
 
-ENGINE_CODE_VERSION = "1.0.0"
+ENGINE_CODE_VERSION = "1.1.0"
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 DISCLAIMER = (
     "Clinical decision support for a qualified clinician, not a diagnosis or prescription on its "
@@ -497,8 +497,7 @@ def build_vocabulary(parsed: Parsed) -> Vocabulary:
     for group_id, group, where in parsed.items("allergy_groups"):
         _index_names(vocabulary.allergy_groups, group_id, _named(group, "name"), where)
     for condition_id, condition, where in parsed.items("conditions"):
-        names = [("id", id_as_name(condition_id)), ("name", condition.name)]
-        _index_names(vocabulary.conditions, condition_id, names, where)
+        _index_names(vocabulary.conditions, condition_id, _named(condition, "name"), where)
         code = icd10_key(condition.icd10)
         if code in vocabulary.icd10:
             raise kb_error(where, "icd10", f"{condition.icd10} is also {vocabulary.icd10[code]!r}")

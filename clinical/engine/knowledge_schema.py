@@ -164,6 +164,9 @@ def narrower(strict: Derived, weak: Derived) -> bool:
     return beyond or (a == b and edge_kept)
 
 
+Sex = Literal["male", "female"]
+
+
 class Finding(Entry):
     id: Id
     label: Text
@@ -171,6 +174,12 @@ class Finding(Entry):
     synonyms: list[Text] = []
     base_rate: Probability
     derived: Derived | None = None
+    # A finding only one sex can have (breastfeeding, pregnancy): a drug rule naming it never
+    # applies to, and is never asked about for, a patient of the other sex.
+    only_sex: Sex | None = None
+
+    def applies_to(self, sex: str) -> bool:
+        return self.only_sex is None or self.only_sex == sex
 
 
 class AgeBand(Entry):
@@ -204,7 +213,7 @@ class Prior(Entry):
     value: Probability
     age: list[AgeBand] = []
     sex: SexFactors | None = None
-    only_sex: Literal["male", "female"] | None = None
+    only_sex: Sex | None = None
     estimate: Text | None = None
     source: Id | None = None
 
@@ -265,6 +274,9 @@ class Condition(Entry):
         "other",
     ]
     base_urgency: Urgency
+    # Other names a clinician uses for the condition ("UTI", "flu", "heart attack"): a
+    # prescription's diagnosis matches them like the name. One synonym names one condition.
+    synonyms: list[Text] = []
     prior: Prior
     findings: Annotated[dict[Id, Likelihood], Field(min_length=1)]
     likelihood_estimate: Text | None = None
@@ -304,11 +316,176 @@ class AdultDose(Entry):
     max_daily_mg: Positive | None = None
 
 
-class PaediatricDose(Entry):
-    mg_per_kg: Positive
+MONTHS_PER_YEAR = 12
+
+
+def in_months(years: float | None, months: float | None) -> float | None:
+    """An age given in years or in months, as months (None when neither is given)."""
+    if years is not None:
+        return years * MONTHS_PER_YEAR
+    return months
+
+
+class WeightRange(Entry):
+    """Body-weight limits of a dose band, each bound inclusive or not as the source words it
+    ("30 kg or less", "more than 30 kg", "10-19 kg", "20 kg and above")."""
+
+    at_least: Positive | None = None
+    above: Positive | None = None
+    below: Positive | None = None
+    at_most: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one_bound_each_side(self) -> WeightRange:
+        if self.at_least is not None and self.above is not None:
+            raise ValueError("give at most one of at_least and above")
+        if self.below is not None and self.at_most is not None:
+            raise ValueError("give at most one of below and at_most")
+        if self.lower is None and self.upper is None:
+            raise ValueError("give a lower bound (at_least/above), an upper one (below/at_most)")
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError("the lower bound exceeds the upper one")
+        return self
+
+    @property
+    def lower(self) -> float | None:
+        return self.at_least if self.at_least is not None else self.above
+
+    @property
+    def upper(self) -> float | None:
+        return self.below if self.below is not None else self.at_most
+
+    def covers(self, weight_kg: float) -> bool:
+        if self.at_least is not None and weight_kg < self.at_least:
+            return False
+        if self.above is not None and weight_kg <= self.above:
+            return False
+        if self.below is not None and weight_kg >= self.below:
+            return False
+        return not (self.at_most is not None and weight_kg > self.at_most)
+
+    def overlaps(self, other: WeightRange) -> bool:
+        """Whether some weight lies in both ranges."""
+        low_a, low_b = self.lower or 0.0, other.lower or 0.0
+        high_a, high_b = self.upper or math.inf, other.upper or math.inf
+        if min(high_a, high_b) > max(low_a, low_b):
+            return True
+        if min(high_a, high_b) < max(low_a, low_b):
+            return False
+        edge = min(high_a, high_b)  # the ranges touch at one weight: is it in both?
+        return self.covers(edge) and other.covers(edge)
+
+    def describe(self) -> str:
+        parts = []
+        if self.at_least is not None:
+            parts.append(f"{self.at_least:g} kg or more")
+        if self.above is not None:
+            parts.append(f"over {self.above:g} kg")
+        if self.below is not None:
+            parts.append(f"under {self.below:g} kg")
+        if self.at_most is not None:
+            parts.append(f"{self.at_most:g} kg or less")
+        return " and ".join(parts)
+
+
+class DoseBand(Entry):
+    """A child dose for an age range, from the minimum age (inclusive) up to the maximum age
+    (exclusive: BNF for Children's "2-5 years" is from the 2nd birthday to the 6th, written
+    ``min_age_years: 2, max_age_years: 6``), optionally for a body-weight range. The dose is
+    fixed (``dose_mg``) or by weight (``mg_per_kg``, capped at ``max_dose_mg``)."""
+
+    min_age_years: float | None = Field(None, ge=0)
+    min_age_months: float | None = Field(None, ge=0)
+    max_age_years: float | None = Field(None, gt=0)
+    max_age_months: float | None = Field(None, gt=0)
+    weight: WeightRange | None = None
+    dose_mg: Positive | None = None
+    mg_per_kg: Positive | None = None
+    max_dose_mg: Positive | None = None
     frequency: Text
+    max_daily_mg: Positive | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> DoseBand:
+        if self.min_age_years is not None and self.min_age_months is not None:
+            raise ValueError("give the minimum age in years or in months, not both")
+        if self.max_age_years is not None and self.max_age_months is not None:
+            raise ValueError("give the maximum age in years or in months, not both")
+        if (self.dose_mg is None) == (self.mg_per_kg is None):
+            raise ValueError("give exactly one of dose_mg and mg_per_kg")
+        if self.max_dose_mg is not None and self.mg_per_kg is None:
+            raise ValueError("max_dose_mg caps a mg_per_kg dose only")
+        if self.until_months is not None and self.until_months <= self.from_months:
+            raise ValueError("the maximum age must be above the minimum age")
+        return self
+
+    @property
+    def from_months(self) -> float:
+        return in_months(self.min_age_years, self.min_age_months) or 0.0
+
+    @property
+    def until_months(self) -> float | None:
+        return in_months(self.max_age_years, self.max_age_months)
+
+    def covers_age(self, age_months: float) -> bool:
+        until = self.until_months
+        return self.from_months <= age_months and (until is None or age_months < until)
+
+    def covers(self, age_months: float, weight_kg: float) -> bool:
+        return self.covers_age(age_months) and (
+            self.weight is None or self.weight.covers(weight_kg)
+        )
+
+    def overlaps(self, other: DoseBand) -> bool:
+        """Whether one child (an age and a weight) could fall in both bands."""
+        end_a, end_b = self.until_months or math.inf, other.until_months or math.inf
+        if min(end_a, end_b) <= max(self.from_months, other.from_months):
+            return False
+        if self.weight is None or other.weight is None:
+            return True
+        return self.weight.overlaps(other.weight)
+
+
+class PaediatricDose(Entry):
+    """How a child (under 18) is dosed, in the order the engine tries them: the adult dose from
+    ``adult_dose_from_years``; else the band covering the child's age (and weight); else
+    ``mg_per_kg`` per dose, capped at ``max_dose_mg``. ``not_licensed`` says why a child no
+    form covers gets no dose (for a drug not licensed in children, the only field besides
+    ``source``)."""
+
+    mg_per_kg: Positive | None = None
+    frequency: Text | None = None
     max_dose_mg: Positive | None = None
     min_age_months: float | None = Field(None, ge=0)
+    bands: list[DoseBand] = []
+    adult_dose_from_years: float | None = Field(None, ge=0, lt=18)
+    not_licensed: Text | None = None
+    source: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_way_at_least(self) -> PaediatricDose:
+        if (self.mg_per_kg is None) != (self.frequency is None):
+            raise ValueError("mg_per_kg and frequency go together")
+        if self.max_dose_mg is not None and self.mg_per_kg is None:
+            raise ValueError("max_dose_mg caps a mg_per_kg dose only")
+        if (
+            self.mg_per_kg is None
+            and not self.bands
+            and self.adult_dose_from_years is None
+            and self.not_licensed is None
+        ):
+            raise ValueError(
+                "give mg_per_kg, bands, adult_dose_from_years or not_licensed (with its reason)"
+            )
+        for first, second in itertools.combinations(self.bands, 2):
+            if first.overlaps(second):
+                raise ValueError("two dose bands cover the same age and weight")
+        if self.adult_dose_from_years is not None:
+            adult_from = self.adult_dose_from_years * MONTHS_PER_YEAR
+            for band in self.bands:
+                if (band.until_months or math.inf) > adult_from:
+                    raise ValueError("a dose band reaches past adult_dose_from_years")
+        return self
 
 
 class RenalBand(Entry):

@@ -505,6 +505,8 @@ class Prescription:
 
     def _check_contraindications(self, a: Assessment) -> None:
         for rule in a.drug.contraindications:
+            if not self._applies_to_sex(rule):
+                continue
             reason = self._contraindication(rule)
             if reason is not None:
                 a.reasons.append(reason)
@@ -512,6 +514,11 @@ class Prescription:
                 a.checks.append(_labelled(self._history_label(rule.history), rule.text))
             elif rule.pregnant and self._pregnancy_unknown():
                 a.checks.append(f"pregnancy not stated: {rule.text}")
+
+    def _applies_to_sex(self, rule: Contraindication) -> bool:
+        """A rule on a finding only the other sex can have (breastfeeding) is not asked about."""
+        finding = self.kb.findings.get(rule.history) if rule.history is not None else None
+        return finding is None or finding.applies_to(self.patient.sex)
 
     def _contraindication(self, rule: Contraindication) -> str | None:
         """The exclusion reason if the request shows the contraindication, else None."""

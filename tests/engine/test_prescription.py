@@ -275,7 +275,8 @@ def test_below_the_minimum_age_the_drug_is_excluded() -> None:
     reasons = excluded(outcome)
     assert "below the minimum age of 1 month" in reasons["amoxicillin"]
     assert "below the minimum age of 1 month" in reasons["clarithromycin"]
-    assert "no paediatric dose for Co-amoxiclav" in reasons["co_amoxiclav"]
+    # co-amoxiclav's child doses (bnfc_co_amoxiclav) start at 1 month, like the others'
+    assert "below the minimum age of 1 month for Co-amoxiclav" in reasons["co_amoxiclav"]
     assert outcome["medications"] == []
 
 
