@@ -30,7 +30,7 @@ from clinical.engine.evidence import (
 )
 from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
 from clinical.engine.knowledge_schema import RedFlagRule
-from clinical.engine.note import extract
+from clinical.engine.note import read_note
 from clinical.engine.reasoning import Explainer, primary_red_flags, recommended_tests
 from clinical.engine.requests import DiagnosisRequest, parse_diagnosis
 from clinical.engine.scores import compute_scores
@@ -81,7 +81,7 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
     kb = engine.kb
     request, evidence, extracted = _read(request, engine)
     yield events.progress(KIND, "symptoms_analysis")
-    yield events.chunk("symptoms_analysis", _symptoms_content(evidence, extracted, request))
+    yield events.chunk("symptoms_analysis", _symptoms_content(evidence, extracted))
 
     yield events.progress(KIND, "vitals_evaluation")
     scores = _scores(request, evidence, kb)
@@ -106,20 +106,22 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
     yield events.chunk("primary_diagnosis", summary)
 
     yield events.progress(KIND, "complete")
-    yield events.complete(_result(summary, items, shown, scores, evidence, kb))
+    yield events.complete(_result(summary, items, shown, scores, evidence, kb, extracted))
 
 
 def _read(
     request: DiagnosisRequest, engine: DiagnosisEngine
-) -> tuple[DiagnosisRequest, Evidence, list[dict[str, Any]]]:
+) -> tuple[DiagnosisRequest, Evidence, dict[str, Any] | None]:
     """The request completed from its note, its evidence, and what the note was read as."""
     kb = engine.kb
-    note_items = extract(request.note, kb.vocabulary) if request.note else []
-    request, measured_from_note = apply_note_measurements(request, note_items)
-    evidence, findings_from_note = gather_evidence(request, kb, engine.rules, note_items)
-    used = measured_from_note | findings_from_note
-    extracted = [item.as_dict(position in used) for position, item in enumerate(note_items)]
-    return request, evidence, extracted
+    if request.note is None:
+        evidence, _ = gather_evidence(request, kb, engine.rules)
+        return request, evidence, None
+    reading = read_note(request.note, kb)
+    request, measured = apply_note_measurements(request, reading)
+    evidence, used = gather_evidence(request, kb, engine.rules, reading)
+    used.fields |= measured
+    return request, evidence, reading.as_wire(used)
 
 
 def _primary_summary(
@@ -154,14 +156,12 @@ def _shown(ranking: list[Ranked]) -> list[Ranked]:
     return shown
 
 
-def _symptoms_content(
-    evidence: Evidence, extracted: list[dict[str, Any]], request: DiagnosisRequest
-) -> dict[str, Any]:
+def _symptoms_content(evidence: Evidence, extracted: dict[str, Any] | None) -> dict[str, Any]:
     content = {
         "recognized_findings": [report.as_dict() for report in evidence.of_via("symptom", "note")],
         "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
     }
-    if request.note is not None:
+    if extracted is not None:
         content["extracted"] = extracted
     return content
 
@@ -179,13 +179,16 @@ def _history_content(evidence: Evidence, explainer: Explainer) -> dict[str, Any]
     }
 
 
-def _warnings(evidence: Evidence) -> list[str]:
-    if evidence.of_via("symptom", "note"):
-        return []
-    return [
-        "No symptom was recognised, so the differential rests on age, sex, history and "
-        "measurements alone; rephrase the symptoms listed as unrecognised."
-    ]
+def _warnings(evidence: Evidence, extracted: dict[str, Any] | None) -> list[str]:
+    warnings = []
+    if extracted is not None and extracted.get("nothing_extracted"):
+        warnings.append(extracted["message"])
+    if not evidence.of_via("symptom", "note"):
+        warnings.append(
+            "No symptom was recognised, so the differential rests on age, sex, history and "
+            "measurements alone; rephrase the symptoms listed as unrecognised."
+        )
+    return warnings
 
 
 def _result(
@@ -195,9 +198,10 @@ def _result(
     scores: dict[str, Any],
     evidence: Evidence,
     kb: KnowledgeBase,
+    extracted: dict[str, Any] | None,
 ) -> dict[str, Any]:
     shown_units = sum(round(item.probability * 10**PROBABILITY_DECIMALS) for item in shown)
-    return {
+    result = {
         "primary_diagnosis": summary["diagnosis"],
         "condition_id": summary["condition_id"],
         "icd10": summary["icd10"],
@@ -212,7 +216,10 @@ def _result(
         "recognized_findings": [report.as_dict() for report in evidence.reports.values()],
         "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
         "unrecognized_history": list(evidence.unrecognized_history),
-        "warnings": _warnings(evidence),
+        "warnings": _warnings(evidence, extracted),
         "engine_version": kb.engine_version,
         "disclaimer": kb.disclaimer,
     }
+    if extracted is not None:
+        result["extracted"] = extracted
+    return result

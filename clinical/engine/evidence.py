@@ -10,7 +10,7 @@ probability. A name the vocabulary does not know is kept and reported back, neve
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from clinical.engine.knowledge_base import KnowledgeBase
 from clinical.engine.knowledge_schema import SCORE_INPUTS, Derived, Finding
-from clinical.engine.note import Extracted
+from clinical.engine.note import NoteReading, Used
 from clinical.engine.requests import DiagnosisRequest, Labs, Vitals
 
 Status = Literal["present", "absent"]
@@ -271,20 +271,30 @@ def add_scored(
             evidence.add(_report(finding, status, "score", name, value=value))
 
 
-def add_note_findings(
-    evidence: Evidence, items: Sequence[Extracted], kb: KnowledgeBase
-) -> set[int]:
-    """Findings the note names, except those a structured field already settled (the
-    structured field wins). Returns the positions of the items used."""
+def add_note_findings(evidence: Evidence, reading: NoteReading, kb: KnowledgeBase) -> Used:
+    """Findings and medications the note states, except those a structured field already
+    settled (the structured field wins). A denied finding is absent; one that is only possible,
+    a relative's or in the past is not evidence at all. Returns what was used."""
     settled = set(evidence.reports)
-    used: set[int] = set()
-    for position, item in enumerate(items):
-        if item.kind != "finding" or item.field in settled:
+    used = Used()
+    for position, mention in enumerate(reading.mentions):
+        status = _NOTE_STATUS.get(mention.certainty)
+        if mention.kind != "finding" or status is None or mention.id in settled:
             continue
-        status: Status = "present" if item.status == "present" else "absent"
-        evidence.add(_report(kb.findings[item.field], status, "note", item.text))
-        used.add(position)
+        finding = kb.findings[mention.id]
+        evidence.add(_report(finding, status, "note", mention.text, duration=mention.duration))
+        used.mentions.add(position)
+    for position, drug in enumerate(reading.drugs):
+        if drug.certainty != "present":
+            continue
+        for finding_id in drug_history_findings(kb)[drug.id]:
+            if finding_id not in settled:
+                evidence.add(_report(kb.findings[finding_id], "present", "note", drug.text))
+                used.drugs.add(position)
     return used
+
+
+_NOTE_STATUS: dict[str, Status] = {"present": "present", "absent": "absent"}
 
 
 def _fill(
@@ -307,22 +317,20 @@ def _fill(
 
 
 def apply_note_measurements(
-    request: DiagnosisRequest, items: Sequence[Extracted]
-) -> tuple[DiagnosisRequest, set[int]]:
+    request: DiagnosisRequest, reading: NoteReading
+) -> tuple[DiagnosisRequest, set[str]]:
     """The request with the note's vital signs and labs filling what it left out; age and sex
-    are always given in the request, so the note's never replace them."""
-    vitals = {item.field: item.value for item in items if item.kind == "vital"}
-    labs = {item.field: item.value for item in items if item.kind == "lab"}
+    are always given in the request, so the note's never replace them. Returns the fields used."""
+    vitals = reading.values(Vitals.model_fields)
+    labs = reading.values(Labs.model_fields)
     if not vitals and not labs:
         return request, set()
     merged_vitals, vitals_used = _fill(Vitals, request.vitals, vitals)
     merged_labs, labs_used = _fill(Labs, request.labs, labs)
-    used = {
-        position
-        for position, item in enumerate(items)
-        if (item.kind == "vital" and item.field in vitals_used)
-        or (item.kind == "lab" and item.field in labs_used)
-    }
+    used = vitals_used | labs_used
+    consciousness = reading.first("consciousness")
+    if "consciousness" in used and consciousness is not None and consciousness.unit == "GCS":
+        used.add("gcs")
     updated = request.model_copy(update={"vitals": merged_vitals, "labs": merged_labs})
     return updated, used
 
@@ -331,13 +339,13 @@ def gather_evidence(
     request: DiagnosisRequest,
     kb: KnowledgeBase,
     rules: DerivedRules,
-    note_items: Sequence[Extracted] = (),
-) -> tuple[Evidence, set[int]]:
+    reading: NoteReading | None = None,
+) -> tuple[Evidence, Used]:
     """Symptoms, history, the note's findings and measurements (scores are added once they
     are computed), and which note items were used."""
     evidence = Evidence()
     add_symptoms(evidence, request, kb)
     add_history(evidence, request, kb)
-    used = add_note_findings(evidence, note_items, kb)
+    used = add_note_findings(evidence, reading, kb) if reading is not None else Used()
     add_measured(evidence, request, rules)
     return evidence, used

@@ -1,283 +1,440 @@
-"""Reading a free-text note: findings (with negation), vital signs, labs, age and sex, with spans.
+"""Reading a free-text note: findings with their certainty, vital signs, labs, age and sex,
+history, medications and allergies, each with the character span it came from.
 
-A note may stand in for or add to the structured request (DESIGN.md). Findings are found by
-scanning the note for the longest run of words the vocabulary knows, so every synonym works here
-as it does in a symptom list. A negation cue ("no", "denies", "without", ...) denies the findings
-after it until the clause ends (a full stop, semicolon, new line, or "but"), in the manner of
-NegEx. Measurements are read only where a label or unit says what they are ("HR 110", "110 bpm",
-"BP 150/90", "sats 93% on air", "CRP 150"); a number on its own means nothing. Every item keeps
-the character span it came from, so a clinician can see exactly what was read.
+A note may stand in for or add to the structured request (DESIGN.md). Findings are the knowledge
+base's own names (every synonym, plural and word order the vocabulary accepts, typos forgiven by
+:mod:`clinical.engine.note_terms`); whether each is present, denied, only possible, a relative's
+or in the past is decided by ConText (:mod:`clinical.engine.note_context`). Numbers are read only
+where a label or unit says what they are (:mod:`clinical.engine.note_measures`); allergies and
+labelled lists by :mod:`clinical.engine.note_history`. Nothing is guessed from a word alone: what
+is read can be pointed at in the note, and what looks like a medication or allergen but names
+nothing known is reported as unrecognised.
+
+:func:`read_note` returns a :class:`NoteReading`; :meth:`NoteReading.as_wire` is the
+``extracted`` object of the ``symptoms_analysis`` stage, told which items the engine used (a
+structured field always wins over the note).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from clinical.engine.vocabulary import FILLER_WORDS, NEGATION_CUES, Vocabulary, normalise
+from clinical.engine.knowledge_base import KnowledgeBase
+from clinical.engine.note_context import CUE_WORDS, Certainty, Found, assert_clause
+from clinical.engine.note_history import Allergy, Item, allergies, allergy_spans, dosed, listed
+from clinical.engine.note_measures import Reading, measurements, sexes, timing
+from clinical.engine.note_terms import Lexicon, TermKind, lexicon_for
+from clinical.engine.note_text import Word, clause_finder, clauses, words
+from clinical.engine.vocabulary import normalise
 
-# Words that end a negation's reach, besides clause punctuation.
-_SCOPE_ENDS = frozenset({"but", "however", "although", "though", "except", "apart", "report"})
-_EXTRA_CUES: tuple[tuple[str, ...], ...] = (("nil",), ("free", "of"), ("neg",))
-# Cues compared as the scan sees words: stemmed ("denies" is "deny").
-_CUES = tuple(
-    sorted(
-        {normalise(" ".join(cue)) for cue in (*NEGATION_CUES, *_EXTRA_CUES)}, key=len, reverse=True
-    )
+LAB_FIELDS = (
+    "urea_mmol_l",
+    "glucose_mmol_l",
+    "wbc_10e9_l",
+    "crp_mg_l",
+    "ketones_mmol_l",
+    "lactate_mmol_l",
+    "haemoglobin_g_l",
+    "potassium_mmol_l",
+    "creatinine_umol_l",
+    "troponin_ng_l",
+    "alt_u_l",
+    "inr",
 )
-# A negation reaches this many words past its cue or the last finding it denied ("no cough,
-# sputum or fever" denies all three; a finding far later in a long clause is not denied).
-_NEGATION_REACH = 6
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
-_CLAUSE_BREAK = re.compile(r"[.;:!?\n]+(?!\d)")
+VITAL_FIELDS = (
+    "temperature",
+    "heart_rate",
+    "blood_pressure",
+    "respiratory_rate",
+    "oxygen_saturation",
+    "supplemental_oxygen",
+    "consciousness",
+    "gcs",
+)
+_FINDING_KINDS: tuple[TermKind, ...] = ("finding", "condition")
+_DRUG_KINDS: tuple[TermKind, ...] = ("drug",)
+_SUDDEN = normalise("sudden")
+# The words of the consciousness finding that say how far consciousness is reduced (NEWS2's
+# ACVPU); any other word of that finding ("confused", "disorientated") is new confusion.
+_ACVPU_WORDS = {"drowsy": "voice", "drowsines": "voice", "obtunded": "voice"}
+_ACVPU_WORDS |= {"unresponsive": "unresponsive"}
+_LATIN_SHARE = 0.5
+_NOTHING = "Nothing could be read from the note: no finding, measurement or history was recognised."
+_NOT_LATIN = " It does not look like English (most of its letters are not in the Latin alphabet)."
 
 
 @dataclass(frozen=True)
-class Extracted:
-    """One thing read from the note."""
+class Mention:
+    """A finding, condition or drug the note names, with its certainty."""
 
-    kind: str  # "finding", "vital", "lab", "age" or "sex"
-    field: str  # finding id, vital-sign or lab key, "age" or "sex"
-    value: Any
+    kind: TermKind
+    id: str
+    label: str
+    category: str
+    text: str
     start: int
     end: int
-    text: str
-    status: str | None = None  # for findings: "present" or "absent"
+    certainty: Certainty
+    clause: int
+    fuzzy: bool = False
+    duration: str | None = None
+    onset: str | None = None
 
-    def as_dict(self, used: bool) -> dict[str, Any]:
-        item = {"kind": self.kind, "field": self.field, "value": self.value}
-        if self.status is not None:
-            item["status"] = self.status
-        item |= {"text": self.text, "span": [self.start, self.end], "used": used}
+    def as_dict(self, used: bool | None = None) -> dict[str, Any]:
+        item: dict[str, Any] = {"kind": self.kind, "id": self.id, "label": self.label}
+        item |= {"text": self.text, "span": [self.start, self.end], "certainty": self.certainty}
+        if self.kind == "finding":
+            item["category"] = self.category
+        for name in ("duration", "onset"):
+            if getattr(self, name) is not None:
+                item[name] = getattr(self, name)
+        if self.fuzzy:
+            item["fuzzy"] = True
+        if used is not None:
+            item["used"] = used
         return item
 
 
-# ---------------------------------------------------------------- findings
+@dataclass
+class NoteReading:
+    """Everything read from one note."""
+
+    note: str
+    mentions: list[Mention] = field(default_factory=list)
+    drugs: list[Mention] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    timing: list[Reading] = field(default_factory=list)
+    allergies: list[Allergy] = field(default_factory=list)
+    no_known_allergies: Item | None = None
+    unrecognized: list[tuple[str, Item]] = field(default_factory=list)
+
+    def first(self, field_name: str) -> Reading | None:
+        return next((item for item in self.readings if item.field == field_name), None)
+
+    def values(self, fields: Iterable[str]) -> dict[str, Any]:
+        """The first reading of each field among ``fields``, as request values."""
+        wanted = set(fields)
+        values: dict[str, Any] = {}
+        for reading in self.readings:
+            if reading.field in wanted and reading.field not in values:
+                values[reading.field] = reading.value
+        return values
+
+    def finding_mentions(self) -> list[Mention]:
+        return [mention for mention in self.mentions if mention.kind == "finding"]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.mentions or self.drugs or self.readings or self.timing or self.allergies
+        ) and (self.no_known_allergies is None)
+
+    def as_wire(self, used: Used | None = None) -> dict[str, Any]:
+        return wire(self, used or Used())
 
 
-@dataclass(frozen=True)
-class _Word:
-    key: str
-    start: int
-    end: int
+@dataclass
+class Used:
+    """What the engine took from the note: mention and drug positions, reading fields."""
+
+    mentions: set[int] = field(default_factory=set)
+    drugs: set[int] = field(default_factory=set)
+    fields: set[str] = field(default_factory=set)
 
 
-def _clauses(note: str) -> Iterator[tuple[int, str]]:
-    position = 0
-    for match in _CLAUSE_BREAK.finditer(note):
-        yield position, note[position : match.start()]
-        position = match.end()
-    yield position, note[position:]
+# ---------------------------------------------------------------- reading
 
 
-def _words(clause: str, offset: int, skip: bytearray) -> list[_Word]:
-    """The clause's words, leaving out those that start inside a ``skip``-marked character
-    (measurements: "temp 38.5" must not read as the finding "temperature")."""
-    words = []
-    for match in _WORD.finditer(clause):
-        start, end = offset + match.start(), offset + match.end()
-        if not skip[start]:
-            words.extend(_Word(key, start, end) for key in normalise(match.group()))
-    return words
+def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
+    """Everything the note states, each item with its span."""
+    lexicon = lexicon_for(kb, CUE_WORDS)
+    reading = NoteReading(note, readings=measurements(note), timing=timing(note))
+    reading.allergies, reading.no_known_allergies = allergies(note, kb.vocabulary)
+    skip = [(item.start, item.end) for item in reading.readings]
+    skip += _allergy_skips(note, reading)
+    kept = _unskipped(words(note), skip)
+    mentions = _scan(note, kept, lexicon, kb, _FINDING_KINDS)
+    mentions = _with_timing(mentions, reading.timing, clause_finder(note))
+    reading.mentions = _sudden_variants(mentions, kb)
+    reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
+    reading.readings += _demographics(note, reading)
+    reading.unrecognized = _unrecognized(note, reading, kb)
+    return reading
 
 
-def _cue_at(words: list[_Word], index: int) -> int:
-    """The length of the negation cue starting at ``index`` (0 when there is none)."""
-    for cue in _CUES:
-        if tuple(word.key for word in words[index : index + len(cue)]) == cue:
-            return len(cue)
-    return 0
+def _allergy_skips(note: str, reading: NoteReading) -> list[tuple[int, int]]:
+    """Allergy statements naming a drug or drug group, and "NKDA": their words are allergens,
+    not the patient's medications or findings ("allergic to penicillin (rash)")."""
+    resolved = [allergy.item for allergy in reading.allergies if allergy.match is not None]
+    spans = [(item.start, item.end) for item in resolved]
+    for start, end in allergy_spans(note):
+        if any(start <= item.start < end for item in resolved):
+            spans.append((start, end))
+    if reading.no_known_allergies is not None:
+        spans.append((reading.no_known_allergies.start, reading.no_known_allergies.end))
+    return spans
 
 
-def _finding_at(
-    words: list[_Word], index: int, vocabulary: Vocabulary, longest: int
-) -> tuple[str, int] | None:
-    """The longest run of words from ``index`` that names a finding, as (id, length)."""
-    if words[index].key in FILLER_WORDS:
-        return None
-    for length in range(min(longest, len(words) - index), 0, -1):
-        if words[index + length - 1].key in FILLER_WORDS:
-            continue
-        key = tuple(word.key for word in words[index : index + length])
-        finding = vocabulary.findings.match_key(key)
-        if finding is not None:
-            return finding, length
-    return None
+def _unskipped(found: list[Word], skip: Sequence[tuple[int, int]]) -> list[Word]:
+    if not skip:
+        return found
+    return [word for word in found if not any(start <= word.start < end for start, end in skip)]
 
 
-def _clause_findings(
-    note: str, words: list[_Word], vocabulary: Vocabulary, longest: int
-) -> Iterator[Extracted]:
-    negated_until = -1
-    index = 0
-    while index < len(words):
-        found = _finding_at(words, index, vocabulary, longest)
-        if found is not None:
-            finding, length = found
-            first, last = words[index], words[index + length - 1]
-            negated = index <= negated_until
-            if negated:
-                negated_until = index + length - 1 + _NEGATION_REACH
-            status = "absent" if negated else "present"
-            text = note[first.start : last.end]
-            yield Extracted("finding", finding, not negated, first.start, last.end, text, status)
-            index += length
-            continue
-        if words[index].key in _SCOPE_ENDS:
-            negated_until = -1
-        cue = _cue_at(words, index)
-        if cue:
-            negated_until = index + cue - 1 + _NEGATION_REACH
-            index += cue
-            continue
-        index += 1
+def _corrected(clause: list[Word], lexicon: Lexicon) -> tuple[list[str], list[bool]]:
+    keys, fuzzy = [], []
+    for word in clause:
+        correction = lexicon.correct(word.key)
+        keys.append(correction or word.key)
+        fuzzy.append(correction is not None)
+    return keys, fuzzy
 
 
-def extract_findings(
-    note: str, vocabulary: Vocabulary, skip: list[tuple[int, int]] | None = None
-) -> list[Extracted]:
-    """Every finding the note names, present or denied, in order of appearance."""
-    longest = vocabulary.findings.longest
-    marked = bytearray(len(note))
-    for start, end in skip or ():
-        marked[start:end] = b"\x01" * (end - start)
-    found: list[Extracted] = []
-    for offset, clause in _clauses(note):
-        words = _words(clause, offset, marked)
-        found += _clause_findings(note, words, vocabulary, longest)
+def _scan(
+    note: str,
+    kept: list[Word],
+    lexicon: Lexicon,
+    kb: KnowledgeBase,
+    kinds: tuple[TermKind, ...],
+) -> list[Mention]:
+    longest = max(lexicon.indexes[kind].longest for kind in kinds)
+    found: list[Mention] = []
+    for clause in clauses(kept):
+        keys, fuzzy = _corrected(clause, lexicon)
+
+        def match(index: int, keys: list[str] = keys, fuzzy: list[bool] = fuzzy) -> Found | None:
+            term = lexicon.match(keys, index, kinds, longest)
+            if term is None:
+                return None
+            kind, entry, length = term
+            return Found(kind, entry, index, length, any(fuzzy[index : index + length]))
+
+        for assertion in assert_clause(keys, match):
+            found.append(_mention(note, clause, assertion.term, assertion.certainty, kb))
     return found
 
 
-# ---------------------------------------------------------------- measurements
-
-_NUMBER = r"(\d{1,4}(?:\.\d+)?)"
-_JOIN = r"\s*(?:of|was|is|at|:|=|-)?\s*"
-_VITAL_LABELS = {
-    "temperature": r"temp(?:erature)?",
-    "heart_rate": r"hr|heart\s+rate|pulse(?:\s+rate)?",
-    "respiratory_rate": r"rr|resp(?:iratory)?\s+rate|resps?|respirations?",
-    "oxygen_saturation": r"spo2|sao2|o2\s+sats?|sats?|saturations?|oxygen\s+saturations?",
-}
-_VITAL_UNITS = {
-    "temperature": r"(?:°|º)\s*[cf]",
-    "heart_rate": r"bpm|beats\s*(?:/|per)\s*min(?:ute)?",
-    "respiratory_rate": r"breaths\s*(?:/|per)\s*min(?:ute)?",
-}
-_LAB_LABELS = {
-    "urea_mmol_l": r"urea|bun",
-    "glucose_mmol_l": r"glucose|blood\s+sugar|cbg|bm",
-    "wbc_10e9_l": r"wbc|wcc|white\s+(?:cell|blood\s+cell)\s+count|white\s+cells",
-    "crp_mg_l": r"crp",
-    "ketones_mmol_l": r"(?:blood\s+)?ketones",
-    "lactate_mmol_l": r"lactate|lac",
-    "haemoglobin_g_l": r"hb|haemoglobin|hemoglobin",
-    "potassium_mmol_l": r"potassium|k\+?",
-    "creatinine_umol_l": r"creatinine|creat|cr",
-    "troponin_ng_l": r"(?:hs-?)?trop(?:onin)?(?:\s*[ti])?",
-    "alt_u_l": r"alt",
-    "inr": r"inr",
-}
+def _mention(
+    note: str, clause: list[Word], term: Found, certainty: Certainty, kb: KnowledgeBase
+) -> Mention:
+    first, last = clause[term.first], clause[term.last]
+    label, category = _describe(term.kind, term.entry, kb)
+    if category == "history" and certainty == "past":
+        certainty = "present"
+    text = note[first.start : last.end]
+    kind: TermKind = term.kind  # type: ignore[assignment]
+    return Mention(
+        kind, term.entry, label, category, text, first.start, last.end, certainty, first.clause,
+        term.fuzzy,
+    )  # fmt: skip
 
 
-def _labelled(kind: str, field: str, label: str) -> tuple[str, str, re.Pattern[str]]:
-    """ "<label> <number>", e.g. "HR 110", "CRP: 150", "temp 38.5 C", "sats of 93%"."""
-    unit = r"(?:\s*(?:°|º|deg(?:rees)?)?\s*([cf])\b)?" if field == "temperature" else ""
-    pattern = rf"\b(?:{label}){_JOIN}{_NUMBER}{unit}"
-    return kind, field, re.compile(pattern, re.IGNORECASE)
+def _describe(kind: str, entry: str, kb: KnowledgeBase) -> tuple[str, str]:
+    if kind == "finding":
+        finding = kb.findings[entry]
+        return finding.label, finding.category
+    if kind == "condition":
+        return kb.conditions[entry].name, "condition"
+    return kb.drugs[entry].name, "drug"
 
 
-def _with_unit(field: str, unit: str) -> tuple[str, str, re.Pattern[str]]:
-    """ "<number> <unit>", e.g. "110 bpm", "38.5 °C"."""
-    pattern = rf"\b{_NUMBER}\s*(?:{unit})\b"
-    return "vital", field, re.compile(pattern, re.IGNORECASE)
+def _sudden_variants(mentions: list[Mention], kb: KnowledgeBase) -> list[Mention]:
+    """A finding said to start suddenly is also its sudden variant where the vocabulary has one
+    ("sudden onset of shortness of breath" is also "Sudden onset of breathlessness")."""
+    found = list(mentions)
+    for mention in mentions:
+        if mention.kind != "finding" or mention.onset != "sudden":
+            continue
+        variant = kb.vocabulary.findings.match_key(_SUDDEN + normalise(mention.text))
+        if variant is not None and variant != mention.id:
+            label, category = _describe("finding", variant, kb)
+            found.append(replace(mention, id=variant, label=label, category=category))
+    return found
 
 
-_MEASUREMENTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    *(_labelled("vital", field, label) for field, label in _VITAL_LABELS.items()),
-    *(_with_unit(field, unit) for field, unit in _VITAL_UNITS.items()),
-    *(_labelled("lab", field, label) for field, label in _LAB_LABELS.items()),
-)
-_BLOOD_PRESSURE = re.compile(
-    r"\b(?:bp|blood\s+pressure)\s*(?:of|was|is|:|=)?\s*(\d{2,3})\s*/\s*(\d{2,3})\b"
-    r"|\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b",
-    re.IGNORECASE,
-)
-_OXYGEN = re.compile(
-    r"\bon\s+(?:(room\s+air|air|ra)\b|(\d+(?:\.\d+)?\s*(?:l|litres?|liters?|lpm)\b|oxygen|o2)\b)",
-    re.IGNORECASE,
-)
-_ACVPU = re.compile(r"\b(?:acvpu|avpu)\s*(?:of|was|is|:|=)?\s*([acvpu])\b", re.IGNORECASE)
-_AGE = re.compile(
-    r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)(?:\s*-?\s*old)?\b|\baged?\s+(\d{1,3})\b",
-    re.IGNORECASE,
-)
-_SEX = re.compile(
-    r"\b(?:(man|male|gentleman|boy)|(woman|female|lady|girl))\b",
-    re.IGNORECASE,
-)
+def _with_timing(
+    mentions: list[Mention], found: list[Reading], clause_of: Callable[[int], int]
+) -> list[Mention]:
+    """Each finding with the duration and onset stated in its clause."""
+    by_clause: dict[int, dict[str, str]] = {}
+    for reading in found:
+        slot = "duration" if reading.field == "duration" else "onset"
+        value = reading.text if slot == "duration" else str(reading.value)
+        by_clause.setdefault(clause_of(reading.start), {}).setdefault(slot, value)
+    timed = []
+    for mention in mentions:
+        stated = by_clause.get(mention.clause, {})
+        if mention.kind == "finding" and stated:
+            mention = replace(mention, duration=stated.get("duration"), onset=stated.get("onset"))
+        timed.append(mention)
+    return timed
 
 
-def _temperature(value: float, unit: str | None) -> float:
-    """Degrees Celsius; a Fahrenheit reading (marked F, or above 45 unmarked) is converted."""
-    if (unit or "").lower() == "f" or (unit is None and value > 45):
-        return round((value - 32) * 5 / 9, 1)
-    return value
+# ---------------------------------------------------------------- demographics and history
 
 
-def _measurements(note: str) -> Iterator[Extracted]:
-    for kind, field, pattern in _MEASUREMENTS:
-        for match in pattern.finditer(note):
-            value = float(match.group(1))
-            if field == "temperature":
-                unit = match.group(2) if pattern.groups > 1 else match.group()[-1]
-                value = _temperature(value, unit)
-            yield Extracted(kind, field, value, match.start(), match.end(), match.group())
-    for match in _BLOOD_PRESSURE.finditer(note):
-        systolic, diastolic = match.group(1) or match.group(3), match.group(2) or match.group(4)
-        value = f"{systolic}/{diastolic}"
-        yield Extracted("vital", "blood_pressure", value, match.start(), match.end(), match.group())
-    for match in _OXYGEN.finditer(note):
-        on_oxygen = match.group(2) is not None
-        yield Extracted(
-            "vital", "supplemental_oxygen", on_oxygen, match.start(), match.end(), match.group()
-        )
-    for match in _ACVPU.finditer(note):
-        yield Extracted(
-            "vital",
-            "consciousness",
-            match.group(1).upper(),
-            match.start(),
-            match.end(),
-            match.group(),
-        )
+def _demographics(note: str, reading: NoteReading) -> list[Reading]:
+    """Sex from words when no "72M" gave it, and consciousness from the words of an affirmed
+    reduced-consciousness finding when no GCS, ACVPU or "responds to" gave it."""
+    added: list[Reading] = []
+    if reading.first("sex") is None:
+        stated = sexes(note)
+        nouns = [item for item in stated if item.unit is None]
+        chosen = (nouns or stated)[:1]
+        added += [replace(item, unit=None) for item in chosen]
+    if reading.first("consciousness") is None:
+        added += list(_consciousness_from_findings(reading.mentions))
+    return added
 
 
-def _demographics(note: str) -> Iterator[Extracted]:
-    age = _AGE.search(note)
-    if age is not None:
-        years = float(age.group(1) or age.group(2))
-        yield Extracted("age", "age", years, age.start(), age.end(), age.group())
-    sex = _SEX.search(note)
-    if sex is not None:
-        value = "male" if sex.group(1) else "female"
-        yield Extracted("sex", "sex", value, sex.start(), sex.end(), sex.group())
+def _consciousness_from_findings(mentions: list[Mention]) -> Iterator[Reading]:
+    for mention in mentions:
+        if mention.id != "altered_consciousness" or mention.certainty != "present":
+            continue
+        words_said = normalise(mention.text)
+        level = next((_ACVPU_WORDS[w] for w in words_said if w in _ACVPU_WORDS), "confused")
+        yield Reading("consciousness", level, mention.start, mention.end, mention.text)
+        return
 
 
-def _first_of_each(measurements: list[Extracted], note: str) -> list[Extracted]:
-    seen: set[str] = set()
-    kept = []
-    for item in sorted([*measurements, *_demographics(note)], key=lambda item: item.start):
-        if item.field not in seen:
-            seen.add(item.field)
-            kept.append(item)
-    return kept
+def _unrecognized(note: str, reading: NoteReading, kb: KnowledgeBase) -> list[tuple[str, Item]]:
+    """Allergens, medications and past conditions written where one is expected that the
+    knowledge base does not know."""
+    spans = [(m.start, m.end) for m in (*reading.mentions, *reading.drugs)]
+    unknown: dict[int, tuple[str, Item]] = {}
+    for allergy in reading.allergies:
+        if allergy.match is None and not _covered(allergy.item, spans):
+            unknown[allergy.item.start] = ("allergy", allergy.item)
+    candidates = [*listed(note), *(("medication", item) for item in dosed(note))]
+    for kind, item in candidates:
+        if item.start in unknown or _covered(item, spans) or _known(item.text, kb):
+            continue
+        if not _inside_allergy(item, reading):
+            unknown[item.start] = (kind, item)
+    return [unknown[start] for start in sorted(unknown)]
 
 
-def extract(note: str, vocabulary: Vocabulary) -> list[Extracted]:
-    """Everything the note states, in order of appearance."""
-    every = list(_measurements(note))
-    spans = [(item.start, item.end) for item in every]
-    items = [*extract_findings(note, vocabulary, spans), *_first_of_each(every, note)]
-    return sorted(items, key=lambda item: (item.start, item.end, item.kind, item.field))
+def _covered(item: Item, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start < item.end and item.start < end for start, end in spans)
+
+
+def _known(text: str, kb: KnowledgeBase) -> bool:
+    vocabulary = kb.vocabulary
+    return any(
+        match(text) is not None
+        for match in (vocabulary.match_drug, vocabulary.match_statement, vocabulary.match_condition)
+    )
+
+
+def _inside_allergy(item: Item, reading: NoteReading) -> bool:
+    return any(allergy.item.start <= item.start < allergy.item.end for allergy in reading.allergies)
+
+
+# ---------------------------------------------------------------- wire format
+
+
+def _reading_dict(reading: Reading, used: Used) -> dict[str, Any]:
+    item: dict[str, Any] = {"value": reading.value, "text": reading.text}
+    item["span"] = [reading.start, reading.end]
+    if reading.unit is not None:
+        item["unit"] = reading.unit
+    if reading.written is not None and reading.written != reading.value:
+        item["written"] = reading.written
+    item["used"] = reading.field in used.fields
+    return item
+
+
+def _readings(reading: NoteReading, fields: Iterable[str], used: Used) -> dict[str, Any]:
+    chosen: dict[str, Any] = {}
+    wanted = set(fields)
+    for item in reading.readings:
+        if item.field in wanted and item.field not in chosen:
+            chosen[item.field] = _reading_dict(item, used)
+    return chosen
+
+
+def _history(reading: NoteReading, used: Used) -> dict[str, Any]:
+    history = _readings(reading, ("age", "sex", "gestation_weeks"), used)
+    pregnancy = [m for m in reading.mentions if m.id == "pregnant"]
+    if pregnancy:
+        history["pregnant"] = {
+            "value": pregnancy[0].certainty == "present",
+            "text": pregnancy[0].text,
+            "span": [pregnancy[0].start, pregnancy[0].end],
+        }
+    for certainty, name in (("past", "past"), ("family", "family")):
+        history[name] = [m.as_dict() for m in reading.mentions if m.certainty == certainty]
+    return history
+
+
+def _by_certainty(reading: NoteReading, used: Used, certainty: str) -> list[dict[str, Any]]:
+    return [
+        mention.as_dict(position in used.mentions)
+        for position, mention in enumerate(reading.mentions)
+        if mention.certainty == certainty and (mention.kind == "finding" or certainty != "present")
+    ]
+
+
+def _medications(reading: NoteReading, used: Used) -> list[dict[str, Any]]:
+    return [
+        {"id": m.id, "name": m.label, "text": m.text, "span": [m.start, m.end]}
+        | {"certainty": m.certainty, "used": position in used.drugs}
+        for position, m in enumerate(reading.drugs)
+    ]
+
+
+def _allergies(reading: NoteReading) -> list[dict[str, Any]]:
+    listed_allergies = []
+    for allergy in reading.allergies:
+        item: dict[str, Any] = {"text": allergy.item.text}
+        item["span"] = [allergy.item.start, allergy.item.end]
+        if allergy.match is not None:
+            item["groups"] = list(allergy.match.groups)
+            if allergy.match.drug is not None:
+                item["drug"] = allergy.match.drug
+        listed_allergies.append(item)
+    return listed_allergies
+
+
+def _looks_latin(note: str) -> bool:
+    letters = [ch for ch in note if ch.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for ch in letters if ch.isascii() or "\u00c0" <= ch <= "\u024f")
+    return latin / len(letters) >= _LATIN_SHARE
+
+
+def wire(reading: NoteReading, used: Used) -> dict[str, Any]:
+    """The ``extracted`` object of protocol v1's ``symptoms_analysis`` stage."""
+    extracted: dict[str, Any] = {
+        "findings": _by_certainty(reading, used, "present"),
+        "negated": _by_certainty(reading, used, "absent"),
+        "uncertain": _by_certainty(reading, used, "possible"),
+        "conditions": [
+            m.as_dict()
+            for m in reading.mentions
+            if m.kind == "condition" and m.certainty == "present"
+        ],
+        "vitals": _readings(reading, VITAL_FIELDS, used),
+        "labs": _readings(reading, LAB_FIELDS, used),
+        "history": _history(reading, used),
+        "timing": [_reading_dict(item, used) | {"kind": item.field} for item in reading.timing],
+        "medications": _medications(reading, used),
+        "allergies": _allergies(reading),
+        "unrecognized": [
+            {"kind": kind, "text": item.text, "span": [item.start, item.end]}
+            for kind, item in reading.unrecognized
+        ],
+    }
+    if reading.no_known_allergies is not None:
+        statement = reading.no_known_allergies
+        extracted["no_known_allergies"] = {
+            "text": statement.text,
+            "span": [statement.start, statement.end],
+        }
+    if reading.empty:
+        extracted["nothing_extracted"] = True
+        extracted["message"] = _NOTHING + ("" if _looks_latin(reading.note) else _NOT_LATIN)
+    return extracted

@@ -1,17 +1,17 @@
-"""Reading a free-text note: findings with negation, measurements with units, spans, and the rule
-that a structured field always wins over what the note says."""
+"""Reading a free-text note into the diagnosis: what is extracted comes back with spans, denied
+findings are absent evidence, uncertain and other people's findings are no evidence, and a
+structured field always wins over what the note says."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from clinical.engine import EngineValidationError, diagnose, validate_diagnosis
 from clinical.engine.knowledge_base import KnowledgeBase
-from clinical.engine.note import extract
+from clinical.engine.note import read_note
+from clinical.engine.requests import MAX_NOTE_CHARS
 
 NOTE = (
     "72 year old man with 3 days of productive cough and shortness of breath. Denies chest pain, "
@@ -21,150 +21,184 @@ NOTE = (
 )
 
 
-@pytest.fixture(scope="module")
-def vocabulary(knowledge_base: KnowledgeBase):
-    return knowledge_base.vocabulary
+def _events(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(diagnose(data))
 
 
-def _findings(note: str, vocabulary) -> dict[str, str]:
-    return {item.field: item.status for item in extract(note, vocabulary) if item.kind == "finding"}
+def _extracted(data: dict[str, Any]) -> dict[str, Any]:
+    chunk = next(event for event in _events(data) if event["type"] == "stream_chunk")
+    return chunk["content"]["extracted"]
 
 
-def _values(note: str, vocabulary) -> dict[str, Any]:
-    return {item.field: item.value for item in extract(note, vocabulary) if item.kind != "finding"}
-
-
-def _extracted(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return next(event for event in diagnose(data) if event["type"] == "stream_chunk")["content"][
-        "extracted"
-    ]
-
-
-def test_findings_are_read_present_or_denied(vocabulary) -> None:
-    assert _findings(NOTE, vocabulary) == {
-        "productive_cough": "present",
-        "shortness_of_breath": "present",
-        "chest_pain": "absent",
-        "haemoptysis": "absent",
-        "fever": "absent",
-        "chills_rigors": "present",
-        "copd": "absent",
-        "smoker": "present",
-        "nsaid_use": "present",
-        "crackles": "present",
+def _statuses(result: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    return {
+        item["finding"]: (item["status"], item["via"]) for item in result["recognized_findings"]
     }
-
-
-def test_a_negation_ends_with_its_clause(vocabulary) -> None:
-    assert _findings("No cough. Fever.", vocabulary) == {"cough": "absent", "fever": "present"}
-    assert _findings("no cough; vomiting", vocabulary) == {"cough": "absent", "vomiting": "present"}
-
-
-def test_a_negation_does_not_reach_far_into_a_long_clause(vocabulary) -> None:
-    note = "no cough and the patient went to the shop and back home where she had vomiting"
-    assert _findings(note, vocabulary) == {"cough": "absent", "vomiting": "present"}
-
-
-def test_a_synonym_that_starts_with_no_is_not_a_negation(vocabulary) -> None:
-    assert _findings("She has no energy", vocabulary) == {"fatigue": "present"}
-
-
-def test_word_order_and_plurals_work_in_a_note(vocabulary) -> None:
-    assert _findings("pain in the chest and headaches", vocabulary) == {
-        "chest_pain": "present",
-        "headache": "present",
-    }
-
-
-def test_measurements_are_read_only_with_a_label_or_unit(vocabulary) -> None:
-    assert _values(NOTE, vocabulary) == {
-        "age": 72.0,
-        "sex": "male",
-        "temperature": 38.6,
-        "heart_rate": 104.0,
-        "blood_pressure": "118/72",
-        "respiratory_rate": 24.0,
-        "oxygen_saturation": 93.0,
-        "supplemental_oxygen": False,
-        "crp_mg_l": 150.0,
-        "urea_mmol_l": 8.1,
-    }
-    assert _values("pain for 3 days, 2 episodes", vocabulary) == {}
-
-
-@pytest.mark.parametrize(
-    ("note", "field", "value"),
-    [
-        ("temperature 101.3 F", "temperature", 38.5),
-        ("38.9 °C", "temperature", 38.9),
-        ("pulse 120", "heart_rate", 120.0),
-        ("128 bpm", "heart_rate", 128.0),
-        ("22 breaths per minute", "respiratory_rate", 22.0),
-        ("SpO2 91% on 4L", "supplemental_oxygen", True),
-        ("blood pressure 150/95", "blood_pressure", "150/95"),
-        ("140/90 mmHg", "blood_pressure", "140/90"),
-        ("AVPU: V", "consciousness", "V"),
-        ("lactate 4.1", "lactate_mmol_l", 4.1),
-        ("troponin 85", "troponin_ng_l", 85.0),
-        ("aged 45", "age", 45.0),
-        ("a 30-year-old woman", "sex", "female"),
-    ],
-)
-def test_each_measurement_form(vocabulary, note: str, field: str, value: Any) -> None:
-    assert _values(note, vocabulary)[field] == value
-
-
-def test_a_measurement_label_is_not_read_as_a_finding(vocabulary) -> None:
-    assert _findings("temperature 37.2, sats 98%", vocabulary) == {}
-
-
-def test_spans_point_at_the_text_they_came_from(vocabulary) -> None:
-    for item in extract(NOTE, vocabulary):
-        assert NOTE[item.start : item.end] == item.text
 
 
 def test_a_note_alone_gives_a_full_diagnosis() -> None:
-    result = list(diagnose({"note": NOTE, "history": {"age": 72, "sex": "male"}}))[-1]["result"]
+    result = _events({"note": NOTE, "history": {"age": 72, "sex": "male"}})[-1]["result"]
     assert result["primary_diagnosis"] == "Community-acquired pneumonia"
     assert result["scores"]["news2"]["total"] == 6
+    assert result["scores"]["curb65"]["score"] == 2
     assert result["warnings"] == []
-    vias = {item["finding"]: item["via"] for item in result["recognized_findings"]}
-    assert vias["crackles"] == "note"
-    assert vias["tachycardia"] == "vitals"
+    statuses = _statuses(result)
+    assert statuses["crackles"] == ("present", "note")
+    assert statuses["chest_pain"] == ("absent", "note")
+    assert statuses["tachycardia"] == ("present", "vitals")
+    assert result["extracted"]["vitals"]["heart_rate"]["used"] is True
+
+
+def test_the_extraction_is_in_the_first_stage_and_in_the_result() -> None:
+    events = _events({"note": NOTE, "history": {"age": 72, "sex": "male"}})
+    chunk = events[1]
+    assert chunk["stage"] == "symptoms_analysis"
+    assert chunk["content"]["extracted"] == events[-1]["result"]["extracted"]
+    extracted = chunk["content"]["extracted"]
+    assert set(extracted) >= {
+        "findings",
+        "negated",
+        "uncertain",
+        "vitals",
+        "history",
+        "labs",
+        "medications",
+        "allergies",
+        "unrecognized",
+    }
+    assert {item["id"] for item in extracted["negated"]} == {
+        "chest_pain",
+        "haemoptysis",
+        "fever",
+        "copd",
+    }
+    assert extracted["history"]["age"]["value"] == 72
+    assert extracted["medications"][0]["id"] == "ibuprofen"
+
+
+def test_spans_point_at_the_text_they_came_from(knowledge_base: KnowledgeBase) -> None:
+    extracted = read_note(NOTE, knowledge_base).as_wire()
+    items = [*extracted["findings"], *extracted["negated"], *extracted["medications"]]
+    items += [*extracted["vitals"].values(), *extracted["labs"].values()]
+    for item in items:
+        start, end = item["span"]
+        assert NOTE[start:end] == item["text"]
+
+
+def test_a_denied_finding_is_absent_evidence_never_present() -> None:
+    data = {
+        "note": "Denies chest pain. No fever, cough or rash.",
+        "history": {"age": 40, "sex": "male"},
+    }
+    statuses = _statuses(_events(data)[-1]["result"])
+    for finding in ("chest_pain", "fever", "cough", "rash"):
+        assert statuses[finding] == ("absent", "note")
+
+
+def test_uncertain_family_and_past_findings_are_not_evidence() -> None:
+    note = "Possible chest pain. Family history of asthma. Previous seizures, now resolved."
+    result = _events({"note": note, "history": {"age": 40, "sex": "male"}})[-1]["result"]
+    statuses = _statuses(result)
+    for finding in ("chest_pain", "asthma", "seizure_episode"):
+        assert finding not in statuses
+    extracted = result["extracted"]
+    assert [item["id"] for item in extracted["uncertain"]] == ["chest_pain"]
+    assert [item["id"] for item in extracted["history"]["family"]] == ["asthma"]
+    assert [item["id"] for item in extracted["history"]["past"]] == ["seizure_episode"]
 
 
 def test_a_structured_field_wins_over_the_note() -> None:
     data = {
-        "note": "HR 130, no cough, temp 39",
+        "note": "HR 130, no cough, temp 39, sats 90% on air",
         "symptoms": ["cough"],
-        "vitals": {"heart_rate": 80},
+        "vitals": {"heart_rate": 80, "oxygen_saturation": 97},
         "history": {"age": 40, "sex": "female"},
     }
-    used = {item["field"]: item["used"] for item in _extracted(data)}
-    assert used == {"heart_rate": False, "cough": False, "temperature": True}
-    result = list(diagnose(data))[-1]["result"]
-    statuses = {item["finding"]: item["status"] for item in result["recognized_findings"]}
-    assert statuses["cough"] == "present"
-    assert statuses["tachycardia"] == "absent"
-    assert statuses["fever"] == "present"
+    extracted = _extracted(data)
+    assert extracted["vitals"]["heart_rate"]["used"] is False
+    assert extracted["vitals"]["oxygen_saturation"]["used"] is False
+    assert extracted["vitals"]["temperature"]["used"] is True
+    assert extracted["negated"][0]["id"] == "cough"
+    assert extracted["negated"][0]["used"] is False
+    statuses = _statuses(_events(data)[-1]["result"])
+    assert statuses["cough"] == ("present", "symptom")
+    assert statuses["tachycardia"] == ("absent", "vitals")
+    assert statuses["hypoxaemia"] == ("absent", "vitals")
+    assert statuses["fever"] == ("present", "vitals")
+
+
+def test_structured_history_wins_over_a_note_finding() -> None:
+    data = {
+        "note": "Smoker. Known asthma.",
+        "symptoms": ["wheeze"],
+        "history": {"age": 30, "sex": "male", "smoker": False},
+    }
+    statuses = _statuses(_events(data)[-1]["result"])
+    assert statuses["smoker"] == ("absent", "history")
+    assert statuses["asthma"] == ("present", "note")
+
+
+def test_a_medication_in_the_note_names_its_history_finding() -> None:
+    data = {
+        "note": "On apixaban 5 mg bd.",
+        "symptoms": ["calf pain"],
+        "history": {"age": 60, "sex": "male"},
+    }
+    result = _events(data)[-1]["result"]
+    assert _statuses(result)["anticoagulated"] == ("present", "note")
+    assert result["extracted"]["medications"][0]["used"] is True
 
 
 def test_an_impossible_reading_is_reported_but_not_used() -> None:
     data = {"note": "HR 999", "symptoms": ["cough"], "history": {"age": 40, "sex": "male"}}
-    (item,) = _extracted(data)
-    assert item["field"] == "heart_rate" and item["used"] is False
+    assert _extracted(data)["vitals"]["heart_rate"] == {
+        "value": 999.0,
+        "text": "HR 999",
+        "span": [0, 6],
+        "used": False,
+    }
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, database=None)
-@given(st.text(max_size=300))
-def test_any_note_is_read_without_error_and_spans_hold(note: str) -> None:
-    data = {"note": note, "symptoms": ["cough"], "history": {"age": 50, "sex": "female"}}
-    try:
-        request = validate_diagnosis(data)
-    except EngineValidationError:  # control characters, or blank once stripped
-        return
-    events = list(diagnose(request))
-    assert events[-1]["type"] == "complete"
-    for item in events[1]["content"].get("extracted", []):
-        start, end = item["span"]
-        assert request.note[start:end] == item["text"]
+@pytest.mark.parametrize(
+    "note",
+    ["", "   \n\t  "],
+    ids=["empty", "whitespace"],
+)
+def test_an_empty_note_alone_is_a_validation_error(note: str) -> None:
+    with pytest.raises(EngineValidationError) as caught:
+        validate_diagnosis({"note": note, "history": {"age": 40, "sex": "male"}})
+    assert "non_field_errors" in caught.value.details
+
+
+def test_a_huge_note_is_a_validation_error() -> None:
+    with pytest.raises(EngineValidationError) as caught:
+        validate_diagnosis(
+            {"note": "cough " * (MAX_NOTE_CHARS // 5), "history": {"age": 4, "sex": "male"}}
+        )
+    assert "note" in caught.value.details
+
+
+def test_a_binary_looking_note_is_a_validation_error() -> None:
+    with pytest.raises(EngineValidationError) as caught:
+        validate_diagnosis(
+            {"note": "\x00\x01\x02PK\x03\x04", "history": {"age": 40, "sex": "male"}}
+        )
+    assert caught.value.details["note"] == ["must not contain control characters"]
+
+
+@pytest.mark.parametrize(
+    ("note", "not_latin"),
+    [
+        ("Le patient se plaint depuis hier.", False),
+        ("患者昨天开始发烧和咳嗽", True),
+        ("Больной жалуется на слабость", True),
+        ("~~~ ### *** ///", False),
+    ],
+)
+def test_a_note_with_nothing_to_read_says_so(note: str, not_latin: bool) -> None:
+    result = _events({"note": note, "history": {"age": 40, "sex": "male"}})[-1]["result"]
+    extracted = result["extracted"]
+    assert extracted["nothing_extracted"] is True
+    assert extracted["message"].startswith("Nothing could be read from the note")
+    assert ("does not look like English" in extracted["message"]) is not_latin
+    assert extracted["message"] in result["warnings"]

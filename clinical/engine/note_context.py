@@ -1,0 +1,381 @@
+"""Whose finding, and is it there? The ConText algorithm over one clause.
+
+ConText (Harkema et al., J Biomed Inform 2009; the rules medspaCy ships) decides for each term
+whether it is negated ("denies chest pain", "cough: nil"), only possible ("?pneumonia",
+"possible UTI"), someone else's ("family history of asthma", "mother had a stroke") or in the past
+("history of", "previous", "resolved"). A cue reaches forward ("no ...") or backward
+("... ruled out") over the clause's terms until a terminating word ("but", "reports", ...), and
+only so many words past the cue or the last term it reached, so that "no cough, sputum or fever"
+denies all three while a finding far later in a long clause is left alone. A pseudo-cue
+("no improvement", "fit and well") is read and set aside so it neither cues nor names anything.
+
+The cue lists are grammar, not clinical knowledge, so they live here beside the algorithm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from clinical.engine.vocabulary import normalise
+
+Certainty = Literal["present", "absent", "possible", "family", "past"]
+Category = Literal["negated", "possible", "family", "historical", "pseudo"]
+Direction = Literal["forward", "backward", "both"]
+
+# A cue reaches this many words past itself or past the last term it reached.
+FORWARD_REACH = 6
+BACKWARD_REACH = 5
+# When several cues reach one term, the first of these that applies decides.
+_PRECEDENCE: tuple[tuple[Category, Certainty], ...] = (
+    ("family", "family"),
+    ("negated", "absent"),
+    ("possible", "possible"),
+    ("historical", "past"),
+)
+_NEGATION_AUXILIARIES = ("dont", "doesnt", "didnt", "havent", "hasnt", "hadnt", "isnt", "wasnt")
+_RELATIVES = (
+    "mother",
+    "father",
+    "mum",
+    "dad",
+    "mom",
+    "brother",
+    "sister",
+    "sibling",
+    "parent",
+    "grandmother",
+    "grandfather",
+    "grandparent",
+    "aunt",
+    "uncle",
+    "cousin",
+)
+_CUES: dict[tuple[Category, Direction], tuple[str, ...]] = {
+    ("negated", "forward"): (
+        "no",
+        "not",
+        "denies",
+        "deny",
+        "denied",
+        "denying",
+        "without",
+        "never",
+        "neither",
+        "nor",
+        "free of",
+        "negative for",
+        "no signs of",
+        "no sign of",
+        "no evidence of",
+        "no history of",
+        "no complaints of",
+        "no further",
+        "no longer",
+        "absence of",
+        "not any",
+        "ruled out",
+        "rules out",
+        "resolution of",
+        *_NEGATION_AUXILIARIES,
+    ),
+    ("negated", "backward"): (
+        "negative",
+        "not present",
+        "not seen",
+        "not found",
+        "not detected",
+        "ruled out",
+        "excluded",
+        "denied",
+        "unremarkable",
+        "has gone",
+        "have gone",
+    ),
+    ("negated", "both"): ("nil", "none", "normal", "absent"),
+    ("possible", "forward"): (
+        "possible",
+        "possibly",
+        "probable",
+        "probably",
+        "likely",
+        "suspected",
+        "suspect",
+        "suspicious for",
+        "suspicion of",
+        "query",
+        "questionable",
+        "may have",
+        "might have",
+        "may be",
+        "might be",
+        "could be",
+        "could have",
+        "maybe",
+        "perhaps",
+        "concern for",
+        "concerning for",
+        "worried about",
+        "worried it",
+        "rule out",
+        "consider",
+        "cannot exclude",
+        "cant exclude",
+        "cannot rule out",
+        "cant rule out",
+        "differential",
+        "think i have",
+        "wonder if",
+    ),
+    ("possible", "backward"): (
+        "unlikely",
+        "likely",
+        "suspected",
+        "queried",
+        "not excluded",
+        "not ruled out",
+        "cannot be excluded",
+        "to be excluded",
+        "to be ruled out",
+        "possible",
+    ),
+    ("family", "forward"): ("family history of", "family history", *_RELATIVES),
+    ("family", "backward"): ("in the family", "runs in the family", "runs in family"),
+    ("historical", "forward"): (
+        "history of",
+        "past history of",
+        "past medical history",
+        "previous",
+        "previously",
+        "prior",
+        "known",
+        "background of",
+    ),
+    ("historical", "backward"): (
+        "resolved",
+        "has resolved",
+        "now resolved",
+        "settled",
+        "in the past",
+        "years ago",
+        "as a child",
+        "last year",
+        "previously",
+    ),
+    ("pseudo", "forward"): (
+        "no change",
+        "no increase",
+        "not only",
+        "not just",
+        "no improvement",
+        "not improving",
+        "not improved",
+        "not resolved",
+        "not resolving",
+        "not settled",
+        "not settling",
+        "no better",
+        "not better",
+        "not relieved",
+        "not eased",
+        "no relief",
+        "not helped",
+        "not responding",
+        "gram negative",
+        "not sure",
+        "not certain",
+        "no doubt",
+        "fit and well",
+        "fit and healthy",
+        "otherwise fit",
+        "previously fit",
+        "otherwise well",
+        "keeping fit",
+    ),
+}
+# Words that end every cue's reach, and words that end a forward cue's reach only ("no fever,
+# has a cough"; but "cough has resolved" is one statement).
+HARD_TERMINATORS = frozenset(
+    normalise(
+        "but however although though except apart aside yet whereas which who whose because "
+        "presents presenting presented complains complaining complained reports reported "
+        "reporting states stated says said describes described due secondary then"
+    )
+)
+SOFT_TERMINATORS = frozenset(
+    normalise("has have had having is are was were now still currently developed started got")
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    category: Category
+    direction: Direction
+    length: int
+
+
+def _cue_table() -> dict[tuple[str, ...], Cue]:
+    """Phrase keys to cues; a phrase listed both ways reaches both ways."""
+    table: dict[tuple[str, ...], Cue] = {("?",): Cue("possible", "forward", 1)}
+    for (category, direction), phrases in _CUES.items():
+        for phrase in phrases:
+            key = normalise(phrase)
+            known = table.get(key)
+            if known is not None and known.category == category and known.direction != direction:
+                direction = "both"
+            table[key] = Cue(category, direction, len(key))
+    return table
+
+
+CUES = _cue_table()
+# Both-way cues that reach forward only to the very next word ("nil vomiting", but "vomiting:
+# nil"; "normal temperature", but "temperature normal").
+SHORT_REACH = frozenset(normalise("nil none normal absent"))
+_LONGEST_CUE = max(len(key) for key in CUES)
+# Words the typo corrector must leave alone: they mean something here already.
+CUE_WORDS = frozenset(word for key in CUES for word in key) | HARD_TERMINATORS | SOFT_TERMINATORS
+
+
+@dataclass(frozen=True)
+class Found:
+    """A term the caller recognised: kind, entry, first key index and length (in the clause)."""
+
+    kind: str
+    entry: str
+    first: int
+    length: int
+    fuzzy: bool = False
+
+    @property
+    def last(self) -> int:
+        return self.first + self.length - 1
+
+
+@dataclass
+class Assertion:
+    """A term with every cue category that reached it."""
+
+    term: Found
+    categories: set[Category] = field(default_factory=set)
+
+    @property
+    def certainty(self) -> Certainty:
+        for category, certainty in _PRECEDENCE:
+            if category in self.categories:
+                return certainty
+        return "present"
+
+
+@dataclass
+class _Pending:
+    """A cue that reaches backward (or both ways, when nothing ahead took it)."""
+
+    category: Category
+    position: int
+    used_forward: bool = False
+    both: bool = False
+
+
+@dataclass
+class _Reach:
+    category: Category
+    until: int
+    chain: bool = True
+    pending: _Pending | None = None
+
+
+def cue_at(keys: Sequence[str], index: int) -> Cue | None:
+    """The longest cue starting at ``index``."""
+    for length in range(min(_LONGEST_CUE, len(keys) - index), 0, -1):
+        cue = CUES.get(tuple(keys[index : index + length]))
+        if cue is not None:
+            return cue
+    return None
+
+
+@dataclass
+class _Scan:
+    keys: Sequence[str]
+    assertions: list[Assertion] = field(default_factory=list)
+    reaching: list[_Reach] = field(default_factory=list)
+    pending: list[_Pending] = field(default_factory=list)
+    barriers: list[int] = field(default_factory=list)
+    after_cue: int = -1
+
+    def take_term(self, term: Found) -> None:
+        assertion = Assertion(term)
+        for reach in self.reaching:
+            if term.first > reach.until:
+                continue
+            assertion.categories.add(reach.category)
+            if reach.chain:
+                reach.until = term.last + FORWARD_REACH
+            if reach.pending is not None:
+                reach.pending.used_forward = True
+        self.assertions.append(assertion)
+
+    def take_cue(self, cue: Cue, index: int) -> None:
+        if cue.category == "pseudo":
+            return
+        end = index + cue.length - 1
+        self.after_cue = end + 1
+        if self.keys[index] == "?" or self.keys[index] in SHORT_REACH:
+            self.reaching.append(_Reach(cue.category, end + 1, chain=False))
+        elif cue.direction in ("forward", "both"):
+            self.reaching.append(_Reach(cue.category, end + FORWARD_REACH))
+        if cue.direction in ("backward", "both"):
+            pending = _Pending(cue.category, index, both=cue.direction == "both")
+            self.pending.append(pending)
+            if self.reaching and cue.direction == "both":
+                self.reaching[-1].pending = pending
+
+    def terminate(self, index: int, hard: bool) -> None:
+        if index == self.after_cue:
+            return
+        self.reaching.clear()
+        if hard:
+            self.barriers.append(index)
+
+    def resolve_backward(self) -> None:
+        for item in self.pending:
+            if item.both and item.used_forward:
+                continue
+            barrier = max((b for b in self.barriers if b < item.position), default=-1)
+            reach_from = item.position - BACKWARD_REACH
+            for assertion in reversed(self.assertions):
+                term = assertion.term
+                if term.last >= item.position or term.first <= barrier:
+                    continue
+                if term.last < reach_from:
+                    break
+                assertion.categories.add(item.category)
+                reach_from = term.first - BACKWARD_REACH
+
+
+def _take(scan: _Scan, index: int, match: Callable[[int], Found | None]) -> int:
+    """Read what starts at ``index``; the next index to read."""
+    keys = scan.keys
+    cue = cue_at(keys, index)
+    if cue is not None and cue.category == "pseudo":
+        return index + cue.length
+    term = match(index) if keys[index] != "?" else None
+    if term is not None:
+        scan.take_term(term)
+        return index + term.length
+    if cue is not None:
+        scan.take_cue(cue, index)
+        return index + cue.length
+    if keys[index] in HARD_TERMINATORS or keys[index] in SOFT_TERMINATORS:
+        scan.terminate(index, keys[index] in HARD_TERMINATORS)
+    return index + 1
+
+
+def assert_clause(keys: Sequence[str], match: Callable[[int], Found | None]) -> list[Assertion]:
+    """Every term ``match`` finds in the clause, with the cue categories that reach it."""
+    scan = _Scan(keys)
+    index = 0
+    while index < len(keys):
+        index = _take(scan, index, match)
+    scan.resolve_backward()
+    return scan.assertions

@@ -1,0 +1,473 @@
+"""Numbers in a note: vital signs, labs, age and sex, gestation, and when things started.
+
+A number means something only where a label or a unit says what it is ("HR 110", "110 bpm",
+"BP 150/90", "sats 91% on 2 L", "BUN 30 mg/dL", "72M"); a number on its own is left alone. Each
+reading is converted to the unit the request uses (DESIGN.md: temperature in deg C, labs in the
+unit their key names) and keeps the unit it was written in. A lab written without a unit is read in
+the unit its label implies where one is usual (BUN in mg/dL, urea in mmol/L), or by its size where
+the two units cannot be confused (creatinine 1.8 is mg/dL, 160 is umol/L).
+
+Conversion factors are molar-mass and SI-prefix arithmetic as tabulated by Young (Ann Intern Med
+1987, source ``young_1987_si_units``); GCS to ACVPU follows Kelly et al. (Emerg Med J 2004, source
+``kelly_2004_avpu_gcs``): alert is GCS 15, voice about 13, pain about 8, unresponsive 3, and the
+one point a confused patient loses (verbal 4) reads as new confusion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+
+def _num(name: str) -> str:
+    """A number (decimal point or comma; a comma before three digits groups thousands)."""
+    return rf"(?P<{name}>\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d{{1,5}}(?:[.,]\d+)?)(?![\d])"
+
+
+_NUMBER = _num("value")
+_JOIN = r"\s*(?:of|was|is|at|to|:|=|-)?\s*(?:of\s+)?"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value read from the note, in the request's unit, with the text it came from."""
+
+    field: str
+    value: float | str | bool
+    start: int
+    end: int
+    text: str
+    unit: str | None = None
+    written: float | None = None  # the number as written, before conversion
+
+
+def _number(text: str) -> float:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))
+
+
+# ---------------------------------------------------------------- vital signs
+
+_TEMPERATURE = re.compile(
+    rf"\b(?:temp(?:erature)?|tmax|t|febrile|pyrexial|fever){_JOIN}{_NUMBER}"
+    r"(?:\s*(?:°|º|deg(?:rees?)?)?\s*(?P<unit>c|f|celsius|fahrenheit|centigrade)\b)?"
+    rf"|\b{_num('bare')}\s*(?:°|º|deg(?:rees?)?)\s*(?P<bare_unit>c|f)?\b"
+    r"|\b(?P<compact>\d{2,3}(?:\.\d)?)\s?(?P<compact_unit>[cf])\b",
+    re.IGNORECASE,
+)
+_SIMPLE_VITALS: dict[str, re.Pattern[str]] = {
+    "heart_rate": re.compile(
+        rf"\b(?:hr|heart\s+rate|pulse(?:\s+rate)?|pr){_JOIN}{_num('a')}(?:\s*(?:bpm|/\s*min))?"
+        rf"|\b{_num('b')}\s*(?:bpm|beats\s*(?:/|per)\s*min(?:ute)?)\b",
+        re.IGNORECASE,
+    ),
+    "respiratory_rate": re.compile(
+        rf"\b(?:rr|resp(?:iratory)?\s+rate|resps?|respirations?|breathing\s+at){_JOIN}{_num('a')}"
+        rf"(?:\s*(?:/\s*min|breaths))?|\b{_num('b')}\s*breaths\s*(?:/|per)\s*min(?:ute)?\b",
+        re.IGNORECASE,
+    ),
+    "oxygen_saturation": re.compile(
+        rf"\b(?:spo2|sp02|sao2|o2\s+sats?|sats?|saturations?|saturating|oxygen\s+saturations?"
+        rf"|o2){_JOIN}{_num('a')}\s*%?"
+        rf"|\b{_num('b')}\s*%\s*(?=on\s+(?:ra|room\s+air|air|\d|o2|oxygen))",
+        re.IGNORECASE,
+    ),
+}
+_BLOOD_PRESSURE = re.compile(
+    r"\b(?:bp|b/p|blood\s+pressure)\s*(?:of|was|is|:|=)?\s*(?P<sys>\d{2,3})\s*(?:/|over)\s*"
+    r"(?P<dia>\d{2,3})\b(?:\s*mm\s*hg)?"
+    r"|\b(?P<sys2>\d{2,3})\s*/\s*(?P<dia2>\d{2,3})\s*mm\s*hg\b",
+    re.IGNORECASE,
+)
+_OXYGEN = re.compile(
+    r"\b(?:on|breathing)\s+(?:(?P<air>room\s+air|air|ra)\b"
+    r"|(?P<oxygen>\d+(?:\.\d+)?\s*(?:l|litres?|liters?|lpm|l/min)\b(?:\s*(?:of\s+)?(?:o2|oxygen))?"
+    r"|\d{2}\s*%\s*(?:o2|oxygen|fio2|venturi)|(?:supplemental\s+|high\s+flow\s+)?(?:o2|oxygen)\b"
+    r"|nasal\s+cannulae?|high\s+flow|non[-\s]?rebreather|nrb|venturi|face\s*mask))"
+    r"|\b(?P<needs>(?:requiring|needing|needs|requires)\s+(?:supplemental\s+)?(?:o2|oxygen))\b",
+    re.IGNORECASE,
+)
+_GCS = re.compile(
+    r"\b(?:gcs|glasgow\s+coma\s+(?:scale|score))\s*(?:of|was|is|:|=)?\s*"
+    r"(?:(?P<value>\d{1,2})(?:\s*/\s*15)?|e(?P<e>\d)\s*v(?P<v>\d)\s*m(?P<m>\d))\b",
+    re.IGNORECASE,
+)
+_ACVPU = re.compile(
+    r"\b(?:acvpu|avpu)\s*(?:of|was|is|:|=)?\s*(?P<letter>[acvpu])\b"
+    r"|\b(?P<voice>respon\w*\s+(?:only\s+)?to\s+(?:voice|verbal|speech))\b"
+    r"|\b(?P<pain>respon\w*\s+(?:only\s+)?to\s+(?:pain|painful))\b"
+    r"|(?<!not\s)\b(?P<alert>alert(?:\s+and\s+orientated|\s+and\s+oriented)?|a\s*&\s*o(?:x\s*3)?)\b",
+    re.IGNORECASE,
+)
+_ACVPU_LETTERS = {"a": "alert", "c": "confused", "v": "voice", "p": "pain", "u": "unresponsive"}
+# GCS totals to ACVPU (Kelly et al. 2004): 15 alert, 14 confused, 9-13 voice, 4-8 pain, 3 none.
+_GCS_BANDS = ((15, "alert"), (14, "confused"), (9, "voice"), (4, "pain"), (3, "unresponsive"))
+
+
+def _celsius(value: float, unit: str | None) -> tuple[float, str]:
+    """Degrees Celsius; Fahrenheit when marked F or when an unmarked value is above 45."""
+    letter = (unit or "").lower()[:1]
+    if letter == "f" or (not letter and value > 45):
+        return round((value - 32) * 5 / 9, 1), "F"
+    return value, "C"
+
+
+def _temperatures(note: str) -> Iterator[Reading]:
+    for match in _TEMPERATURE.finditer(note):
+        value = match.group("value") or match.group("bare") or match.group("compact")
+        unit = match.group("unit") or match.group("bare_unit") or match.group("compact_unit")
+        written = _number(value)
+        celsius, read_unit = _celsius(written, unit)
+        if 25 <= celsius <= 45:
+            yield Reading("temperature", celsius, *match.span(), match.group(), read_unit, written)
+
+
+def _simple_vitals(note: str) -> Iterator[Reading]:
+    for field, pattern in _SIMPLE_VITALS.items():
+        for match in pattern.finditer(note):
+            value = match.group("a") or match.group("b")
+            yield Reading(field, _number(value), *match.span(), match.group())
+
+
+def _blood_pressures(note: str) -> Iterator[Reading]:
+    for match in _BLOOD_PRESSURE.finditer(note):
+        systolic = match.group("sys") or match.group("sys2")
+        diastolic = match.group("dia") or match.group("dia2")
+        value = f"{int(systolic)}/{int(diastolic)}"
+        yield Reading("blood_pressure", value, *match.span(), match.group(), "mmHg")
+
+
+def _oxygen(note: str) -> Iterator[Reading]:
+    for match in _OXYGEN.finditer(note):
+        on_oxygen = match.group("air") is None
+        yield Reading("supplemental_oxygen", on_oxygen, *match.span(), match.group())
+
+
+def _consciousness(note: str) -> Iterator[Reading]:
+    for match in _GCS.finditer(note):
+        if match.group("value"):
+            total = int(match.group("value"))
+        else:
+            total = sum(int(match.group(part)) for part in "evm")
+        if 3 <= total <= 15:
+            yield Reading("gcs", total, *match.span(), match.group())
+            level = next(name for floor, name in _GCS_BANDS if total >= floor)
+            yield Reading("consciousness", level, *match.span(), match.group(), "GCS")
+    for match in _ACVPU.finditer(note):
+        if match.group("letter"):
+            level = _ACVPU_LETTERS[match.group("letter").lower()]
+        else:
+            level = next(name for name in ("voice", "pain", "alert") if match.group(name))
+        yield Reading("consciousness", level, *match.span(), match.group())
+
+
+# ---------------------------------------------------------------- labs
+
+
+@dataclass(frozen=True)
+class Lab:
+    """How one lab is written: its labels, its units with factors to the request's unit, and
+    the unit an unmarked value is read in (a function of label and value)."""
+
+    labels: str
+    units: dict[str, float]
+    unmarked: Callable[[str, float], str]
+
+
+def _always(unit: str) -> Callable[[str, float], str]:
+    return lambda _label, _value: unit
+
+
+_PER_UL = 0.001  # cells per microlitre to 10^9 per litre
+# Urea nitrogen (BUN, US) and urea itself (UK) are both the request's urea in mmol/L.
+LABS: dict[str, Lab] = {
+    "bun": Lab(
+        r"bun|blood\s+urea\s+nitrogen|urea\s+nitrogen",
+        {"mmol/l": 1.0, "mg/dl": 0.357},
+        _always("mg/dl"),
+    ),
+    "urea_mmol_l": Lab(
+        r"(?:serum\s+|plasma\s+)?urea(?!\s+nitrogen)",
+        {"mmol/l": 1.0, "mg/dl": 0.1665},
+        _always("mmol/l"),
+    ),
+    "glucose_mmol_l": Lab(
+        r"(?:blood\s+|capillary\s+|plasma\s+|random\s+|fasting\s+)?(?:glucose|sugars?)|bm|cbg|gluc",
+        {"mmol/l": 1.0, "mg/dl": 0.0555},
+        lambda _label, value: "mg/dl" if value > 35 else "mmol/l",
+    ),
+    "wbc_10e9_l": Lab(
+        r"wbc|wcc|white\s+(?:blood\s+)?cell(?:\s+count)?s?|white\s+count|leu[ck]ocytes",
+        {"x10^9/l": 1.0, "10^9/l": 1.0, "k/ul": 1.0, "/ul": _PER_UL, "/mm3": _PER_UL},
+        lambda _label, value: "/ul" if value > 500 else "x10^9/l",
+    ),
+    "crp_mg_l": Lab(r"crp|c[-\s]reactive\s+protein", {"mg/l": 1.0, "mg/dl": 10.0}, _always("mg/l")),
+    "alt_u_l": Lab(
+        r"alt|alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|sgpt",
+        {"u/l": 1.0, "iu/l": 1.0},
+        _always("u/l"),
+    ),
+    "inr": Lab(r"inr", {}, _always("")),
+    "ketones_mmol_l": Lab(
+        r"(?:blood\s+|capillary\s+|serum\s+)?ketones?|beta[-\s]?hydroxybutyrate|bhb",
+        {"mmol/l": 1.0},
+        _always("mmol/l"),
+    ),
+    "lactate_mmol_l": Lab(
+        r"(?:venous\s+|serum\s+)?lactate|lactic\s+acid",
+        {"mmol/l": 1.0, "mg/dl": 0.111},
+        _always("mmol/l"),
+    ),
+    "potassium_mmol_l": Lab(
+        r"(?:serum\s+)?potassium|k\+?", {"mmol/l": 1.0, "meq/l": 1.0}, _always("mmol/l")
+    ),
+    "creatinine_umol_l": Lab(
+        r"(?:serum\s+)?creatinine|creat|cr",
+        {"umol/l": 1.0, "\u00b5mol/l": 1.0, "\u03bcmol/l": 1.0, "micromol/l": 1.0, "mg/dl": 88.4},
+        lambda _label, value: "mg/dl" if value < 20 else "umol/l",
+    ),
+    "troponin_ng_l": Lab(
+        r"(?:hs[-\s]?|high[-\s]sensitivity\s+)?(?:troponin|trop)(?:\s*[ti])?|hs[-\s]?tn[ti]|tn[ti]",
+        {"ng/l": 1.0, "pg/ml": 1.0, "ng/ml": 1000.0, "ug/l": 1000.0, "\u00b5g/l": 1000.0},
+        _always("ng/l"),
+    ),
+    "haemoglobin_g_l": Lab(
+        r"hb|ha?emoglobin|hgb",
+        {"g/l": 1.0, "g/dl": 10.0},
+        lambda _l, v: "g/dl" if v < 25 else "g/l",
+    ),
+}
+_UNIT = (
+    r"(?P<unit>(?:x|\u00d7|\*)?\s*10\s*(?:\^|e)?\s*9\s*/\s*l|k\s*/\s*[u\u00b5\u03bc]l|/\s*(?:[u\u00b5\u03bc]l|mm3)"
+    r"|cells\s*/\s*[u\u00b5\u03bc]l|[m\u00b5\u03bcu]mol\s*/\s*l|micromol\s*/\s*l|mg\s*/\s*[dl]l|ng\s*/\s*[ml]l"
+    r"|pg\s*/\s*ml|[u\u00b5\u03bc]g\s*/\s*l|i?u\s*/\s*l|meq\s*/\s*l|g\s*/\s*[dl]l?)"
+)
+
+
+def _lab_pattern(lab: Lab) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\w/])(?P<label>{lab.labels}){_JOIN}(?:<\s*)?{_NUMBER}(?!\s*\+)(?:\s*{_UNIT})?\b",
+        re.IGNORECASE,
+    )
+
+
+_LAB_PATTERNS = {key: _lab_pattern(lab) for key, lab in LABS.items()}
+_URINE = re.compile(r"\burine\s*$|\burinary\s*$|\bdipstick\s*$", re.IGNORECASE)
+
+
+def _unit_key(written: str) -> str:
+    key = re.sub(r"\s+", "", written.lower()).replace("\u00d7", "x").replace("*", "x")
+    key = key.replace("\u00b5", "u").replace("\u03bc", "u").replace("micromol", "umol")
+    key = key.replace("cells/", "/").replace("10e9", "10^9").replace("x109", "x10^9")
+    if key.startswith("109") or key.startswith("10^9") or key.startswith("x10"):
+        return "x10^9/l"
+    return key
+
+
+def _lab_reading(field: str, lab: Lab, match: re.Match[str]) -> Reading | None:
+    written = _number(match.group("value"))
+    unit = _unit_key(match.group("unit")) if match.group("unit") else None
+    if unit is None:
+        unit = lab.unmarked(match.group("label"), written)
+    units = {_unit_key(name): factor for name, factor in lab.units.items()} or {"": 1.0}
+    factor = units.get(unit)
+    if factor is None:
+        return None
+    value = round(written * factor, 2)
+    field = "urea_mmol_l" if field == "bun" else field
+    return Reading(field, value, *match.span(), match.group(), unit or None, written)
+
+
+def _labs(note: str) -> Iterator[Reading]:
+    for field, pattern in _LAB_PATTERNS.items():
+        for match in pattern.finditer(note):
+            if _URINE.search(note, max(0, match.start() - 10), match.start()):
+                continue
+            reading = _lab_reading(field, LABS[field], match)
+            if reading is not None:
+                yield reading
+
+
+# ---------------------------------------------------------------- age, sex, gestation
+
+_AGE = re.compile(
+    r"\b(?P<years>\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b"
+    r"|\b(?P<years2>\d{1,3})\s*(?:yo|y/o|y\.o\.?|years?\s+of\s+age)(?![\w/])"
+    r"|\b(?:aged?|age:)\s*(?P<years3>\d{1,3})\b"
+    r"|\b(?P<months>\d{1,2})\s*-?\s*(?:months?|mths?|mo)\s*-?\s*old\b"
+    r"|\b(?P<weeks>\d{1,2})\s*-?\s*(?:weeks?|wks?)\s*-?\s*old\b"
+    r"|\b(?P<days>\d{1,2})\s*-?\s*days?\s*-?\s*old\b"
+    r"|\b(?P<compact>\d{1,3})\s?(?P<compact_sex>[mf])\b(?!\s*\d)"
+    r"|(?:^|(?<=[\n,;:(]))\s*(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b",
+    re.IGNORECASE,
+)
+_AGE_UNITS = {"years": 1, "years2": 1, "years3": 1, "months": 12, "weeks": 52.18, "days": 365.25}
+_SEX_WORDS = re.compile(
+    r"\b(?:(?P<male>man|male|gentleman|boy|mr|gent)|(?P<female>woman|female|lady|girl|mrs|ms))"
+    r"\b",
+    re.IGNORECASE,
+)
+_PRONOUNS = re.compile(r"\b(?:(?P<male>he|his|him)|(?P<female>she|her|hers))\b", re.IGNORECASE)
+_AFTER_AGE_SEX = re.compile(r"\s*(?P<sex>[mf])\b", re.IGNORECASE)
+_GESTATION = re.compile(
+    r"\b(?P<weeks>\d{1,2})\s*(?:\+\d\s*)?(?:weeks?|wks?)\s+(?:pregnant|gestation|pg)\b"
+    r"|\b(?P<fraction>\d{1,2})\s*(?:\+\d)?\s*/\s*40\b",
+    re.IGNORECASE,
+)
+
+
+def _ages(note: str) -> Iterator[Reading]:
+    for match in _AGE.finditer(note):
+        if match.group("compact") or match.group("lead"):
+            years = float(match.group("compact") or match.group("lead"))
+            letter = (match.group("compact_sex") or match.group("lead_sex")).lower()
+            yield Reading("age", years, *match.span(), match.group(), "years")
+            yield Reading(
+                "sex", "male" if letter == "m" else "female", *match.span(), match.group()
+            )
+            continue
+        name = next(key for key in _AGE_UNITS if match.group(key))
+        years = round(float(match.group(name)) / _AGE_UNITS[name], 3)
+        yield Reading("age", years, *match.span(), match.group(), name.rstrip("23"))
+        after = _AFTER_AGE_SEX.match(note, match.end())
+        if after is not None:
+            sex = "male" if after.group("sex").lower() == "m" else "female"
+            yield Reading("sex", sex, *after.span("sex"), after.group("sex"))
+
+
+def _sexes(note: str) -> Iterator[Reading]:
+    for pattern in (_SEX_WORDS, _PRONOUNS):
+        for match in pattern.finditer(note):
+            sex = "male" if match.group("male") else "female"
+            unit = "pronoun" if pattern is _PRONOUNS else None
+            yield Reading("sex", sex, *match.span(), match.group(), unit)
+
+
+def _gestations(note: str) -> Iterator[Reading]:
+    for match in _GESTATION.finditer(note):
+        weeks = float(match.group("weeks") or match.group("fraction"))
+        if 3 <= weeks <= 43:
+            yield Reading("gestation_weeks", weeks, *match.span(), match.group(), "weeks")
+
+
+# ---------------------------------------------------------------- timing
+
+_DURATION_UNITS = {
+    "minute": 1 / 1440,
+    "min": 1 / 1440,
+    "hour": 1 / 24,
+    "hr": 1 / 24,
+    "day": 1.0,
+    "week": 7.0,
+    "wk": 7.0,
+    "month": 30.4,
+    "year": 365.25,
+}
+_WORD_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "few": 3, "couple of": 2, "several": 4,
+}  # fmt: skip
+_COUNT = r"(?P<count>\d{1,3}(?:\.\d)?|" + "|".join(sorted(_WORD_NUMBERS, key=len)[::-1]) + ")"
+_UNIT_WORD = r"(?P<unit>minute|min|hour|hr|day|week|wk|month|year)s?"
+_DURATION = re.compile(
+    rf"\b(?:for|over|x|past|last|since|about|around|lasting|of)?\s*(?:the\s+)?(?:last\s+|past\s+)?"
+    rf"{_COUNT}\s*-?\s*{_UNIT_WORD}(?:\s+(?:ago|history))?\b(?!\s*-?\s*old)"
+    r"|\b(?P<slash>\d{1,2})\s*/\s*(?P<base>7|52|12)\b(?!\s*/)",
+    re.IGNORECASE,
+)
+_SLASH_DAYS = {"7": 1.0, "52": 7.0, "12": 30.4}
+_SINCE = re.compile(
+    r"\b(?:since|from|started|began|starting)\s+(?P<when>yesterday|this\s+morning|last\s+night"
+    r"|today|this\s+afternoon|this\s+evening|overnight|last\s+week|the\s+weekend|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b(?P<alone>yesterday|last\s+night|this\s+morning|overnight)\b",
+    re.IGNORECASE,
+)
+_SINCE_DAYS = {"yesterday": 1.0, "last night": 0.5, "this morning": 0.25, "today": 0.25,
+               "this afternoon": 0.2, "this evening": 0.1, "overnight": 0.5, "last week": 7.0,
+               "the weekend": 3.0}  # fmt: skip
+_ONSET = re.compile(
+    r"\b(?P<sudden>sudden(?:ly)?(?:[-\s]+onset)?|abrupt(?:ly)?(?:[-\s]+onset)?|came\s+on\s+"
+    r"suddenly|out\s+of\s+the\s+blue|all\s+of\s+a\s+sudden|instantly)\b"
+    r"|\b(?P<gradual>gradual(?:ly)?(?:[-\s]+onset)?|insidious(?:\s+onset)?|slowly\s+worsening"
+    r"|came\s+on\s+gradually)\b",
+    re.IGNORECASE,
+)
+
+
+def _durations(note: str) -> Iterator[Reading]:
+    for match in _DURATION.finditer(note):
+        if match.group("slash"):
+            days = int(match.group("slash")) * _SLASH_DAYS[match.group("base")]
+        else:
+            count = match.group("count").lower()
+            number = _WORD_NUMBERS.get(count) or float(count)
+            days = number * _DURATION_UNITS[match.group("unit").lower()]
+        text = match.group().strip()
+        start = match.start() + match.group().index(text)
+        yield Reading("duration", round(days, 3), start, start + len(text), text, "days")
+    for match in _SINCE.finditer(note):
+        when = re.sub(r"\s+", " ", (match.group("when") or match.group("alone")).lower())
+        days = _SINCE_DAYS.get(when, 3.0)
+        yield Reading("duration", days, *match.span(), match.group(), "days")
+
+
+def _onsets(note: str) -> Iterator[Reading]:
+    for match in _ONSET.finditer(note):
+        onset = "sudden" if match.group("sudden") else "gradual"
+        yield Reading("onset", onset, *match.span(), match.group())
+
+
+# ---------------------------------------------------------------- everything
+
+
+def measurements(note: str) -> list[Reading]:
+    """Vital signs, labs, consciousness, age, sex, gestation: every reading, in note order.
+
+    Where two readings overlap, the one that starts first (then the longer) is kept, so "temp
+    38.5" is one temperature and "72M" is an age and a sex, not a lab.
+    """
+    found = [
+        *_blood_pressures(note),
+        *_temperatures(note),
+        *_simple_vitals(note),
+        *_oxygen(note),
+        *_consciousness(note),
+        *_ages(note),
+        *_gestations(note),
+        *_labs(note),
+    ]
+    return _without_overlaps(found)
+
+
+def _without_overlaps(found: list[Reading]) -> list[Reading]:
+    kept: list[Reading] = []
+    taken: list[tuple[int, int, str]] = []
+    for reading in sorted(found, key=lambda r: (r.start, -(r.end - r.start))):
+        clash = any(
+            reading.start < end and start < reading.end and field != reading.field
+            for start, end, field in taken
+            if not _companions(field, reading.field)
+        )
+        if not clash:
+            kept.append(reading)
+            taken.append((reading.start, reading.end, reading.field))
+    return kept
+
+
+def _companions(first: str, second: str) -> bool:
+    """Readings that may share text: a GCS and its ACVPU level, "72M"'s age and sex."""
+    pairs = ({"gcs", "consciousness"}, {"age", "sex"})
+    return {first, second} in pairs
+
+
+def timing(note: str) -> list[Reading]:
+    """Durations ("for 3 days", "since yesterday", "2/52") and onsets ("sudden onset")."""
+    return sorted([*_durations(note), *_onsets(note)], key=lambda r: r.start)
+
+
+def sexes(note: str) -> list[Reading]:
+    """Words that say the patient's sex, nouns and titles before pronouns."""
+    return list(_sexes(note))

@@ -1,0 +1,165 @@
+"""The knowledge base's names as a note scanner sees them: findings, conditions and drugs, with
+typos forgiven.
+
+Matching is the vocabulary's own (:class:`clinical.engine.vocabulary.NameIndex`): the same stems,
+synonyms and word-order rule. A run of words can only name an entry if each of its words occurs in
+some name, so the scan tries only runs of known words. A word no name contains is compared with the
+names' words by optimal string alignment distance (rapidfuzz), which counts a swap of two letters
+as one edit ("haedache"); it is read as the closest known word when that is one edit away (two for
+words of eight letters or more), starts with the same letter, and is the only word that close. A
+corrected word counts only inside a name that matches, so a typo never invents a finding on its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from clinical.engine.knowledge_base import KnowledgeBase
+from clinical.engine.vocabulary import FILLER_WORDS, Key, NameIndex, id_as_name, normalise
+
+TermKind = Literal["finding", "condition", "drug"]
+# Words shorter than this are never corrected: too many short words are one edit apart.
+MIN_FUZZY_LENGTH = 5
+# A condition is named by its last word alone only when that word is at least this long.
+MIN_HEAD_LENGTH = 6
+# From this length two edits are forgiven, below it one.
+TWO_EDIT_LENGTH = 8
+_CORRECTION_CACHE_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class Term:
+    """A name found in the note: its kind, the entry it names, and the keys it spans."""
+
+    kind: TermKind
+    entry: str
+    first: int
+    length: int
+    fuzzy: bool
+
+
+def _names(entries: Iterable[tuple[str, str, Sequence[str]]]) -> Iterable[str]:
+    for entry_id, main, synonyms in entries:
+        yield id_as_name(entry_id)
+        yield main
+        yield from synonyms
+
+
+@dataclass
+class Lexicon:
+    """Name indexes by kind, the words they are made of, and typo correction."""
+
+    indexes: dict[TermKind, NameIndex]
+    heads: dict[Key, str]
+    known: frozenset[str]
+    protected: frozenset[str]
+    _by_initial: dict[str, list[str]]
+    _corrections: dict[str, str | None]
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase, protected: Iterable[str] = ()) -> Lexicon:
+        vocabulary = kb.vocabulary
+        names = [
+            *_names((f.id, f.label, f.synonyms) for f in kb.findings.values()),
+            *_names((c.id, c.name, c.synonyms) for c in kb.conditions.values()),
+            *_names((d.id, d.name, d.synonyms) for d in kb.drugs.values()),
+        ]
+        known = frozenset(word for name in names for word in normalise(name))
+        finding_names = _names((f.id, f.label, f.synonyms) for f in kb.findings.values())
+        heads = _condition_heads(
+            kb, frozenset(w for name in finding_names for w in normalise(name))
+        )
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(known):
+            if len(word) >= MIN_FUZZY_LENGTH and word.isalpha():
+                by_initial[word[0]].append(word)
+        indexes: dict[TermKind, NameIndex] = {
+            "finding": vocabulary.findings,
+            "condition": vocabulary.conditions,
+            "drug": vocabulary.drugs,
+        }
+        return cls(indexes, heads, known, frozenset(protected), dict(by_initial), {})
+
+    def correct(self, key: str) -> str | None:
+        """The known word an unknown ``key`` is a typo of, or None."""
+        if key in self.known or key in self.protected or len(key) < MIN_FUZZY_LENGTH:
+            return None
+        if key in self._corrections:
+            return self._corrections[key]
+        if len(self._corrections) >= _CORRECTION_CACHE_SIZE:
+            self._corrections.clear()
+        answer = self._corrections[key] = self._closest(key)
+        return answer
+
+    def _closest(self, key: str) -> str | None:
+        if not key.isalpha():
+            return None
+        choices = self._by_initial.get(key[0], [])
+        limit = 2 if len(key) >= TWO_EDIT_LENGTH else 1
+        close = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
+        if not close or (len(close) > 1 and close[1][1] == close[0][1]):
+            return None
+        return close[0][0]
+
+    def run_length(self, keys: Sequence[str], start: int, longest: int) -> int:
+        """How many keys from ``start`` could belong to one name (all known words)."""
+        end = start
+        while end < len(keys) and end - start < longest and keys[end] in self.known:
+            end += 1
+        return end - start
+
+    def match(
+        self, keys: Sequence[str], start: int, kinds: Sequence[TermKind], longest: int
+    ) -> tuple[TermKind, str, int] | None:
+        """The longest name starting at ``start`` among ``kinds`` (earlier kinds win a tie)."""
+        if keys[start] in FILLER_WORDS:
+            return None
+        for length in range(self.run_length(keys, start, longest), 0, -1):
+            if keys[start + length - 1] in FILLER_WORDS:
+                continue
+            key = tuple(keys[start : start + length])
+            for kind in kinds:
+                entry = self.indexes[kind].match_key(key)
+                if entry is None and kind == "condition":
+                    entry = self.heads.get(key)
+                if entry is not None:
+                    return kind, entry, length
+        return None
+
+
+# Last words of condition names that are everyday words ("emergency department").
+_ORDINARY_HEADS = frozenset(normalise("emergency accident toxicity appendix"))
+_PARENTHESIS = re.compile(r"\([^)]*\)")
+
+
+def _condition_heads(kb: KnowledgeBase, finding_words: frozenset[str]) -> dict[Key, str]:
+    """The last word of condition names that only one condition ends with and that no finding
+    name uses ("pneumonia" for "Community-acquired pneumonia", so "?pneumonia" is read)."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for condition in kb.conditions.values():
+        for name in (condition.name, *condition.synonyms):
+            key = normalise(_PARENTHESIS.sub(" ", name))
+            if len(key) > 1:
+                owners[key[-1]].add(condition.id)
+    return {
+        (word,): next(iter(ids))
+        for word, ids in owners.items()
+        if len(ids) == 1
+        and word not in finding_words
+        and len(word) >= MIN_HEAD_LENGTH
+        and word.isalpha()
+    }
+
+
+@functools.cache
+def lexicon_for(kb: KnowledgeBase, protected: frozenset[str]) -> Lexicon:
+    """One lexicon per knowledge base (built once, on the first note)."""
+    return Lexicon.of(kb, protected)

@@ -1,0 +1,95 @@
+"""A note as words with character spans, cut into clauses, with shorthand spelt out.
+
+Every word keeps the span it came from, so whatever is read from it can point back at the note.
+A word is reduced to the key the vocabulary uses (:func:`clinical.engine.vocabulary.normalise`),
+so a name matches in a note exactly as it does in a symptom list. A few shorthands clinicians
+write ("c/o", "h/o", "w/o", "afebrile", "NKDA") are spelt out as the words they stand for, each
+keeping the span of the shorthand. Clauses end at a full stop, semicolon, exclamation or question
+mark, or a new line; a "?" written against a word ("?pneumonia") is a query, not a clause end.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from clinical.engine.vocabulary import normalise
+
+# Shorthand spelt out as the words it stands for (lower case, as typed).
+SHORTHAND: dict[str, tuple[str, ...]] = {
+    "c/o": ("complains", "of"),
+    "h/o": ("history", "of"),
+    "w/o": ("without",),
+    "s/p": ("history", "of"),
+    "hx": ("history",),
+    "pmh": ("history", "of"),
+    "pmhx": ("history", "of"),
+    "fh": ("family", "history", "of"),
+    "fhx": ("family", "history", "of"),
+    "afebrile": ("no", "fever"),
+    "apyrexial": ("no", "fever"),
+    "nkda": ("no", "known", "drug", "allergies"),
+    "nka": ("no", "known", "allergies"),
+    "r/o": ("rule", "out"),
+    "ddx": ("possible",),
+    "-ve": ("negative",),
+    "+ve": ("positive",),
+}
+_TOKEN = re.compile(
+    r"[chws]/[opx]\b|r/o\b|[-+]ve\b|(?P<query>\?)(?=[^\W_])|[^\W_]+(?:['\u2019][^\W_]+)*",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"(?:[.;!]|\?(?![^\W_]))+(?!\d)|\n")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One matching key of the note, where it came from, and its clause."""
+
+    key: str
+    start: int
+    end: int
+    clause: int
+
+
+def _clause_starts(note: str) -> list[int]:
+    return [match.end() for match in _CLAUSE_BREAK.finditer(note)]
+
+
+def _keys(token: str) -> tuple[str, ...]:
+    expanded = SHORTHAND.get(token.lower())
+    if expanded is not None:
+        return tuple(key for word in expanded for key in normalise(word))
+    return normalise(token)
+
+
+def words(note: str) -> list[Word]:
+    """The note's matching keys in order; a shorthand gives several keys with one span."""
+    breaks = _clause_starts(note)
+    found: list[Word] = []
+    clause = 0
+    for match in _TOKEN.finditer(note):
+        while clause < len(breaks) and breaks[clause] <= match.start():
+            clause += 1
+        if match.group("query"):
+            found.append(Word("?", match.start(), match.end(), clause))
+            continue
+        found.extend(Word(key, match.start(), match.end(), clause) for key in _keys(match.group()))
+    return found
+
+
+def clauses(found: list[Word]) -> Iterator[list[Word]]:
+    """The words grouped by clause, in order."""
+    start = 0
+    for index in range(1, len(found) + 1):
+        if index == len(found) or found[index].clause != found[start].clause:
+            yield found[start:index]
+            start = index
+
+
+def clause_finder(note: str) -> Callable[[int], int]:
+    """A function giving the clause a character position falls in."""
+    breaks = _clause_starts(note)
+    return lambda position: bisect.bisect_right(breaks, position)
