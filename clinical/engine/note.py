@@ -60,6 +60,8 @@ _SUDDEN = normalise("sudden")
 # ACVPU); any other word of that finding ("confused", "disorientated") is new confusion.
 _ACVPU_WORDS = {"drowsy": "voice", "drowsines": "voice", "obtunded": "voice"}
 _ACVPU_WORDS |= {"unresponsive": "unresponsive"}
+# Readings whose words still name findings ("8 weeks pregnant" is also "pregnant").
+_UNSKIPPED = frozenset({"gestation_weeks", "sex"})
 _LATIN_SHARE = 0.5
 _NOTHING = "Nothing could be read from the note: no finding, measurement or history was recognised."
 _NOT_LATIN = " It does not look like English (most of its letters are not in the Latin alphabet)."
@@ -152,7 +154,7 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     lexicon = lexicon_for(kb, CUE_WORDS)
     reading = NoteReading(note, readings=measurements(note), timing=timing(note))
     reading.allergies, reading.no_known_allergies = allergies(note, kb.vocabulary)
-    skip = [(item.start, item.end) for item in reading.readings]
+    skip = [(r.start, r.end) for r in reading.readings if r.field not in _UNSKIPPED]
     skip += _allergy_skips(note, reading)
     kept = _unskipped(words(note), skip)
     mentions = _scan(note, kept, lexicon, kb, _FINDING_KINDS)
@@ -186,7 +188,7 @@ def _unskipped(found: list[Word], skip: Sequence[tuple[int, int]]) -> list[Word]
 def _corrected(clause: list[Word], lexicon: Lexicon) -> tuple[list[str], list[bool]]:
     keys, fuzzy = [], []
     for word in clause:
-        correction = lexicon.correct(word.key)
+        correction = lexicon.correct(word.key, word.raw) if word.raw else None
         keys.append(correction or word.key)
         fuzzy.append(correction is not None)
     return keys, fuzzy
@@ -302,7 +304,7 @@ def _consciousness_from_findings(mentions: list[Mention]) -> Iterator[Reading]:
 def _unrecognized(note: str, reading: NoteReading, kb: KnowledgeBase) -> list[tuple[str, Item]]:
     """Allergens, medications and past conditions written where one is expected that the
     knowledge base does not know."""
-    spans = [(m.start, m.end) for m in (*reading.mentions, *reading.drugs)]
+    spans = [(m.start, m.end) for m in (*reading.mentions, *reading.drugs, *reading.readings)]
     unknown: dict[int, tuple[str, Item]] = {}
     for allergy in reading.allergies:
         if allergy.match is None and not _covered(allergy.item, spans):

@@ -186,6 +186,11 @@ _CUES: dict[tuple[Category, Direction], tuple[str, ...]] = {
         "not sure",
         "not certain",
         "no doubt",
+        "day history",
+        "week history",
+        "hour history",
+        "month history",
+        "year history",
         "fit and well",
         "fit and healthy",
         "otherwise fit",
@@ -203,6 +208,9 @@ HARD_TERMINATORS = frozenset(
         "reporting states stated says said describes described due secondary then"
     )
 )
+# Words that end the reach of every cue but a negation: "possible appendicitis, RIF tenderness"
+# (a finding after a comma is stated, not queried) but "no fever, cough or rash".
+LIST_BREAKS = frozenset({",", *normalise("with given as")})
 SOFT_TERMINATORS = frozenset(
     normalise("has have had having is are was were now still currently developed started got")
 )
@@ -234,7 +242,12 @@ CUES = _cue_table()
 SHORT_REACH = frozenset(normalise("nil none normal absent"))
 _LONGEST_CUE = max(len(key) for key in CUES)
 # Words the typo corrector must leave alone: they mean something here already.
-CUE_WORDS = frozenset(word for key in CUES for word in key) | HARD_TERMINATORS | SOFT_TERMINATORS
+CUE_WORDS = (
+    frozenset(word for key in CUES for word in key)
+    | HARD_TERMINATORS
+    | SOFT_TERMINATORS
+    | LIST_BREAKS
+)
 
 
 @dataclass(frozen=True)
@@ -330,6 +343,9 @@ class _Scan:
             if self.reaching and cue.direction == "both":
                 self.reaching[-1].pending = pending
 
+    def break_list(self) -> None:
+        self.reaching = [reach for reach in self.reaching if reach.category == "negated"]
+
     def terminate(self, index: int, hard: bool) -> None:
         if index == self.after_cue:
             return
@@ -368,6 +384,8 @@ def _take(scan: _Scan, index: int, match: Callable[[int], Found | None]) -> int:
         return index + cue.length
     if keys[index] in HARD_TERMINATORS or keys[index] in SOFT_TERMINATORS:
         scan.terminate(index, keys[index] in HARD_TERMINATORS)
+    elif keys[index] in LIST_BREAKS:
+        scan.break_list()
     return index + 1
 
 

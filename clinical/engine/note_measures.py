@@ -373,7 +373,7 @@ _COUNT = r"(?P<count>\d{1,3}(?:\.\d)?|" + "|".join(sorted(_WORD_NUMBERS, key=len
 _UNIT_WORD = r"(?P<unit>minute|min|hour|hr|day|week|wk|month|year)s?"
 _DURATION = re.compile(
     rf"\b(?:for|over|x|past|last|since|about|around|lasting|of)?\s*(?:the\s+)?(?:last\s+|past\s+)?"
-    rf"{_COUNT}\s*-?\s*{_UNIT_WORD}(?:\s+(?:ago|history))?\b(?!\s*-?\s*old)"
+    rf"{_COUNT}\s*-?\s*{_UNIT_WORD}(?:\s+(?:ago|history))?\b(?!\s*-?\s*old|\s+(?:pregnant|gestation))"
     r"|\b(?P<slash>\d{1,2})\s*/\s*(?P<base>7|52|12)\b(?!\s*/)",
     re.IGNORECASE,
 )
@@ -382,12 +382,12 @@ _SINCE = re.compile(
     r"\b(?:since|from|started|began|starting)\s+(?P<when>yesterday|this\s+morning|last\s+night"
     r"|today|this\s+afternoon|this\s+evening|overnight|last\s+week|the\s+weekend|monday|tuesday"
     r"|wednesday|thursday|friday|saturday|sunday)\b"
-    r"|\b(?P<alone>yesterday|last\s+night|this\s+morning|overnight)\b",
+    r"|\b(?P<alone>yesterday|last\s+night|this\s+morning|overnight|all\s+night)\b",
     re.IGNORECASE,
 )
 _SINCE_DAYS = {"yesterday": 1.0, "last night": 0.5, "this morning": 0.25, "today": 0.25,
-               "this afternoon": 0.2, "this evening": 0.1, "overnight": 0.5, "last week": 7.0,
-               "the weekend": 3.0}  # fmt: skip
+               "this afternoon": 0.2, "this evening": 0.1, "overnight": 0.5, "all night": 0.5,
+               "last week": 7.0, "the weekend": 3.0}  # fmt: skip
 _ONSET = re.compile(
     r"\b(?P<sudden>sudden(?:ly)?(?:[-\s]+onset)?|abrupt(?:ly)?(?:[-\s]+onset)?|came\s+on\s+"
     r"suddenly|out\s+of\s+the\s+blue|all\s+of\s+a\s+sudden|instantly)\b"

@@ -23,7 +23,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from clinical.engine.knowledge_base import KnowledgeBase
-from clinical.engine.vocabulary import FILLER_WORDS, Key, NameIndex, id_as_name, normalise
+from clinical.engine.vocabulary import (
+    FILLER_WORDS,
+    Key,
+    NameIndex,
+    id_as_name,
+    normalise,
+    stem,
+    words,
+)
 
 TermKind = Literal["finding", "condition", "drug"]
 # Words shorter than this are never corrected: too many short words are one edit apart.
@@ -73,12 +81,13 @@ class Lexicon:
             *_names((d.id, d.name, d.synonyms) for d in kb.drugs.values()),
         ]
         known = frozenset(word for name in names for word in normalise(name))
+        spelt = sorted({word for name in names for word in words(name)})
         finding_names = _names((f.id, f.label, f.synonyms) for f in kb.findings.values())
         heads = _condition_heads(
             kb, frozenset(w for name in finding_names for w in normalise(name))
         )
         by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(known):
+        for word in spelt:
             if len(word) >= MIN_FUZZY_LENGTH and word.isalpha():
                 by_initial[word[0]].append(word)
         indexes: dict[TermKind, NameIndex] = {
@@ -88,23 +97,24 @@ class Lexicon:
         }
         return cls(indexes, heads, known, frozenset(protected), dict(by_initial), {})
 
-    def correct(self, key: str) -> str | None:
-        """The known word an unknown ``key`` is a typo of, or None."""
-        if key in self.known or key in self.protected or len(key) < MIN_FUZZY_LENGTH:
+    def correct(self, key: str, written: str) -> str | None:
+        """The key of the known word that ``written`` (whose key is ``key``) is a typo of."""
+        if key in self.known or key in self.protected or len(written) < MIN_FUZZY_LENGTH:
             return None
-        if key in self._corrections:
-            return self._corrections[key]
+        if written in self._corrections:
+            return self._corrections[written]
         if len(self._corrections) >= _CORRECTION_CACHE_SIZE:
             self._corrections.clear()
-        answer = self._corrections[key] = self._closest(key)
+        closest = self._closest(written)
+        answer = self._corrections[written] = None if closest is None else stem(closest)
         return answer
 
-    def _closest(self, key: str) -> str | None:
-        if not key.isalpha():
+    def _closest(self, written: str) -> str | None:
+        if not written.isalpha():
             return None
-        choices = self._by_initial.get(key[0], [])
-        limit = 2 if len(key) >= TWO_EDIT_LENGTH else 1
-        close = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
+        choices = self._by_initial.get(written[0], [])
+        limit = 2 if len(written) >= TWO_EDIT_LENGTH else 1
+        close = process.extract(written, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
         if not close or (len(close) > 1 and close[1][1] == close[0][1]):
             return None
         return close[0][0]

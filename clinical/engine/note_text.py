@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from clinical.engine.vocabulary import normalise
+from clinical.engine.vocabulary import words as plain_words
 
 # Shorthand spelt out as the words it stands for (lower case, as typed).
 SHORTHAND: dict[str, tuple[str, ...]] = {
@@ -38,7 +39,8 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "+ve": ("positive",),
 }
 _TOKEN = re.compile(
-    r"[chws]/[opx]\b|r/o\b|[-+]ve\b|(?P<query>\?)(?=[^\W_])|[^\W_]+(?:['\u2019][^\W_]+)*",
+    r"[chws]/[opx]\b|r/o\b|[-+]ve\b|(?P<query>\?)(?=[^\W_])|(?P<comma>,)(?!\d{3})"
+    r"|[^\W_]+(?:['\u2019][^\W_]+)*",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"(?:[.;!]|\?(?![^\W_]))+(?!\d)|\n")
@@ -52,6 +54,7 @@ class Word:
     start: int
     end: int
     clause: int
+    raw: str = ""  # the word as written, lower case (for typo correction)
 
 
 def _clause_starts(note: str) -> list[int]:
@@ -73,10 +76,13 @@ def words(note: str) -> list[Word]:
     for match in _TOKEN.finditer(note):
         while clause < len(breaks) and breaks[clause] <= match.start():
             clause += 1
-        if match.group("query"):
-            found.append(Word("?", match.start(), match.end(), clause))
+        mark = match.group("query") or match.group("comma")
+        if mark:
+            found.append(Word(mark, match.start(), match.end(), clause))
             continue
-        found.extend(Word(key, match.start(), match.end(), clause) for key in _keys(match.group()))
+        keys = _keys(match.group())
+        raw = "".join(plain_words(match.group())) if len(keys) == 1 else ""
+        found.extend(Word(key, match.start(), match.end(), clause, raw) for key in keys)
     return found
 
 
