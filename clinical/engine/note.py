@@ -60,6 +60,9 @@ _SUDDEN = normalise("sudden")
 # ACVPU); any other word of that finding ("confused", "disorientated") is new confusion.
 _ACVPU_WORDS = {"drowsy": "voice", "drowsines": "voice", "obtunded": "voice"}
 _ACVPU_WORDS |= {"unresponsive": "unresponsive"}
+# Words a note puts inside a name that the name itself leaves out ("pain started around her
+# belly button" is "pain started around belly button").
+_PASSING_WORDS = frozenset(normalise("her his their your our its really quite just"))
 # Readings whose words still name findings ("8 weeks pregnant" is also "pregnant").
 _UNSKIPPED = frozenset({"gestation_weeks", "sex"})
 _LATIN_SHARE = 0.5
@@ -180,9 +183,14 @@ def _allergy_skips(note: str, reading: NoteReading) -> list[tuple[int, int]]:
 
 
 def _unskipped(found: list[Word], skip: Sequence[tuple[int, int]]) -> list[Word]:
-    if not skip:
-        return found
-    return [word for word in found if not any(start <= word.start < end for start, end in skip)]
+    """The words to scan: none inside a measurement or allergy statement, and no possessive or
+    intensifier ("her belly button", "really bad")."""
+    return [
+        word
+        for word in found
+        if word.key not in _PASSING_WORDS
+        and not any(start <= word.start < end for start, end in skip)
+    ]
 
 
 def _corrected(clause: list[Word], lexicon: Lexicon) -> tuple[list[str], list[bool]]:

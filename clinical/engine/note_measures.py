@@ -8,9 +8,11 @@ the unit its label implies where one is usual (BUN in mg/dL, urea in mmol/L), or
 the two units cannot be confused (creatinine 1.8 is mg/dL, 160 is umol/L).
 
 Conversion factors are molar-mass and SI-prefix arithmetic as tabulated by Young (Ann Intern Med
-1987, source ``young_1987_si_units``); GCS to ACVPU follows Kelly et al. (Emerg Med J 2004, source
-``kelly_2004_avpu_gcs``): alert is GCS 15, voice about 13, pain about 8, unresponsive 3, and the
-one point a confused patient loses (verbal 4) reads as new confusion.
+1987, source ``young_1987_si_units``). GCS is read as ACVPU by Kelly et al. (Ann Emerg Med 2004,
+source ``kelly_2004_avpu_gcs``), whose median GCS was 15 for alert, 13 for voice, 8 for pain and 3
+for unresponsive: a total takes the level whose median is nearest (11-13 voice, 6-10 pain, 3-5
+unresponsive), and GCS 14, the one point a confused patient loses (verbal 4, "confused"), is new
+confusion.
 """
 
 from __future__ import annotations
@@ -102,8 +104,8 @@ _ACVPU = re.compile(
     re.IGNORECASE,
 )
 _ACVPU_LETTERS = {"a": "alert", "c": "confused", "v": "voice", "p": "pain", "u": "unresponsive"}
-# GCS totals to ACVPU (Kelly et al. 2004): 15 alert, 14 confused, 9-13 voice, 4-8 pain, 3 none.
-_GCS_BANDS = ((15, "alert"), (14, "confused"), (9, "voice"), (4, "pain"), (3, "unresponsive"))
+# GCS totals to ACVPU (Kelly et al. 2004): the level whose median GCS is nearest.
+_GCS_BANDS = ((15, "alert"), (14, "confused"), (11, "voice"), (6, "pain"), (3, "unresponsive"))
 
 
 def _celsius(value: float, unit: str | None) -> tuple[float, str]:
@@ -300,12 +302,20 @@ _AGE = re.compile(
     r"|\b(?P<weeks>\d{1,2})\s*-?\s*(?:weeks?|wks?)\s*-?\s*old\b"
     r"|\b(?P<days>\d{1,2})\s*-?\s*days?\s*-?\s*old\b"
     r"|\b(?P<compact>\d{1,3})\s?(?P<compact_sex>[mf])\b(?!\s*\d)"
-    r"|(?:^|(?<=[\n,;:(]))\s*(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b",
+    r"|(?:^|(?<=[\n,;:(]))\s*(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b"
+    r"|\b(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is)|my\s+(?P<relative>dad|father|son|husband|brother"
+    r"|mum|mom|mother|daughter|wife|sister|baby|child)\s+is)\s+(?P<spoken>\d{1,3})"
+    r"(?:\s*(?:years?|yrs?)(?:\s+old)?)?\b(?!\s*(?:%|kg|mg|cm|bpm|/|\.\d|weeks?|months?|days?))",
     re.IGNORECASE,
 )
-_AGE_UNITS = {"years": 1, "years2": 1, "years3": 1, "months": 12, "weeks": 52.18, "days": 365.25}
+_RELATIVE_SEX = {"dad": "male", "father": "male", "son": "male", "husband": "male",
+                 "brother": "male", "mum": "female", "mom": "female", "mother": "female",
+                 "daughter": "female", "wife": "female", "sister": "female"}  # fmt: skip
+_AGE_UNITS = {
+    "years": 1, "years2": 1, "years3": 1, "spoken": 1, "months": 12, "weeks": 52.18, "days": 365.25,
+}  # fmt: skip
 _SEX_WORDS = re.compile(
-    r"\b(?:(?P<male>man|male|gentleman|boy|mr|gent)|(?P<female>woman|female|lady|girl|mrs|ms))"
+    r"\b(?:(?P<male>man|male|gentleman|boy|mr|gent|lad|guy|chap|bloke)|(?P<female>woman|female|lady|girl|mrs|ms|lass))"
     r"\b",
     re.IGNORECASE,
 )
@@ -330,7 +340,11 @@ def _ages(note: str) -> Iterator[Reading]:
             continue
         name = next(key for key in _AGE_UNITS if match.group(key))
         years = round(float(match.group(name)) / _AGE_UNITS[name], 3)
-        yield Reading("age", years, *match.span(), match.group(), name.rstrip("23"))
+        unit = "years" if name in ("years2", "years3", "spoken") else name
+        yield Reading("age", years, *match.span(), match.group(), unit)
+        relative = (match.group("relative") or "").lower()
+        if relative in _RELATIVE_SEX:
+            yield Reading("sex", _RELATIVE_SEX[relative], *match.span("relative"), relative)
         after = _AFTER_AGE_SEX.match(note, match.end())
         if after is not None:
             sex = "male" if after.group("sex").lower() == "m" else "female"
