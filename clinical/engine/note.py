@@ -162,6 +162,8 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     kept = _unskipped(words(note), skip)
     mentions = _scan(note, kept, lexicon, kb, _FINDING_KINDS)
     mentions = _with_timing(mentions, reading.timing, clause_finder(note))
+    mentions += _allergy_findings(reading.allergies, kb)
+    mentions += _pregnancy_from_gestation(reading.readings, mentions, kb)
     reading.mentions = _sudden_variants(mentions, kb)
     reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
     reading.readings += _demographics(note, reading)
@@ -185,11 +187,14 @@ def _allergy_skips(note: str, reading: NoteReading) -> list[tuple[int, int]]:
 def _unskipped(found: list[Word], skip: Sequence[tuple[int, int]]) -> list[Word]:
     """The words to scan: none inside a measurement or allergy statement, and no possessive or
     intensifier ("her belly button", "really bad")."""
+    covered = bytearray(max((end for _, end in skip), default=0))
+    for start, end in skip:
+        covered[start:end] = b"\x01" * (end - start)
+    limit = len(covered)
     return [
         word
         for word in found
-        if word.key not in _PASSING_WORDS
-        and not any(start <= word.start < end for start, end in skip)
+        if word.key not in _PASSING_WORDS and not (word.start < limit and covered[word.start])
     ]
 
 
@@ -209,10 +214,12 @@ def _scan(
     kb: KnowledgeBase,
     kinds: tuple[TermKind, ...],
 ) -> list[Mention]:
-    longest = max(lexicon.indexes[kind].longest for kind in kinds)
+    longest = max(lexicon.longest[kind] for kind in kinds)
     found: list[Mention] = []
     for clause in clauses(kept):
         keys, fuzzy = _corrected(clause, lexicon)
+        if not lexicon.may_name(keys, kinds):
+            continue
 
         def match(index: int, keys: list[str] = keys, fuzzy: list[bool] = fuzzy) -> Found | None:
             term = lexicon.match(keys, index, kinds, longest)
@@ -262,6 +269,43 @@ def _sudden_variants(mentions: list[Mention], kb: KnowledgeBase) -> list[Mention
             label, category = _describe("finding", variant, kb)
             found.append(replace(mention, id=variant, label=label, category=category))
     return found
+
+
+def _allergy_findings(found: list[Allergy], kb: KnowledgeBase) -> list[Mention]:
+    """An allergen no drug or drug group names may still name a finding when said as an allergy
+    ("allergic to peanuts" is atopy), even inside a statement that also names a drug."""
+    mentions = []
+    for allergy in found:
+        if allergy.match is not None:
+            continue
+        statement = kb.vocabulary.match_statement(f"allergic to {allergy.item.text}")
+        if statement is None or not statement[1]:
+            continue
+        label, category = _describe("finding", statement[0], kb)
+        item = allergy.item
+        mentions.append(
+            Mention("finding", statement[0], label, category, item.text, item.start, item.end,
+                    "present", -1)
+        )  # fmt: skip
+    return mentions
+
+
+def _pregnancy_from_gestation(
+    readings: list[Reading], mentions: list[Mention], kb: KnowledgeBase
+) -> list[Mention]:
+    """A gestation ("32/40", "8 weeks pregnant") says the patient is pregnant."""
+    gestation = next((r for r in readings if r.field == "gestation_weeks"), None)
+    if gestation is None or "pregnant" not in kb.findings:
+        return []
+    if any(
+        m.id == "pregnant" and m.start < gestation.end and gestation.start < m.end for m in mentions
+    ):
+        return []
+    label, category = _describe("finding", "pregnant", kb)
+    return [
+        Mention("finding", "pregnant", label, category, gestation.text, gestation.start,
+                gestation.end, "present", -1)
+    ]  # fmt: skip
 
 
 def _with_timing(

@@ -127,6 +127,8 @@ _CUES: dict[tuple[Category, Direction], tuple[str, ...]] = {
         "differential",
         "think i have",
         "wonder if",
+        "vs",
+        "versus",
     ),
     ("possible", "backward"): (
         "unlikely",

@@ -34,8 +34,10 @@ from clinical.engine.vocabulary import (
 )
 
 TermKind = Literal["finding", "condition", "drug"]
-# Words shorter than this are never corrected: too many short words are one edit apart.
+# Words shorter than this are corrected only for two swapped letters ("pian"): too many short
+# words are one other edit apart ("rush", "rash"); shorter still, never.
 MIN_FUZZY_LENGTH = 5
+MIN_SWAP_LENGTH = 4
 # A condition is named by its last word alone only when that word is at least this long.
 MIN_HEAD_LENGTH = 6
 # From this length two edits are forgiven, below it one.
@@ -66,8 +68,10 @@ class Lexicon:
     """Name indexes by kind, the words they are made of, and typo correction."""
 
     indexes: dict[TermKind, NameIndex]
+    longest: dict[TermKind, int]
     heads: dict[Key, str]
     known: frozenset[str]
+    words_of: dict[TermKind, frozenset[str]]
     protected: frozenset[str]
     _by_initial: dict[str, list[str]]
     _corrections: dict[str, str | None]
@@ -75,12 +79,17 @@ class Lexicon:
     @classmethod
     def of(cls, kb: KnowledgeBase, protected: Iterable[str] = ()) -> Lexicon:
         vocabulary = kb.vocabulary
-        names = [
-            *_names((f.id, f.label, f.synonyms) for f in kb.findings.values()),
-            *_names((c.id, c.name, c.synonyms) for c in kb.conditions.values()),
-            *_names((d.id, d.name, d.synonyms) for d in kb.drugs.values()),
-        ]
-        known = frozenset(word for name in names for word in normalise(name))
+        names_of: dict[TermKind, list[str]] = {
+            "finding": list(_names((f.id, f.label, f.synonyms) for f in kb.findings.values())),
+            "condition": list(_names((c.id, c.name, c.synonyms) for c in kb.conditions.values())),
+            "drug": list(_names((d.id, d.name, d.synonyms) for d in kb.drugs.values())),
+        }
+        words_of = {
+            kind: frozenset(word for name in names for word in normalise(name))
+            for kind, names in names_of.items()
+        }
+        names = [name for kind_names in names_of.values() for name in kind_names]
+        known = frozenset().union(*words_of.values())
         spelt = sorted({word for name in names for word in words(name)})
         finding_names = _names((f.id, f.label, f.synonyms) for f in kb.findings.values())
         heads = _condition_heads(
@@ -88,18 +97,21 @@ class Lexicon:
         )
         by_initial: dict[str, list[str]] = defaultdict(list)
         for word in spelt:
-            if len(word) >= MIN_FUZZY_LENGTH and word.isalpha():
+            if len(word) >= MIN_SWAP_LENGTH and word.isalpha():
                 by_initial[word[0]].append(word)
         indexes: dict[TermKind, NameIndex] = {
             "finding": vocabulary.findings,
             "condition": vocabulary.conditions,
             "drug": vocabulary.drugs,
         }
-        return cls(indexes, heads, known, frozenset(protected), dict(by_initial), {})
+        longest = {kind: index.longest for kind, index in indexes.items()}
+        return cls(
+            indexes, longest, heads, known, words_of, frozenset(protected), dict(by_initial), {}
+        )
 
     def correct(self, key: str, written: str) -> str | None:
         """The key of the known word that ``written`` (whose key is ``key``) is a typo of."""
-        if key in self.known or key in self.protected or len(written) < MIN_FUZZY_LENGTH:
+        if key in self.known or key in self.protected or len(written) < MIN_SWAP_LENGTH:
             return None
         if written in self._corrections:
             return self._corrections[written]
@@ -117,7 +129,14 @@ class Lexicon:
         close = process.extract(written, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
         if not close or (len(close) > 1 and close[1][1] == close[0][1]):
             return None
-        return close[0][0]
+        word = close[0][0]
+        if len(written) < MIN_FUZZY_LENGTH and sorted(word) != sorted(written):
+            return None
+        return word
+
+    def may_name(self, keys: Sequence[str], kinds: Sequence[TermKind]) -> bool:
+        """Whether any of ``keys`` occurs in a name of one of ``kinds`` (else skip the scan)."""
+        return any(not self.words_of[kind].isdisjoint(keys) for kind in kinds)
 
     def run_length(self, keys: Sequence[str], start: int, longest: int) -> int:
         """How many keys from ``start`` could belong to one name (all known words)."""

@@ -11,6 +11,7 @@ mark, or a new line; a "?" written against a word ("?pneumonia") is a query, not
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,11 +62,14 @@ def _clause_starts(note: str) -> list[int]:
     return [match.end() for match in _CLAUSE_BREAK.finditer(note)]
 
 
-def _keys(token: str) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=16384)
+def _keys(token: str) -> tuple[tuple[str, ...], str]:
+    """A token's matching keys, and the word as written (lower case) when it is one word."""
     expanded = SHORTHAND.get(token.lower())
     if expanded is not None:
-        return tuple(key for word in expanded for key in normalise(word))
-    return normalise(token)
+        return tuple(key for word in expanded for key in normalise(word)), ""
+    keys = normalise(token)
+    return keys, "".join(plain_words(token)) if len(keys) == 1 else ""
 
 
 def words(note: str) -> list[Word]:
@@ -80,8 +84,7 @@ def words(note: str) -> list[Word]:
         if mark:
             found.append(Word(mark, match.start(), match.end(), clause))
             continue
-        keys = _keys(match.group())
-        raw = "".join(plain_words(match.group())) if len(keys) == 1 else ""
+        keys, raw = _keys(match.group())
         found.extend(Word(key, match.start(), match.end(), clause, raw) for key in keys)
     return found
 

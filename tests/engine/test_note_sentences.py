@@ -91,7 +91,11 @@ def extracted_facts(extracted: dict[str, Any]) -> set[Fact]:
     facts |= {(key, key, _rounded(history[key]["value"])) for key in _SCALARS if key in history}
     if "no_known_allergies" in extracted:
         facts.add(("no_known_allergies", "no_known_allergies", True))
-    facts |= {("medications", item["id"], True) for item in extracted["medications"]}
+    facts |= {
+        ("medications", item["id"], True)
+        for item in extracted["medications"]
+        if item["certainty"] == "present"
+    }
     facts |= set(_allergens(extracted))
     facts |= {("unrecognized", item["text"].lower(), True) for item in extracted["unrecognized"]}
     return facts | set(_timing(extracted))
@@ -112,7 +116,8 @@ def scored(
         rows.append({"sentence": sentence, "expected": expected_facts(sentence), "found": found})
     totals = _totals(rows)
     yield {"rows": rows, **totals}
-    _report(request, rows, totals)
+    held_out = _totals([row for row in rows if row["sentence"].get("held_out")])
+    _report(request, rows, totals, held_out)
 
 
 def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -132,7 +137,9 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _report(request: pytest.FixtureRequest, rows: list[dict[str, Any]], totals: dict) -> None:
+def _report(
+    request: pytest.FixtureRequest, rows: list[dict[str, Any]], totals: dict, held_out: dict
+) -> None:
     plugins = request.config.pluginmanager
     reporter = plugins.get_plugin("terminalreporter")
     capture = plugins.get_plugin("capturemanager")
@@ -144,6 +151,11 @@ def _report(request: pytest.FixtureRequest, rows: list[dict[str, Any]], totals: 
             "-",
             f"note extraction over {len(rows)} sentences: precision {totals['precision']:.1%}, "
             f"recall {totals['recall']:.1%}",
+        )
+        count = sum(1 for row in rows if row["sentence"].get("held_out"))
+        reporter.write_line(
+            f"  of which {count} written after the first tuning round: precision "
+            f"{held_out['precision']:.1%}, recall {held_out['recall']:.1%}"
         )
         for kind, (hits, found, expected) in totals["by_kind"].items():
             reporter.write_line(f"  {kind:<20} {hits}/{found} found right, {hits}/{expected} found")
