@@ -320,7 +320,7 @@ def _with_timing(
     timed = []
     for mention in mentions:
         stated = by_clause.get(mention.clause, {})
-        if mention.kind == "finding" and stated:
+        if mention.kind == "finding" and mention.certainty == "present" and stated:
             mention = replace(mention, duration=stated.get("duration"), onset=stated.get("onset"))
         timed.append(mention)
     return timed
@@ -389,14 +389,15 @@ def _inside_allergy(item: Item, reading: NoteReading) -> bool:
 # ---------------------------------------------------------------- wire format
 
 
-def _reading_dict(reading: Reading, used: Used) -> dict[str, Any]:
+def _reading_dict(reading: Reading, used: Used | None) -> dict[str, Any]:
     item: dict[str, Any] = {"value": reading.value, "text": reading.text}
     item["span"] = [reading.start, reading.end]
     if reading.unit is not None:
         item["unit"] = reading.unit
     if reading.written is not None and reading.written != reading.value:
         item["written"] = reading.written
-    item["used"] = reading.field in used.fields
+    if used is not None:
+        item["used"] = reading.field in used.fields
     return item
 
 
@@ -474,7 +475,7 @@ def wire(reading: NoteReading, used: Used) -> dict[str, Any]:
         "vitals": _readings(reading, VITAL_FIELDS, used),
         "labs": _readings(reading, LAB_FIELDS, used),
         "history": _history(reading, used),
-        "timing": [_reading_dict(item, used) | {"kind": item.field} for item in reading.timing],
+        "timing": [{"kind": item.field} | _reading_dict(item, None) for item in reading.timing],
         "medications": _medications(reading, used),
         "allergies": _allergies(reading),
         "unrecognized": [

@@ -259,6 +259,14 @@ _LAB_PATTERNS = {key: _lab_pattern(lab) for key, lab in LABS.items()}
 _URINE = re.compile(r"\burine\s*$|\burinary\s*$|\bdipstick\s*$", re.IGNORECASE)
 
 
+_UNIT_DISPLAY = {
+    "mmol/l": "mmol/L", "mg/dl": "mg/dL", "mg/l": "mg/L", "umol/l": "umol/L",
+    "x10^9/l": "x10^9/L", "k/ul": "K/uL", "/ul": "/uL", "/mm3": "/mm3", "ng/l": "ng/L",
+    "pg/ml": "pg/mL", "ng/ml": "ng/mL", "ug/l": "ug/L", "u/l": "U/L", "iu/l": "IU/L",
+    "meq/l": "mEq/L", "g/l": "g/L", "g/dl": "g/dL",
+}  # fmt: skip
+
+
 def _unit_key(written: str) -> str:
     key = re.sub(r"\s+", "", written.lower()).replace("\u00d7", "x").replace("*", "x")
     key = key.replace("\u00b5", "u").replace("\u03bc", "u").replace("micromol", "umol")
@@ -279,7 +287,8 @@ def _lab_reading(field: str, lab: Lab, match: re.Match[str]) -> Reading | None:
         return None
     value = round(written * factor, 2)
     field = "urea_mmol_l" if field == "bun" else field
-    return Reading(field, value, *match.span(), match.group(), unit or None, written)
+    shown = _UNIT_DISPLAY.get(unit, unit) if unit else None
+    return Reading(field, value, *match.span(), match.group(), shown, written)
 
 
 def _labs(note: str) -> Iterator[Reading]:
