@@ -27,6 +27,8 @@ from clinical.engine.knowledge_schema import Condition, narrower
 
 PROBABILITY_DECIMALS = 4
 _UNITS = 10**PROBABILITY_DECIMALS
+# A remainder (in units of 10^-decimals) too small to matter unless nearly every value has one.
+_NEGLIGIBLE_REMAINDER = 1e-6
 
 Terms = tuple[tuple[int, float], ...]
 
@@ -186,11 +188,11 @@ class DifferentialModel:
         """Every condition, most probable first (ties broken by id), probabilities rounded."""
         scores = self.log_scores(case)
         rounded = round_distribution(normalise(scores))
-        # Conditions are stored in id order and the sort is stable, so ties go by id.
-        negated = [-score for score in scores]
-        order = sorted(range(len(scores)), key=negated.__getitem__)
-        conditions = self.conditions
-        return [Ranked(conditions[i], i, rounded[i]) for i in order]
+        # Conditions are stored in id order and the sort is stable (reverse=True keeps equal
+        # keys in their original order), so ties go by id.
+        order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+        conditions, new = self.conditions, tuple.__new__
+        return [new(Ranked, (conditions[i], i, rounded[i])) for i in order]
 
     def explain(self, index: int, case: Case) -> Explanation:
         """The prior and each likelihood ratio behind one condition's score."""
@@ -259,7 +261,8 @@ def normalise(log_scores: Sequence[float]) -> list[float]:
     top = max(log_scores)
     if top == -math.inf:
         return [1.0 / len(log_scores)] * len(log_scores)
-    weights = [math.exp(score - top) for score in log_scores]
+    exp = math.exp
+    weights = [exp(score - top) for score in log_scores]
     total = math.fsum(weights)
     return [weight / total for weight in weights]
 
@@ -268,13 +271,19 @@ def round_distribution(probabilities: Sequence[float]) -> list[float]:
     """Round to PROBABILITY_DECIMALS so the rounded values still sum to exactly one.
 
     Largest remainder: every value is floored to whole units of 10^-decimals, and the units left
-    over go to the largest remainders (ties to the earlier index, which is the id order).
+    over go to the largest remainders (ties to the earlier index, which is the id order). Only
+    remainders of at least _NEGLIGIBLE_REMAINDER are sorted when there are enough of them to take
+    every unit left over: any smaller remainder ranks below all of those, so the outcome is the
+    same as sorting every value (most conditions of a differential have next to no probability).
     """
     scaled = [probability * _UNITS for probability in probabilities]
-    units = [math.floor(value) for value in scaled]
+    units = [int(value) for value in scaled]  # the floor: probabilities are never negative
     missing = _UNITS - sum(units)
     if missing:
         shortfall = [unit - value for unit, value in zip(units, scaled, strict=True)]
-        for i in sorted(range(len(scaled)), key=shortfall.__getitem__)[:missing]:
+        candidates = [i for i, gap in enumerate(shortfall) if gap <= -_NEGLIGIBLE_REMAINDER]
+        if len(candidates) < missing:
+            candidates = list(range(len(scaled)))
+        for i in sorted(candidates, key=shortfall.__getitem__)[:missing]:
             units[i] += 1
     return [unit / _UNITS for unit in units]

@@ -126,10 +126,13 @@ def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dos
     child = drug.paediatric
     minimum = child.min_age_months if child is not None else None
     if minimum is not None and _younger_than(patient.age, minimum):
-        return DoseRefusal(
+        reason = (
             f"age {age_text(patient.age)} is below the minimum age of "
             f"{_months(minimum)} for {drug.name}"
         )
+        if child is not None and child.not_licensed is not None:
+            reason += f": {child.not_licensed} [{child.source or drug.sources[0]}]"
+        return DoseRefusal(reason)
     cited = f" [{child.source or drug.sources[0]}]" if child else ""
     adult_from = child.adult_dose_from_years if child else None
     if adult_from is not None and patient.age >= adult_from:
@@ -138,15 +141,14 @@ def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dos
         return replace(adult, basis=f"{adult.basis}; {basis}{cited}")
     if item.paediatric_mg_per_kg is not None:
         frequency = child.frequency if child and child.frequency else drug.adult.frequency
-        cap = child.max_dose_mg if child else None
+        cap = item.paediatric_max_dose_mg or (child.max_dose_mg if child else None)
         return _weight_based(drug, item, patient, item.paediatric_mg_per_kg, cap, frequency, cited)
     band = _band_for(child, patient) if child else None
     if band is not None:
         return _band_dose(drug, item, patient, band, cited)
     if child is not None and child.mg_per_kg is not None and child.frequency is not None:
-        return _weight_based(
-            drug, item, patient, child.mg_per_kg, child.max_dose_mg, child.frequency, cited
-        )
+        cap = item.paediatric_max_dose_mg or child.max_dose_mg
+        return _weight_based(drug, item, patient, child.mg_per_kg, cap, child.frequency, cited)
     return DoseRefusal(_no_child_dose(drug, patient))
 
 

@@ -603,6 +603,9 @@ class RegimenDrug(Entry):
     route: Text | None = None
     duration: Text | None = None
     paediatric_mg_per_kg: Positive | None = None
+    # The indication's own cap on a weight-based child dose (NICE NG95: amoxicillin 30 mg/kg,
+    # up to 1 g a dose), replacing the drug's max_dose_mg.
+    paediatric_max_dose_mg: Positive | None = None
 
 
 class RegimenOption(Entry):

@@ -72,13 +72,16 @@ class RedFlagIndex:
 
 def differential_urgency(ranking: Sequence[Ranked]) -> Urgency:
     """The highest level whose conditions together reach its threshold, naming them."""
+    # Conditions with any probability left after rounding, in ranking order, with their level.
+    weighted = [
+        (URGENCY_RANK[item.condition.base_urgency], item)
+        for item in ranking
+        if item.probability > 0
+    ]
+    mass = 0.0
     for level in ("emergency", "urgent", "routine"):
         floor = URGENCY_RANK[level]
-        members = [
-            item
-            for item in ranking
-            if item.probability > 0 and URGENCY_RANK[item.condition.base_urgency] >= floor
-        ]
+        members = [item for rank, item in weighted if rank >= floor]
         mass = math.fsum(item.probability for item in members)
         if mass >= LEVEL_THRESHOLDS[level]:
             named = ", ".join(_percent_of(item) for item in _named(members))
