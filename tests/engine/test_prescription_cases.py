@@ -14,7 +14,7 @@ from clinical.engine.prescription import prescription_result
 
 CASES_FILE = Path(__file__).parent / "cases" / "prescription_cases.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
-KINDS = ("allergy", "renal", "pregnancy", "interaction")
+KINDS = ("allergy", "renal", "pregnancy", "interaction", "child")
 
 
 def test_there_are_at_least_ten_cases_covering_every_kind() -> None:
