@@ -300,7 +300,9 @@ class RedFlagRule(Entry):
     text: Text
     all: list[Id] = []
     any: list[Id] = []
-    urgency: Literal["emergency", "urgent"]
+    # routine: a visit within days, for a feature that needs a clinician but not today (a
+    # suspected cancer pathway referral); it still lifts self-care advice.
+    urgency: Literal["emergency", "urgent", "routine"]
     source: Id
 
     @model_validator(mode="after")

@@ -159,3 +159,15 @@ def test_warfarin_is_checked_against_anti_infectives_both_ways(
     backward = knowledge_base.interactions_between(drug, "warfarin")
     assert forward == backward
     assert forward[0].severity == severity
+
+
+@pytest.mark.parametrize(("age", "urgency"), [(49, "self_care"), (50, "routine")])
+def test_rectal_bleeding_from_50_is_referred_within_days(age: int, urgency: str) -> None:
+    outcome = result(
+        {
+            "symptoms": ["blood on the toilet paper", "straining"],
+            "history": {"age": age, "sex": "male"},
+        }
+    )
+    assert outcome["urgency"] == urgency
+    assert ("rectal_bleeding_at_50_or_over" in fired(outcome)) is (age >= 50)
