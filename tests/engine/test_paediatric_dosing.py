@@ -337,3 +337,15 @@ def test_the_data_marks_the_female_only_findings(knowledge_base: KnowledgeBase) 
     assert knowledge_base.findings["breastfeeding"].only_sex == "female"
     assert not knowledge_base.findings["breastfeeding"].applies_to("male")
     assert knowledge_base.findings["fever"].applies_to("male")
+
+
+@pytest.mark.parametrize(("age", "mg"), [(1.99, None), (2, "6563"), (6.99, "6563"), (7, "13125")])
+def test_macrogol_paediatric_sachets_by_age(
+    knowledge_base: KnowledgeBase, age: float, mg: str | None
+) -> None:
+    # Movicol Paediatric Plain SmPC: 1 sachet at 2-6 years, 2 sachets at 7-11 years
+    dose = child_dose(knowledge_base, "macrogol", age, weight=18)
+    if mg is None:
+        assert isinstance(dose, DoseRefusal)
+    else:
+        assert given(dose)[0] == Decimal(mg)
