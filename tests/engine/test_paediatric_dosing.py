@@ -349,3 +349,12 @@ def test_macrogol_paediatric_sachets_by_age(
         assert isinstance(dose, DoseRefusal)
     else:
         assert given(dose)[0] == Decimal(mg)
+
+
+@pytest.mark.parametrize(("weight", "mg"), [(12, "0.5"), (24.9, "0.5"), (25, "1"), (60, "1")])
+def test_glucagon_for_a_child_goes_by_weight_under_25_kg_or_25_kg_and_over(
+    knowledge_base: KnowledgeBase, weight: float, mg: str
+) -> None:
+    dose = child_dose(knowledge_base, "glucagon", 8, weight=weight)
+    assert given(dose)[0] == Decimal(mg)
+    assert isinstance(dose, Dose) and dose.basis.endswith("[etg_glucagon]")
