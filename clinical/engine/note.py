@@ -55,10 +55,10 @@ VITAL_FIELDS = (
 )
 _FINDING_KINDS: tuple[TermKind, ...] = ("finding", "condition")
 _DRUG_KINDS: tuple[TermKind, ...] = ("drug",)
-_SUDDEN = normalise("sudden")
 # The words of the consciousness finding that say how far consciousness is reduced (NEWS2's
 # ACVPU); any other word of that finding ("confused", "disorientated") is new confusion.
-_ACVPU_WORDS = {"drowsy": "voice", "drowsines": "voice", "obtunded": "voice"}
+_ACVPU_WORDS = {"drowsy": "voice", "drowsines": "voice", "obtunded": "voice", "sleepy": "voice"}
+_ACVPU_WORDS |= {"wake": "voice"}
 _ACVPU_WORDS |= {"unresponsive": "unresponsive"}
 # Words a note puts inside a name that the name itself leaves out ("pain started around her
 # belly button" is "pain started around belly button").
@@ -164,7 +164,7 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     mentions = _with_timing(mentions, reading.timing, clause_finder(note))
     mentions += _allergy_findings(reading.allergies, kb)
     mentions += _pregnancy_from_gestation(reading.readings, mentions, kb)
-    reading.mentions = _sudden_variants(mentions, kb)
+    reading.mentions = _sudden_variants(mentions, lexicon, kb)
     reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
     reading.readings += _demographics(note, reading)
     reading.unrecognized = _unrecognized(note, reading, kb)
@@ -257,17 +257,16 @@ def _describe(kind: str, entry: str, kb: KnowledgeBase) -> tuple[str, str]:
     return kb.drugs[entry].name, "drug"
 
 
-def _sudden_variants(mentions: list[Mention], kb: KnowledgeBase) -> list[Mention]:
+def _sudden_variants(mentions: list[Mention], lexicon: Lexicon, kb: KnowledgeBase) -> list[Mention]:
     """A finding said to start suddenly is also its sudden variant where the vocabulary has one
-    ("sudden onset of shortness of breath" is also "Sudden onset of breathlessness")."""
+    ("suddenly breathless" is also "Sudden onset of breathlessness")."""
     found = list(mentions)
     for mention in mentions:
-        if mention.kind != "finding" or mention.onset != "sudden":
+        variant = lexicon.sudden.get(mention.id) if mention.kind == "finding" else None
+        if variant is None or mention.onset != "sudden":
             continue
-        variant = kb.vocabulary.findings.match_key(_SUDDEN + normalise(mention.text))
-        if variant is not None and variant != mention.id:
-            label, category = _describe("finding", variant, kb)
-            found.append(replace(mention, id=variant, label=label, category=category))
+        label, category = _describe("finding", variant, kb)
+        found.append(replace(mention, id=variant, label=label, category=category))
     return found
 
 

@@ -193,6 +193,16 @@ _CUES: dict[tuple[Category, Direction], tuple[str, ...]] = {
         "hour history",
         "month history",
         "year history",
+        "never cleared",
+        "never went away",
+        "never settled",
+        "never got better",
+        "never resolved",
+        "not cleared",
+        "hasnt cleared",
+        "not gone away",
+        "not going away",
+        "wont go away",
         "fit and well",
         "fit and healthy",
         "otherwise fit",
@@ -232,9 +242,10 @@ def _cue_table() -> dict[tuple[str, ...], Cue]:
         for phrase in phrases:
             key = normalise(phrase)
             known = table.get(key)
+            reach = direction
             if known is not None and known.category == category and known.direction != direction:
-                direction = "both"
-            table[key] = Cue(category, direction, len(key))
+                reach = "both"
+            table[key] = Cue(category, reach, len(key))
     return table
 
 

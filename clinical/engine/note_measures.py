@@ -314,14 +314,17 @@ _AGE = re.compile(
     r"|(?:^|(?<=[\n,;:(]))\s*(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b"
     r"|\b(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is)|my\s+(?P<relative>dad|father|son|husband|brother"
     r"|mum|mom|mother|daughter|wife|sister|baby|child)\s+is)\s+(?P<spoken>\d{1,3})"
-    r"(?:\s*(?:years?|yrs?)(?:\s+old)?)?\b(?!\s*(?:%|kg|mg|cm|bpm|/|\.\d|weeks?|months?|days?))",
+    r"(?:\s*(?:years?|yrs?)(?:\s+old)?)?\b(?!\s*(?:%|kg|mg|cm|bpm|/|\.\d|weeks?|months?|days?))"
+    r"|\b(?:man|woman|male|female|boy|girl|lady|gentleman|gent|lad|patient|(?P<named>husband"
+    r"|wife|father|mother|son|daughter|dad|mum|mom|brother|sister))\s*,\s*(?P<apposed>\d{1,3})\s*(?:,|\.|$)",
     re.IGNORECASE,
 )
 _RELATIVE_SEX = {"dad": "male", "father": "male", "son": "male", "husband": "male",
                  "brother": "male", "mum": "female", "mom": "female", "mother": "female",
                  "daughter": "female", "wife": "female", "sister": "female"}  # fmt: skip
 _AGE_UNITS = {
-    "years": 1, "years2": 1, "years3": 1, "spoken": 1, "months": 12, "weeks": 52.18, "days": 365.25,
+    "years": 1, "years2": 1, "years3": 1, "spoken": 1, "apposed": 1, "months": 12, "weeks": 52.18,
+    "days": 365.25,
 }  # fmt: skip
 _SEX_WORDS = re.compile(
     r"\b(?:(?P<male>man|male|gentleman|boy|mr|gent|lad|guy|chap|bloke)|(?P<female>woman|female|lady|girl|mrs|ms|lass))"
@@ -349,9 +352,9 @@ def _ages(note: str) -> Iterator[Reading]:
             continue
         name = next(key for key in _AGE_UNITS if match.group(key))
         years = round(float(match.group(name)) / _AGE_UNITS[name], 3)
-        unit = "years" if name in ("years2", "years3", "spoken") else name
+        unit = "years" if name in ("years2", "years3", "spoken", "apposed") else name
         yield Reading("age", years, *match.span(), match.group(), unit)
-        relative = (match.group("relative") or "").lower()
+        relative = (match.group("relative") or match.group("named") or "").lower()
         if relative in _RELATIVE_SEX:
             yield Reading("sex", _RELATIVE_SEX[relative], *match.span("relative"), relative)
         after = _AFTER_AGE_SEX.match(note, match.end())

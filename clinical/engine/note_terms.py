@@ -70,6 +70,7 @@ class Lexicon:
     indexes: dict[TermKind, NameIndex]
     longest: dict[TermKind, int]
     heads: dict[Key, str]
+    sudden: dict[str, str]
     known: frozenset[str]
     words_of: dict[TermKind, frozenset[str]]
     protected: frozenset[str]
@@ -91,10 +92,8 @@ class Lexicon:
         names = [name for kind_names in names_of.values() for name in kind_names]
         known = frozenset().union(*words_of.values())
         spelt = sorted({word for name in names for word in words(name)})
-        finding_names = _names((f.id, f.label, f.synonyms) for f in kb.findings.values())
-        heads = _condition_heads(
-            kb, frozenset(w for name in finding_names for w in normalise(name))
-        )
+        heads = _condition_heads(kb, words_of["finding"])
+        sudden = _sudden_variants(kb)
         by_initial: dict[str, list[str]] = defaultdict(list)
         for word in spelt:
             if len(word) >= MIN_SWAP_LENGTH and word.isalpha():
@@ -106,7 +105,15 @@ class Lexicon:
         }
         longest = {kind: index.longest for kind, index in indexes.items()}
         return cls(
-            indexes, longest, heads, known, words_of, frozenset(protected), dict(by_initial), {}
+            indexes,
+            longest,
+            heads,
+            sudden,
+            known,
+            words_of,
+            frozenset(protected),
+            dict(by_initial),
+            {},
         )
 
     def correct(self, key: str, written: str) -> str | None:
@@ -138,29 +145,40 @@ class Lexicon:
         """Whether any of ``keys`` occurs in a name of one of ``kinds`` (else skip the scan)."""
         return any(not self.words_of[kind].isdisjoint(keys) for kind in kinds)
 
-    def run_length(self, keys: Sequence[str], start: int, longest: int) -> int:
-        """How many keys from ``start`` could belong to one name (all known words)."""
-        end = start
-        while end < len(keys) and end - start < longest and keys[end] in self.known:
-            end += 1
-        return end - start
+    def run(self, keys: Sequence[str], start: int, longest: int) -> list[int]:
+        """Positions of the known words from ``start`` that could belong to one name; a comma
+        between them is passed over ("red, hot and swollen")."""
+        positions: list[int] = []
+        index = start
+        while index < len(keys) and len(positions) < longest:
+            if keys[index] == ",":
+                index += 1
+                continue
+            if keys[index] not in self.known:
+                break
+            positions.append(index)
+            index += 1
+        return positions
 
     def match(
         self, keys: Sequence[str], start: int, kinds: Sequence[TermKind], longest: int
     ) -> tuple[TermKind, str, int] | None:
-        """The longest name starting at ``start`` among ``kinds`` (earlier kinds win a tie)."""
-        if keys[start] in FILLER_WORDS:
+        """The longest name starting at ``start`` among ``kinds`` (earlier kinds win a tie), as
+        (kind, entry, number of keys spanned)."""
+        if keys[start] in FILLER_WORDS or keys[start] == ",":
             return None
-        for length in range(self.run_length(keys, start, longest), 0, -1):
-            if keys[start + length - 1] in FILLER_WORDS:
+        positions = self.run(keys, start, longest)
+        for count in range(len(positions), 0, -1):
+            last = positions[count - 1]
+            if keys[last] in FILLER_WORDS:
                 continue
-            key = tuple(keys[start : start + length])
+            key = tuple(keys[position] for position in positions[:count])
             for kind in kinds:
                 entry = self.indexes[kind].match_key(key)
                 if entry is None and kind == "condition":
                     entry = self.heads.get(key)
                 if entry is not None:
-                    return kind, entry, length
+                    return kind, entry, last - start + 1
         return None
 
 
@@ -186,6 +204,28 @@ def _condition_heads(kb: KnowledgeBase, finding_words: frozenset[str]) -> dict[K
         and len(word) >= MIN_HEAD_LENGTH
         and word.isalpha()
     }
+
+
+_SUDDEN_WORDS = frozenset(normalise("sudden suddenly onset of"))
+
+
+def _sudden_variants(kb: KnowledgeBase) -> dict[str, str]:
+    """Findings that a sudden onset turns into another finding: "sudden breathlessness" names
+    "Sudden onset of breathlessness", so shortness of breath said to start suddenly is that too."""
+    variants: dict[str, str] = {}
+    findings = kb.vocabulary.findings
+    for finding in sorted(kb.findings.values(), key=lambda f: f.id):
+        for name in (finding.label, *finding.synonyms):
+            key = normalise(name)
+            if not key or key[0] != "sudden":
+                continue
+            rest = key[1:]
+            while rest and rest[0] in _SUDDEN_WORDS:
+                rest = rest[1:]
+            plain = findings.match_key(rest)
+            if plain is not None and plain != finding.id:
+                variants.setdefault(plain, finding.id)
+    return variants
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from clinical.engine import EngineValidationError
 from clinical.engine.diagnosis import diagnose
 from clinical.engine.knowledge_base import KnowledgeBase
 from clinical.engine.note import read_note
@@ -36,8 +37,13 @@ PUBLISHED = (
 )
 
 
-def _ranked(data: dict[str, Any]) -> tuple[list[str], str]:
-    result = list(diagnose(data))[-1]["result"]
+def _ranked(data: dict[str, Any]) -> tuple[list[str], str | None]:
+    """The differential's ids and the urgency; nothing when the request is refused (a note
+    whose age or sex was not read)."""
+    try:
+        result = list(diagnose(data))[-1]["result"]
+    except EngineValidationError:
+        return [""], None
     return [item["condition_id"] for item in result["differential"]], result["urgency"]
 
 
@@ -62,6 +68,7 @@ def _outcome(vignette: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
         "top3": expected["diagnosis"] in ranked[:3],
         "urgency_ok": urgency == expected["urgency"],
         "agree": ranked[0] == twin[0],
+        "held_out": bool(vignette.get("held_out")),
     }
 
 
@@ -93,6 +100,14 @@ def _report(reporter: Any, results: dict[str, dict[str, Any]]) -> None:
         f"triage {_share(results, 'urgency_ok')}; structured twin leads with the same diagnosis "
         f"{_share(results, 'agree')}",
     )
+    held_out = {key: value for key, value in results.items() if value["held_out"]}
+    if held_out:
+        reporter.write_line(
+            f"  of which {len(held_out)} in free wording, written after tuning (first scores in "
+            f"docs/free-text.md): top-1 "
+            f"{_share(held_out, 'top1')}, top-3 {_share(held_out, 'top3')}, triage "
+            f"{_share(held_out, 'urgency_ok')}"
+        )
     reporter.write_line(f"  {PUBLISHED}")
     for vignette_id, outcome in results.items():
         if not (outcome["top1"] and outcome["urgency_ok"] and outcome["agree"]):
