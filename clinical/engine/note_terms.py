@@ -30,6 +30,7 @@ from clinical.engine.vocabulary import (
     id_as_name,
     normalise,
     stem,
+    unordered,
     words,
 )
 
@@ -68,6 +69,8 @@ class Lexicon:
     """Name indexes by kind, the words they are made of, and typo correction."""
 
     indexes: dict[TermKind, NameIndex]
+    exact: dict[TermKind, dict[Key, str]]
+    bags: dict[TermKind, dict[Key, str | None]]
     longest: dict[TermKind, int]
     heads: dict[Key, str]
     sudden: dict[str, str]
@@ -104,8 +107,11 @@ class Lexicon:
             "drug": vocabulary.drugs,
         }
         longest = {kind: index.longest for kind, index in indexes.items()}
+        exact, bags = _keyed(kb)
         return cls(
             indexes,
+            exact,
+            bags,
             longest,
             heads,
             sudden,
@@ -173,13 +179,50 @@ class Lexicon:
             if keys[last] in FILLER_WORDS:
                 continue
             key = tuple(keys[position] for position in positions[:count])
-            for kind in kinds:
-                entry = self.indexes[kind].match_key(key)
-                if entry is None and kind == "condition":
-                    entry = self.heads.get(key)
-                if entry is not None:
-                    return kind, entry, last - start + 1
+            found = self._entry(key, kinds)
+            if found is not None:
+                return found[0], found[1], last - start + 1
         return None
+
+    def _entry(self, key: Key, kinds: Sequence[TermKind]) -> tuple[TermKind, str] | None:
+        """What ``key`` names, as :meth:`NameIndex.match_key` would answer kind by kind (exact
+        words, else the same words in any order), the word-order key computed once."""
+        bag: Key | None = None
+        for kind in kinds:
+            entry = self.exact[kind].get(key)
+            if entry is None:
+                bag = unordered(key) if bag is None else bag
+                entry = self.bags[kind].get(bag)
+            if entry is None and kind == "condition":
+                entry = self.heads.get(key)
+            if entry is not None:
+                return kind, entry
+        return None
+
+
+def _keyed(
+    kb: KnowledgeBase,
+) -> tuple[dict[TermKind, dict[Key, str]], dict[TermKind, dict[Key, str | None]]]:
+    """Each kind's names by exact key and by word-order key (None where two entries share the
+    words), as the vocabulary indexes them, for look-ups that compute the word-order key once."""
+    entries: dict[TermKind, list[tuple[str, str, Sequence[str]]]] = {
+        "finding": [(f.id, f.label, f.synonyms) for f in kb.findings.values()],
+        "condition": [(c.id, c.name, c.synonyms) for c in kb.conditions.values()],
+        "drug": [(d.id, d.name, d.synonyms) for d in kb.drugs.values()],
+    }
+    exact: dict[TermKind, dict[Key, str]] = {}
+    bags: dict[TermKind, dict[Key, str | None]] = {}
+    for kind, listed in entries.items():
+        exact[kind], bags[kind] = {}, {}
+        for entry_id, main, synonyms in listed:
+            for name in (id_as_name(entry_id), main, *synonyms):
+                key = normalise(name)
+                exact[kind].setdefault(key, entry_id)
+                bag = unordered(key)
+                if bag:
+                    owner = bags[kind].get(bag, entry_id)
+                    bags[kind][bag] = entry_id if owner == entry_id else None
+    return exact, bags
 
 
 # Last words of condition names that are everyday words ("emergency department").
