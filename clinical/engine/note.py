@@ -63,6 +63,8 @@ _ACVPU_WORDS |= {"unresponsive": "unresponsive"}
 # Words a note puts inside a name that the name itself leaves out ("pain started around her
 # belly button" is "pain started around belly button").
 _PASSING_WORDS = frozenset(normalise("her his their your our its really quite just"))
+# How the vocabulary's history findings name a condition the patient had ("previous dvt").
+_PAST_LEADS = ("previous", "history of", "past")
 # Readings whose words still name findings ("8 weeks pregnant" is also "pregnant").
 _UNSKIPPED = frozenset({"gestation_weeks", "sex"})
 _LATIN_SHARE = 0.5
@@ -163,6 +165,7 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     mentions = _scan(note, kept, lexicon, kb, _FINDING_KINDS)
     mentions = _with_timing(mentions, reading.timing, clause_finder(note))
     mentions += _allergy_findings(reading.allergies, kb)
+    mentions += _past_conditions_as_history(mentions, kb)
     mentions += _pregnancy_from_gestation(reading.readings, mentions, kb)
     reading.mentions = _sudden_variants(mentions, lexicon, kb)
     reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
@@ -287,6 +290,28 @@ def _allergy_findings(found: list[Allergy], kb: KnowledgeBase) -> list[Mention]:
                     "present", -1)
         )  # fmt: skip
     return mentions
+
+
+def _past_conditions_as_history(mentions: list[Mention], kb: KnowledgeBase) -> list[Mention]:
+    """A condition the patient had before is the history finding the vocabulary names for it
+    ("had a DVT 5 years ago" is "previous DVT"; "stroke in 2019" with "history of" is "previous
+    stroke")."""
+    found = []
+    for mention in mentions:
+        if mention.kind != "condition" or mention.certainty != "past":
+            continue
+        for lead in _PAST_LEADS:
+            statement = kb.vocabulary.match_statement(f"{lead} {mention.text}")
+            if statement is None or not statement[1]:
+                continue
+            finding = kb.findings[statement[0]]
+            if finding.category == "history":
+                found.append(
+                    replace(mention, kind="finding", id=finding.id, label=finding.label,
+                            category="history", certainty="present")
+                )  # fmt: skip
+                break
+    return found
 
 
 def _pregnancy_from_gestation(
