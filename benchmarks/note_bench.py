@@ -6,7 +6,8 @@ Workloads, each repeated until ``--seconds`` have passed (after a warm-up pass):
   reported per note and per 400 characters (the budget is 5 ms for a typical ~400-character note);
 - ``diagnose(note)`` and ``diagnose(structured)``: the whole diagnosis stream for each vignette as
   a note and as its structured twin; the difference is what reading the note adds;
-- ``cold start``: building the note lexicon for a knowledge base (once per process).
+- ``cold start``: building the note lexicon for a knowledge base (once per process);
+- ``worst case``: pathological notes of 10,000 characters, once each.
 
 ``--compare`` also measures the libraries docs/free-text.md weighs, where they are installed (they
 are not project dependencies; install them in a scratch virtualenv): medspaCy's ConText over the
@@ -133,6 +134,28 @@ def _ms(timing: Timing) -> str:
     return f"{timing.best_ms:6.2f} ms ({timing.median_ms:.2f} ms, {timing.passes} passes)"
 
 
+# Pathological notes of the largest size a request allows: long runs of one known word, of
+# spaces after a label (regex backtracking), of numbers, of comma-separated names.
+WORST_CASES = {
+    "one word repeated": "pain " * 2000,
+    "spaces after a label": "temp " + " " * 9990 + "x",
+    "numbers": "1 " * 5000,
+    "comma lists": "red, hot, swollen, " * 600,
+    "allergy list": "allergic to " + "a, " * 3300,
+    "clinical words": "no chest pain and fever, ?cough or rash; HR 110 for 3 days " * 200,
+}
+
+
+def worst_rows(kb: KnowledgeBase) -> list[str]:
+    rows = []
+    for name, text in WORST_CASES.items():
+        note = text[:10_000]
+        started = time.perf_counter()
+        read_note(note, kb)
+        rows.append(f"worst case: {name:<22} {(time.perf_counter() - started) * 1000:6.1f} ms")
+    return rows
+
+
 # ---------------------------------------------------------------- libraries weighed
 
 
@@ -253,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     print(pin_to_one_core())
     kb = load_knowledge_base()
-    rows = engine_rows(kb, arguments.seconds)
+    rows = engine_rows(kb, arguments.seconds) + worst_rows(kb)
     if arguments.compare:
         rows += medspacy_rows(kb, arguments.seconds) + pint_rows()
     print("\n".join(rows))

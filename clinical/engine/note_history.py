@@ -17,29 +17,29 @@ from clinical.engine.vocabulary import AllergyMatch, Vocabulary
 
 _ALLERGY_AFTER = re.compile(
     r"\b(?:allergic|allergy|allergies|intolerant|intolerance|sensitivity|sensitive)\b"
-    r"(?:\s+(?:to|:|-)|\s*:)\s*(?P<what>(?:[^.;\n]|\.(?=\d))+)",
+    r"(?:\s++(?:to|:|-)|\s*+:)\s*+(?P<what>(?:[^.;\n]|\.(?=\d))+)",
     re.IGNORECASE,
 )
 _ALLERGY_BEFORE = re.compile(
-    r"(?P<what>\b[\w-]+(?:\s+[\w-]+)?)\s+(?:allergy|allergic|intolerance|intolerant)\b(?!\s+to)",
+    r"(?P<what>\b[\w-]+(?:\s++[\w-]+)?)\s++(?:allergy|allergic|intolerance|intolerant)\b(?!\s++to)",
     re.IGNORECASE,
 )
 _NONE_KNOWN = re.compile(
-    r"\bnkda\b|\bnka\b|\bno\s+known\s+(?:drug\s+)?allerg(?:y|ies)\b|\bno\s+(?:drug\s+)?allergies\b"
-    r"|\ballergies\s*:\s*(?:nil|none|nkda|nka)\b",
+    r"\bnkda\b|\bnka\b|\bno\s++known\s++(?:drug\s++)?allerg(?:y|ies)\b|\bno\s++(?:drug\s++)?allergies\b"
+    r"|\ballergies\s*+:\s*+(?:nil|none|nkda|nka)\b",
     re.IGNORECASE,
 )
-_ITEM_BREAK = re.compile(r"\s*(?:,|\band\b|\bor\b|/|\+|\bbut\b)\s*", re.IGNORECASE)
-_REACTION = re.compile(r"\s*\([^)]*\)|\s*-\s*(?:rash|hives|anaphylaxis|swelling)\b.*", re.I)
+_ITEM_BREAK = re.compile(r"\s*+(?:,|\band\b|\bor\b|/|\+|\bbut\b)\s*+", re.IGNORECASE)
+_REACTION = re.compile(r"\s*+\([^)]*\)|\s*+-\s*+(?:rash|hives|anaphylaxis|swelling)\b.*", re.I)
 _LIST = re.compile(
-    r"\b(?P<label>meds|medications?|drugs|drug\s+history|dhx|regular\s+medications?|takes|taking"
-    r"|pmh|pmhx|past\s+medical\s+history|background|comorbidities)\b\s*(?::|-|of)?\s*"
+    r"\b(?P<label>meds|medications?|drugs|drug\s++history|dhx|regular\s++medications?|takes|taking"
+    r"|pmh|pmhx|past\s++medical\s++history|background|comorbidities)\b\s*+(?::|-|of)?\s*+"
     r"(?P<items>(?:[^.;\n]|\.(?=\d))+)",
     re.IGNORECASE,
 )
 _DOSE = re.compile(
-    r"\s+\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|g|units?|iu|ml|%)\b.*"
-    r"|\s+(?:od|bd|tds|qds|prn|nocte|mane|daily|once|twice|weekly)\b.*",
+    r"\s++\d+(?:\.\d+)?\s*+(?:mg|mcg|micrograms?|g|units?|iu|ml|%)\b.*"
+    r"|\s++(?:od|bd|tds|qds|prn|nocte|mane|daily|once|twice|weekly)\b.*",
     re.IGNORECASE,
 )
 _NOTHING = re.compile(r"^(?:nil|none|nil regular|no regular medications?|nkda|nka)$", re.I)
@@ -108,7 +108,7 @@ def listed(note: str) -> Iterator[tuple[str, Item]]:
 
 
 _DOSED = re.compile(
-    r"\b(?P<name>[A-Za-z][A-Za-z-]{3,})\s+\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|units?)\b",
+    r"\b(?P<name>[A-Za-z][A-Za-z-]{3,})\s++\d+(?:\.\d+)?\s*+(?:mg|mcg|micrograms?|units?)\b",
     re.IGNORECASE,
 )
 

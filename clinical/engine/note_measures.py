@@ -28,7 +28,7 @@ def _num(name: str) -> str:
 
 
 _NUMBER = _num("value")
-_JOIN = r"\s*(?:of|was|is|at|to|:|=|-)?\s*(?:of\s+)?"
+_JOIN = r"\s*+(?:of|was|is|at|to|:|=|-)?\s*+(?:of\s++)?"
 
 
 @dataclass(frozen=True)
@@ -54,53 +54,53 @@ def _number(text: str) -> float:
 
 _TEMPERATURE = re.compile(
     rf"\b(?:temp(?:erature)?|tmax|t|febrile|pyrexial|fever){_JOIN}{_NUMBER}"
-    r"(?:\s*(?:°|º|deg(?:rees?)?)?\s*(?P<unit>c|f|celsius|fahrenheit|centigrade)\b)?"
-    rf"|\b{_num('bare')}\s*(?:°|º|deg(?:rees?)?)\s*(?P<bare_unit>c|f)?\b"
+    r"(?:\s*+(?:°|º|deg(?:rees?)?)?\s*+(?P<unit>c|f|celsius|fahrenheit|centigrade)\b)?"
+    rf"|\b{_num('bare')}\s*+(?:°|º|deg(?:rees?)?)\s*+(?P<bare_unit>c|f)?\b"
     r"|\b(?P<compact>\d{2,3}(?:\.\d)?)\s?(?P<compact_unit>[cf])\b",
     re.IGNORECASE,
 )
 _SIMPLE_VITALS: dict[str, re.Pattern[str]] = {
     "heart_rate": re.compile(
-        rf"\b(?:hr|heart\s+rate|pulse(?:\s+rate)?|pr){_JOIN}{_num('a')}(?:\s*(?:bpm|/\s*min))?"
-        rf"|\b{_num('b')}\s*(?:bpm|beats\s*(?:/|per)\s*min(?:ute)?)\b",
+        rf"\b(?:hr|heart\s++rate|pulse(?:\s++rate)?|pr){_JOIN}{_num('a')}(?:\s*+(?:bpm|/\s*+min))?"
+        rf"|\b{_num('b')}\s*+(?:bpm|beats\s*+(?:/|per)\s*+min(?:ute)?)\b",
         re.IGNORECASE,
     ),
     "respiratory_rate": re.compile(
-        rf"\b(?:rr|resp(?:iratory)?\s+rate|resps?|respirations?|breathing\s+at){_JOIN}{_num('a')}"
-        rf"(?:\s*(?:/\s*min|breaths))?|\b{_num('b')}\s*breaths\s*(?:/|per)\s*min(?:ute)?\b",
+        rf"\b(?:rr|resp(?:iratory)?\s++rate|resps?|respirations?|breathing\s++at){_JOIN}{_num('a')}"
+        rf"(?:\s*+(?:/\s*+min|breaths))?|\b{_num('b')}\s*+breaths\s*+(?:/|per)\s*+min(?:ute)?\b",
         re.IGNORECASE,
     ),
     "oxygen_saturation": re.compile(
-        rf"\b(?:spo2|sp02|sao2|o2\s+sats?|sats?|saturations?|saturating|oxygen\s+saturations?"
-        rf"|o2){_JOIN}{_num('a')}\s*%?"
-        rf"|\b{_num('b')}\s*%\s*(?=on\s+(?:ra|room\s+air|air|\d|o2|oxygen))",
+        rf"\b(?:spo2|sp02|sao2|o2\s++sats?|sats?|saturations?|saturating|oxygen\s++saturations?"
+        rf"|o2){_JOIN}{_num('a')}\s*+%?"
+        rf"|\b{_num('b')}\s*+%\s*+(?=on\s++(?:ra|room\s++air|air|\d|o2|oxygen))",
         re.IGNORECASE,
     ),
 }
 _BLOOD_PRESSURE = re.compile(
-    r"\b(?:bp|b/p|blood\s+pressure)\s*(?:of|was|is|:|=)?\s*(?P<sys>\d{2,3})\s*(?:/|over)\s*"
-    r"(?P<dia>\d{2,3})\b(?:\s*mm\s*hg)?"
-    r"|\b(?P<sys2>\d{2,3})\s*/\s*(?P<dia2>\d{2,3})\s*mm\s*hg\b",
+    r"\b(?:bp|b/p|blood\s++pressure)\s*+(?:of|was|is|:|=)?\s*+(?P<sys>\d{2,3})\s*+(?:/|over)\s*+"
+    r"(?P<dia>\d{2,3})\b(?:\s*+mm\s*+hg)?"
+    r"|\b(?P<sys2>\d{2,3})\s*+/\s*+(?P<dia2>\d{2,3})\s*+mm\s*+hg\b",
     re.IGNORECASE,
 )
 _OXYGEN = re.compile(
-    r"\b(?:on|breathing)\s+(?:(?P<air>room\s+air|air|ra)\b"
-    r"|(?P<oxygen>\d+(?:\.\d+)?\s*(?:l|litres?|liters?|lpm|l/min)\b(?:\s*(?:of\s+)?(?:o2|oxygen))?"
-    r"|\d{2}\s*%\s*(?:o2|oxygen|fio2|venturi)|(?:supplemental\s+|high\s+flow\s+)?(?:o2|oxygen)\b"
-    r"|nasal\s+cannulae?|high\s+flow|non[-\s]?rebreather|nrb|venturi|face\s*mask))"
-    r"|\b(?P<needs>(?:requiring|needing|needs|requires)\s+(?:supplemental\s+)?(?:o2|oxygen))\b",
+    r"\b(?:on|breathing)\s++(?:(?P<air>room\s++air|air|ra)\b"
+    r"|(?P<oxygen>\d+(?:\.\d+)?\s*+(?:l|litres?|liters?|lpm|l/min)\b(?:\s*+(?:of\s++)?(?:o2|oxygen))?"
+    r"|\d{2}\s*+%\s*+(?:o2|oxygen|fio2|venturi)|(?:supplemental\s++|high\s++flow\s++)?(?:o2|oxygen)\b"
+    r"|nasal\s++cannulae?|high\s++flow|non[-\s]?rebreather|nrb|venturi|face\s*+mask))"
+    r"|\b(?P<needs>(?:requiring|needing|needs|requires)\s++(?:supplemental\s++)?(?:o2|oxygen))\b",
     re.IGNORECASE,
 )
 _GCS = re.compile(
-    r"\b(?:gcs|glasgow\s+coma\s+(?:scale|score))\s*(?:of|was|is|:|=)?\s*"
-    r"(?:(?P<value>\d{1,2})(?:\s*/\s*15)?|e(?P<e>\d)\s*v(?P<v>\d)\s*m(?P<m>\d))\b",
+    r"\b(?:gcs|glasgow\s++coma\s++(?:scale|score))\s*+(?:of|was|is|:|=)?\s*+"
+    r"(?:(?P<value>\d{1,2})(?:\s*+/\s*+15)?|e(?P<e>\d)\s*+v(?P<v>\d)\s*+m(?P<m>\d))\b",
     re.IGNORECASE,
 )
 _ACVPU = re.compile(
-    r"\b(?:acvpu|avpu)\s*(?:of|was|is|:|=)?\s*(?P<letter>[acvpu])\b"
-    r"|\b(?P<voice>respon\w*\s+(?:only\s+)?to\s+(?:voice|verbal|speech))\b"
-    r"|\b(?P<pain>respon\w*\s+(?:only\s+)?to\s+(?:pain|painful))\b"
-    r"|(?<!not\s)\b(?P<alert>alert(?:\s+and\s+orientated|\s+and\s+oriented)?|a\s*&\s*o(?:x\s*3)?)\b",
+    r"\b(?:acvpu|avpu)\s*+(?:of|was|is|:|=)?\s*+(?P<letter>[acvpu])\b"
+    r"|\b(?P<voice>respon\w*\s++(?:only\s++)?to\s++(?:voice|verbal|speech))\b"
+    r"|\b(?P<pain>respon\w*\s++(?:only\s++)?to\s++(?:pain|painful))\b"
+    r"|(?<!not\s)\b(?P<alert>alert(?:\s++and\s++orientated|\s++and\s++oriented)?|a\s*+&\s*+o(?:x\s*+3)?)\b",
     re.IGNORECASE,
 )
 _ACVPU_LETTERS = {"a": "alert", "c": "confused", "v": "voice", "p": "pain", "u": "unresponsive"}
@@ -186,52 +186,54 @@ _PER_UL = 0.001  # cells per microlitre to 10^9 per litre
 # Urea nitrogen (BUN, US) and urea itself (UK) are both the request's urea in mmol/L.
 LABS: dict[str, Lab] = {
     "bun": Lab(
-        r"bun|blood\s+urea\s+nitrogen|urea\s+nitrogen",
+        r"bun|blood\s++urea\s++nitrogen|urea\s++nitrogen",
         {"mmol/l": 1.0, "mg/dl": 0.357},
         _always("mg/dl"),
     ),
     "urea_mmol_l": Lab(
-        r"(?:serum\s+|plasma\s+)?urea(?!\s+nitrogen)",
+        r"(?:serum\s++|plasma\s++)?urea(?!\s++nitrogen)",
         {"mmol/l": 1.0, "mg/dl": 0.1665},
         _always("mmol/l"),
     ),
     "glucose_mmol_l": Lab(
-        r"(?:blood\s+|capillary\s+|plasma\s+|random\s+|fasting\s+)?(?:glucose|sugars?)|bm|cbg|gluc",
+        r"(?:blood\s++|capillary\s++|plasma\s++|random\s++|fasting\s++)?(?:glucose|sugars?)|bm|cbg|gluc",
         {"mmol/l": 1.0, "mg/dl": 0.0555},
         lambda _label, value: "mg/dl" if value > 35 else "mmol/l",
     ),
     "wbc_10e9_l": Lab(
-        r"wbc|wcc|white\s+(?:blood\s+)?cell(?:\s+count)?s?|white\s+count|leu[ck]ocytes",
+        r"wbc|wcc|white\s++(?:blood\s++)?cell(?:\s++count)?s?|white\s++count|leu[ck]ocytes",
         {"x10^9/l": 1.0, "10^9/l": 1.0, "k/ul": 1.0, "/ul": _PER_UL, "/mm3": _PER_UL},
         lambda _label, value: "/ul" if value > 500 else "x10^9/l",
     ),
-    "crp_mg_l": Lab(r"crp|c[-\s]reactive\s+protein", {"mg/l": 1.0, "mg/dl": 10.0}, _always("mg/l")),
+    "crp_mg_l": Lab(
+        r"crp|c[-\s]reactive\s++protein", {"mg/l": 1.0, "mg/dl": 10.0}, _always("mg/l")
+    ),
     "alt_u_l": Lab(
-        r"alt|alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|sgpt",
+        r"alt|alanine\s++(?:amino)?transaminase|alanine\s++aminotransferase|sgpt",
         {"u/l": 1.0, "iu/l": 1.0},
         _always("u/l"),
     ),
     "inr": Lab(r"inr", {}, _always("")),
     "ketones_mmol_l": Lab(
-        r"(?:blood\s+|capillary\s+|serum\s+)?ketones?|beta[-\s]?hydroxybutyrate|bhb",
+        r"(?:blood\s++|capillary\s++|serum\s++)?ketones?|beta[-\s]?hydroxybutyrate|bhb",
         {"mmol/l": 1.0},
         _always("mmol/l"),
     ),
     "lactate_mmol_l": Lab(
-        r"(?:venous\s+|serum\s+)?lactate|lactic\s+acid",
+        r"(?:venous\s++|serum\s++)?lactate|lactic\s++acid",
         {"mmol/l": 1.0, "mg/dl": 0.111},
         _always("mmol/l"),
     ),
     "potassium_mmol_l": Lab(
-        r"(?:serum\s+)?potassium|k\+?", {"mmol/l": 1.0, "meq/l": 1.0}, _always("mmol/l")
+        r"(?:serum\s++)?potassium|k\+?", {"mmol/l": 1.0, "meq/l": 1.0}, _always("mmol/l")
     ),
     "creatinine_umol_l": Lab(
-        r"(?:serum\s+)?creatinine|creat|cr",
+        r"(?:serum\s++)?creatinine|creat|cr",
         {"umol/l": 1.0, "\u00b5mol/l": 1.0, "\u03bcmol/l": 1.0, "micromol/l": 1.0, "mg/dl": 88.4},
         lambda _label, value: "mg/dl" if value < 20 else "umol/l",
     ),
     "troponin_ng_l": Lab(
-        r"(?:hs[-\s]?|high[-\s]sensitivity\s+)?(?:troponin|trop)(?:\s*[ti])?|hs[-\s]?tn[ti]|tn[ti]",
+        r"(?:hs[-\s]?|high[-\s]sensitivity\s++)?(?:troponin|trop)(?:\s*+[ti])?|hs[-\s]?tn[ti]|tn[ti]",
         {"ng/l": 1.0, "pg/ml": 1.0, "ng/ml": 1000.0, "ug/l": 1000.0, "\u00b5g/l": 1000.0},
         _always("ng/l"),
     ),
@@ -242,21 +244,21 @@ LABS: dict[str, Lab] = {
     ),
 }
 _UNIT = (
-    r"(?P<unit>(?:x|\u00d7|\*)?\s*10\s*(?:\^|e)?\s*9\s*/\s*l|k\s*/\s*[u\u00b5\u03bc]l|/\s*(?:[u\u00b5\u03bc]l|mm3)"
-    r"|cells\s*/\s*[u\u00b5\u03bc]l|[m\u00b5\u03bcu]mol\s*/\s*l|micromol\s*/\s*l|mg\s*/\s*[dl]l|ng\s*/\s*[ml]l"
-    r"|pg\s*/\s*ml|[u\u00b5\u03bc]g\s*/\s*l|i?u\s*/\s*l|meq\s*/\s*l|g\s*/\s*[dl]l?)"
+    r"(?P<unit>(?:x|\u00d7|\*)?\s*+10\s*+(?:\^|e)?\s*+9\s*+/\s*+l|k\s*+/\s*+[u\u00b5\u03bc]l|/\s*+(?:[u\u00b5\u03bc]l|mm3)"
+    r"|cells\s*+/\s*+[u\u00b5\u03bc]l|[m\u00b5\u03bcu]mol\s*+/\s*+l|micromol\s*+/\s*+l|mg\s*+/\s*+[dl]l|ng\s*+/\s*+[ml]l"
+    r"|pg\s*+/\s*+ml|[u\u00b5\u03bc]g\s*+/\s*+l|i?u\s*+/\s*+l|meq\s*+/\s*+l|g\s*+/\s*+[dl]l?)"
 )
 
 
 def _lab_pattern(lab: Lab) -> re.Pattern[str]:
     return re.compile(
-        rf"(?<![\w/])(?P<label>{lab.labels}){_JOIN}(?:<\s*)?{_NUMBER}(?!\s*\+)(?:\s*{_UNIT})?\b",
+        rf"(?<![\w/])(?P<label>{lab.labels}){_JOIN}(?:<\s*+)?{_NUMBER}(?!\s*+\+)(?:\s*+{_UNIT})?\b",
         re.IGNORECASE,
     )
 
 
 _LAB_PATTERNS = {key: _lab_pattern(lab) for key, lab in LABS.items()}
-_URINE = re.compile(r"\burine\s*$|\burinary\s*$|\bdipstick\s*$", re.IGNORECASE)
+_URINE = re.compile(r"\burine\s*+$|\burinary\s*+$|\bdipstick\s*+$", re.IGNORECASE)
 
 
 _UNIT_DISPLAY = {
@@ -268,7 +270,7 @@ _UNIT_DISPLAY = {
 
 
 def _unit_key(written: str) -> str:
-    key = re.sub(r"\s+", "", written.lower()).replace("\u00d7", "x").replace("*", "x")
+    key = re.sub(r"\s++", "", written.lower()).replace("\u00d7", "x").replace("*", "x")
     key = key.replace("\u00b5", "u").replace("\u03bc", "u").replace("micromol", "umol")
     key = key.replace("cells/", "/").replace("10e9", "10^9").replace("x109", "x10^9")
     if key.startswith("109") or key.startswith("10^9") or key.startswith("x10"):
@@ -304,19 +306,19 @@ def _labs(note: str) -> Iterator[Reading]:
 # ---------------------------------------------------------------- age, sex, gestation
 
 _AGE = re.compile(
-    r"\b(?P<years>\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b"
-    r"|\b(?P<years2>\d{1,3})\s*(?:yo|y/o|y\.o\.?|years?\s+of\s+age)(?![\w/])"
-    r"|\b(?:aged?|age:)\s*(?P<years3>\d{1,3})\b"
-    r"|\b(?P<months>\d{1,2})\s*-?\s*(?:months?|mths?|mo)\s*-?\s*old\b"
-    r"|\b(?P<weeks>\d{1,2})\s*-?\s*(?:weeks?|wks?)\s*-?\s*old\b"
-    r"|\b(?P<days>\d{1,2})\s*-?\s*days?\s*-?\s*old\b"
-    r"|\b(?P<compact>\d{1,3})\s?(?P<compact_sex>[mf])\b(?!\s*\d)"
-    r"|(?:^|(?<=[\n,;:(]))\s*(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b"
-    r"|\b(?:i'?m|i\s+am|(?:he|she)(?:'s|\s+is)|my\s+(?P<relative>dad|father|son|husband|brother"
-    r"|mum|mom|mother|daughter|wife|sister|baby|child)\s+is)\s+(?P<spoken>\d{1,3})"
-    r"(?:\s*(?:years?|yrs?)(?:\s+old)?)?\b(?!\s*(?:%|kg|mg|cm|bpm|/|\.\d|weeks?|months?|days?))"
+    r"\b(?P<years>\d{1,3})\s*+-?\s*+(?:years?|yrs?|y)\s*+-?\s*+old\b"
+    r"|\b(?P<years2>\d{1,3})\s*+(?:yo|y/o|y\.o\.?|years?\s++of\s++age)(?![\w/])"
+    r"|\b(?:aged?|age:)\s*+(?P<years3>\d{1,3})\b"
+    r"|\b(?P<months>\d{1,2})\s*+-?\s*+(?:months?|mths?|mo)\s*+-?\s*+old\b"
+    r"|\b(?P<weeks>\d{1,2})\s*+-?\s*+(?:weeks?|wks?)\s*+-?\s*+old\b"
+    r"|\b(?P<days>\d{1,2})\s*+-?\s*+days?\s*+-?\s*+old\b"
+    r"|\b(?P<compact>\d{1,3})\s?(?P<compact_sex>[mf])\b(?!\s*+\d)"
+    r"|(?:^|(?<=[\n,;:(]))\s*+(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b"
+    r"|\b(?:i'?m|i\s++am|(?:he|she)(?:'s|\s++is)|my\s++(?P<relative>dad|father|son|husband|brother"
+    r"|mum|mom|mother|daughter|wife|sister|baby|child)\s++is)\s++(?P<spoken>\d{1,3})"
+    r"(?:\s*+(?:years?|yrs?)(?:\s++old)?)?\b(?!\s*+(?:%|kg|mg|cm|bpm|/|\.\d|weeks?|months?|days?))"
     r"|\b(?:man|woman|male|female|boy|girl|lady|gentleman|gent|lad|patient|(?P<named>husband"
-    r"|wife|father|mother|son|daughter|dad|mum|mom|brother|sister))\s*,\s*(?P<apposed>\d{1,3})\s*(?:,|\.|$)",
+    r"|wife|father|mother|son|daughter|dad|mum|mom|brother|sister))\s*+,\s*+(?P<apposed>\d{1,3})\s*+(?:,|\.|$)",
     re.IGNORECASE,
 )
 _RELATIVE_SEX = {"dad": "male", "father": "male", "son": "male", "husband": "male",
@@ -332,10 +334,10 @@ _SEX_WORDS = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = re.compile(r"\b(?:(?P<male>he|his|him)|(?P<female>she|her|hers))\b", re.IGNORECASE)
-_AFTER_AGE_SEX = re.compile(r"\s*(?P<sex>[mf])\b", re.IGNORECASE)
+_AFTER_AGE_SEX = re.compile(r"\s*+(?P<sex>[mf])\b", re.IGNORECASE)
 _GESTATION = re.compile(
-    r"\b(?P<weeks>\d{1,2})\s*(?:\+\d\s*)?(?:weeks?|wks?)\s+(?:pregnant|gestation|pg)\b"
-    r"|\b(?P<fraction>\d{1,2})\s*(?:\+\d)?\s*/\s*40\b",
+    r"\b(?P<weeks>\d{1,2})\s*+(?:\+\d\s*+)?(?:weeks?|wks?)\s++(?:pregnant|gestation|pg)\b"
+    r"|\b(?P<fraction>\d{1,2})\s*+(?:\+\d)?\s*+/\s*+40\b",
     re.IGNORECASE,
 )
 
@@ -398,27 +400,27 @@ _WORD_NUMBERS = {
 _COUNT = r"(?P<count>\d{1,3}(?:\.\d)?|" + "|".join(sorted(_WORD_NUMBERS, key=len)[::-1]) + ")"
 _UNIT_WORD = r"(?P<unit>minute|min|hour|hr|day|week|wk|month|year)s?"
 _DURATION = re.compile(
-    rf"\b(?:for|over|x|past|last|since|about|around|lasting|of)?\s*(?:the\s+)?(?:last\s+|past\s+)?"
-    rf"{_COUNT}\s*-?\s*{_UNIT_WORD}(?:\s+(?:ago|history))?\b(?!\s*-?\s*old|\s+(?:pregnant|gestation))"
-    r"|\b(?P<slash>\d{1,2})\s*/\s*(?P<base>7|52|12)\b(?!\s*/)",
+    rf"\b(?:for|over|x|past|last|since|about|around|lasting|of)?\s*+(?:the\s++)?(?:last\s++|past\s++)?"
+    rf"{_COUNT}\s*+-?\s*+{_UNIT_WORD}(?:\s++(?:ago|history))?\b(?!\s*+-?\s*+old|\s++(?:pregnant|gestation))"
+    r"|\b(?P<slash>\d{1,2})\s*+/\s*+(?P<base>7|52|12)\b(?!\s*+/)",
     re.IGNORECASE,
 )
 _SLASH_DAYS = {"7": 1.0, "52": 7.0, "12": 30.4}
 _SINCE = re.compile(
-    r"\b(?:since|from|started|began|starting)\s+(?P<when>yesterday|this\s+morning|last\s+night"
-    r"|today|this\s+afternoon|this\s+evening|overnight|last\s+week|the\s+weekend|monday|tuesday"
+    r"\b(?:since|from|started|began|starting)\s++(?P<when>yesterday|this\s++morning|last\s++night"
+    r"|today|this\s++afternoon|this\s++evening|overnight|last\s++week|the\s++weekend|monday|tuesday"
     r"|wednesday|thursday|friday|saturday|sunday)\b"
-    r"|\b(?P<alone>yesterday|last\s+night|this\s+morning|overnight|all\s+night)\b",
+    r"|\b(?P<alone>yesterday|last\s++night|this\s++morning|overnight|all\s++night)\b",
     re.IGNORECASE,
 )
 _SINCE_DAYS = {"yesterday": 1.0, "last night": 0.5, "this morning": 0.25, "today": 0.25,
                "this afternoon": 0.2, "this evening": 0.1, "overnight": 0.5, "all night": 0.5,
                "last week": 7.0, "the weekend": 3.0}  # fmt: skip
 _ONSET = re.compile(
-    r"\b(?P<sudden>sudden(?:ly)?(?:[-\s]+onset)?|abrupt(?:ly)?(?:[-\s]+onset)?|came\s+on\s+"
-    r"suddenly|out\s+of\s+the\s+blue|all\s+of\s+a\s+sudden|instantly)\b"
-    r"|\b(?P<gradual>gradual(?:ly)?(?:[-\s]+onset)?|insidious(?:\s+onset)?|slowly\s+worsening"
-    r"|came\s+on\s+gradually)\b",
+    r"\b(?P<sudden>sudden(?:ly)?(?:[-\s]+onset)?|abrupt(?:ly)?(?:[-\s]+onset)?|came\s++on\s++"
+    r"suddenly|out\s++of\s++the\s++blue|all\s++of\s++a\s++sudden|instantly)\b"
+    r"|\b(?P<gradual>gradual(?:ly)?(?:[-\s]+onset)?|insidious(?:\s++onset)?|slowly\s++worsening"
+    r"|came\s++on\s++gradually)\b",
     re.IGNORECASE,
 )
 
@@ -435,7 +437,7 @@ def _durations(note: str) -> Iterator[Reading]:
         start = match.start() + match.group().index(text)
         yield Reading("duration", round(days, 3), start, start + len(text), text, "days")
     for match in _SINCE.finditer(note):
-        when = re.sub(r"\s+", " ", (match.group("when") or match.group("alone")).lower())
+        when = re.sub(r"\s++", " ", (match.group("when") or match.group("alone")).lower())
         days = _SINCE_DAYS.get(when, 3.0)
         yield Reading("duration", days, *match.span(), match.group(), "days")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -72,6 +72,7 @@ class Lexicon:
     exact: dict[TermKind, dict[Key, str]]
     bags: dict[TermKind, dict[Key, str | None]]
     longest: dict[TermKind, int]
+    most_repeats: int
     heads: dict[Key, str]
     sudden: dict[str, str]
     known: frozenset[str]
@@ -108,11 +109,15 @@ class Lexicon:
         }
         longest = {kind: index.longest for kind, index in indexes.items()}
         exact, bags = _keyed(kb)
+        most_repeats = max(
+            max(Counter(key).values()) for kind in exact.values() for key in kind if key
+        )
         return cls(
             indexes,
             exact,
             bags,
             longest,
+            most_repeats,
             heads,
             sudden,
             known,
@@ -153,14 +158,18 @@ class Lexicon:
 
     def run(self, keys: Sequence[str], start: int, longest: int) -> list[int]:
         """Positions of the known words from ``start`` that could belong to one name; a comma
-        between them is passed over ("red, hot and swollen")."""
+        between them is passed over ("red, hot and swollen"), and no name repeats a word more
+        often than the names do ("1 1 1 1 ..." stops at once)."""
         positions: list[int] = []
+        seen: dict[str, int] = {}
         index = start
         while index < len(keys) and len(positions) < longest:
-            if keys[index] == ",":
+            key = keys[index]
+            if key == ",":
                 index += 1
                 continue
-            if keys[index] not in self.known:
+            seen[key] = seen.get(key, 0) + 1
+            if key not in self.known or seen[key] > self.most_repeats:
                 break
             positions.append(index)
             index += 1
