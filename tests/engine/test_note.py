@@ -202,3 +202,53 @@ def test_a_note_with_nothing_to_read_says_so(note: str, not_latin: bool) -> None
     assert extracted["message"].startswith("Nothing could be read from the note")
     assert ("does not look like English" in extracted["message"]) is not_latin
     assert extracted["message"] in result["warnings"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value", "unit"),
+    [
+        ("BUN 28 mg/dL", "urea_mmol_l", 10.0, "mg/dL"),
+        ("urea 48 mg/dL", "urea_mmol_l", 8.0, "mg/dL"),
+        ("urea 8.1", "urea_mmol_l", 8.1, "mmol/L"),
+        ("glucose 90 mg/dL", "glucose_mmol_l", 5.0, "mg/dL"),
+        ("glucose 400", "glucose_mmol_l", 22.2, "mg/dL"),
+        ("creatinine 1.0 mg/dL", "creatinine_umol_l", 88.4, "mg/dL"),
+        ("creatinine 180", "creatinine_umol_l", 180.0, "umol/L"),
+        ("lactate 36 mg/dL", "lactate_mmol_l", 4.0, "mg/dL"),
+        ("CRP 15 mg/dL", "crp_mg_l", 150.0, "mg/dL"),
+        ("WBC 12.3 K/uL", "wbc_10e9_l", 12.3, "K/uL"),
+        ("WBC 15,200/uL", "wbc_10e9_l", 15.2, "/uL"),
+        ("Hb 12.1 g/dL", "haemoglobin_g_l", 121.0, "g/dL"),
+        ("K 5.8 mEq/L", "potassium_mmol_l", 5.8, "mEq/L"),
+        ("troponin 45 pg/mL", "troponin_ng_l", 45.0, "pg/mL"),
+        ("troponin T 0.05 ng/mL", "troponin_ng_l", 50.0, "ng/mL"),
+    ],
+)
+def test_each_lab_unit_converts_to_the_request_unit(
+    knowledge_base: KnowledgeBase, text: str, key: str, value: float, unit: str
+) -> None:
+    lab = read_note(text, knowledge_base).as_wire()["labs"][key]
+    assert lab["value"] == pytest.approx(value, abs=0.05)
+    assert lab["unit"] == unit
+    assert text[slice(*lab["span"])] == lab["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("GCS 15", "alert"),
+        ("GCS 14/15", "confused"),
+        ("GCS 13", "voice"),
+        ("GCS 11", "voice"),
+        ("GCS 10", "pain"),
+        ("GCS 6", "pain"),
+        ("GCS 5", "unresponsive"),
+        ("GCS 3", "unresponsive"),
+        ("AVPU: P", "pain"),
+        ("responds only to pain", "pain"),
+        ("drowsy", "voice"),
+        ("confused", "confused"),
+    ],
+)
+def test_consciousness_reads_as_acvpu(knowledge_base: KnowledgeBase, text: str, level: str) -> None:
+    assert read_note(text, knowledge_base).as_wire()["vitals"]["consciousness"]["value"] == level
