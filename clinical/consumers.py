@@ -94,6 +94,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
         await self.accept()
         _open_sockets.add(self)
+        local.listen_for_user(self.user.pk, self.channel_name, self._follow_new)
         metrics.open_sockets.inc()
 
     async def close_after_catching_up(self, code: int) -> None:
@@ -110,7 +111,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             _open_sockets.discard(self)
             metrics.open_sockets.dec()
         if self.followers:
-            local.unregister_everywhere(self.channel_name, self.followers.followed())
+            local.forget(self.channel_name, self.user.pk, self.followers.followed())
             self.followers.stop()
         for group in self.groups:
             try:
@@ -183,7 +184,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def _start(self, kind: str, data: Any, request_id: str) -> None:
         async def follow_before_launch(session: StreamSession) -> None:
-            await self._follow(session.id, -1, catch_up=False)
+            await self._follow(session.id, -1, catch_up=False, run_is_local=True)
 
         await start_stream(
             self.user, kind, data, request_id, self._client, before_launch=follow_before_launch
@@ -246,7 +247,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         await self.followers.offer(session_id, frames, message.get("sent_at"))
 
     async def stream_started(self, message: dict[str, Any]) -> None:
-        session_id = uuid.UUID(message["session_id"])
+        await self._follow_new(uuid.UUID(message["session_id"]))
+
+    async def _follow_new(self, session_id: uuid.UUID) -> None:
+        """Follow a stream the user started on another socket, unless already following."""
         if not self.followers.knows(session_id):
             await self._follow(session_id, -1)
 
@@ -255,16 +259,26 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    async def _follow(self, session_id: uuid.UUID, last_seq: int, catch_up: bool = True) -> None:
+    async def _follow(
+        self,
+        session_id: uuid.UUID,
+        last_seq: int,
+        catch_up: bool = True,
+        run_is_local: bool = False,
+    ) -> None:
         room = chat.session_room(session_id)
         if room not in self.rooms:
             self.rooms.append(room)
-        local.register(session_id, self.channel_name, self.followers.offer)
-        await self._join(groups.session(session_id), groups.chat_room(room))
+        local.follow(session_id, self.channel_name, self.followers.offer)
+        await self._join(groups.chat_room(room))
+        if not (run_is_local or worker.runs_here(session_id)):
+            # A run of this worker serves its local followers directly and, should this
+            # worker die, its sockets die with it; only remote runs are heard via the layer.
+            await self._join(groups.session(session_id))
         await self.followers.follow(session_id, last_seq, catch_up)
 
     async def _finished(self, session_id: uuid.UUID) -> None:
-        local.unregister(session_id, self.channel_name)
+        local.unfollow(session_id, self.channel_name)
         group = groups.session(session_id)
         if group in self.groups:
             self.groups.remove(group)

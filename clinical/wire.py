@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+
+class EncodedFrame(dict):
+    """A frame together with the JSON text it was encoded to once, for storing and sending.
+
+    ``FrameEncoder`` hands the text to the database as it is, so a frame is encoded once per
+    stream, not once to send and again to store.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, frame: dict[str, Any]) -> None:
+        super().__init__(frame)
+        self.text = encode(frame)
+
+
+class FrameEncoder(json.JSONEncoder):
+    """The JSON encoder of stored frames: orjson, and no encoding at all for an EncodedFrame."""
+
+    def encode(self, o: Any) -> str:
+        return o.text if isinstance(o, EncodedFrame) else encode(o)
 
 
 class InvalidJson(ValueError):

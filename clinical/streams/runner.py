@@ -67,7 +67,7 @@ class StreamRun:
         if self.request_id:
             frame["request_id"] = self.request_id
         frame["timestamp"] = wire.timestamp()
-        return frame
+        return wire.EncodedFrame(frame)
 
     def frames(self) -> Iterator[Frame]:
         """Every frame of the session in order, starting with ``accepted``."""
@@ -79,14 +79,14 @@ class StreamRun:
 _append = db_call(store.append_events)
 
 
-async def publish(session_id: uuid.UUID, frames: list[Frame]) -> None:
+async def publish(session_id: uuid.UUID, frames: list[wire.EncodedFrame]) -> None:
     """Send stored frames to everyone following the session; the database stays the record.
 
     Followers on this worker get them directly; the others through the channel layer. A lost
     publish is repaired by the followers (they fill gaps from the database), so a channel layer
     failure is logged, not raised into the stream.
     """
-    published = [(frame["seq"], wire.encode(frame), is_terminal(frame)) for frame in frames]
+    published = [(frame["seq"], frame.text, is_terminal(frame)) for frame in frames]
     sent_at = time.time()
     await local.deliver(session_id, published, sent_at)
     layer = get_channel_layer()
@@ -109,9 +109,13 @@ async def publish(session_id: uuid.UUID, frames: list[Frame]) -> None:
 
 async def announce(owner_id: int, session_id: uuid.UUID, kind: str) -> None:
     """Tell the owner's other sockets that a stream started, so they follow it too."""
+    await local.announce(owner_id, session_id)
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return
     message = {"type": "stream.started", "session_id": str(session_id), "kind": kind}
     try:
-        await get_channel_layer().group_send(groups.user(owner_id), message)
+        await layer.group_send(groups.user(owner_id), message)
     except Exception:
         metrics.layer_errors.labels("announce").inc()
         logger.warning("channel layer announce failed", extra={"session_id": str(session_id)})

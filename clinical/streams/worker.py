@@ -46,6 +46,9 @@ class Worker:
     def running(self) -> list[uuid.UUID]:
         return list(self._runs)
 
+    def runs_here(self, session_id: uuid.UUID) -> bool:
+        return session_id in self._runs
+
     def launch(self, run: StreamRun) -> asyncio.Task[None]:
         """Run ``run`` as a task of this worker."""
         if self.draining:
