@@ -113,7 +113,11 @@ def _database() -> dict:
         # One long-lived connection on the one database thread (clinical.db).
         config["CONN_MAX_AGE"] = None
     else:
-        config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        # Parameters travel apart from the SQL: a stream's frames go in one bulk INSERT, and
+        # client-side binding spent most of the worker's CPU quoting them into the statement.
+        options["server_side_binding"] = True
         config["CONN_HEALTH_CHECKS"] = True
     return config
 
