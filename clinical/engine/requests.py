@@ -32,10 +32,15 @@ MAX_LIST_ITEMS = 50
 MAX_NAME_CHARS = 200
 
 
+# Unicode's control characters (category Cc: U+0000-U+001F and U+007F-U+009F) but tab, newline
+# and carriage return, which a note may hold.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _printable(value: str) -> str:
     """Strip the text and refuse control characters (NUL, escape sequences, ...)."""
     value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
 
