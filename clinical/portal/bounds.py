@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from clinical.engine.requests import (
     MAX_LIST_ITEMS,
     MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
     MAX_SYMPTOMS,
     History,
     Labs,
@@ -71,5 +72,7 @@ def request_bounds() -> dict[str, Any]:
         "history": _fields(History, "age"),
         "lists": {"maxItems": MAX_LIST_ITEMS, "maxLength": MAX_NAME_CHARS},
         "labs": _fields(Labs, "urea_mmol_l"),
+        # Counted as the server counts: characters (code points) after NFC and trimming.
+        "note": {"maxLength": MAX_NOTE_CHARS},
         "patient_info": _fields(PatientInfo, "age", "weight", "egfr"),
     }

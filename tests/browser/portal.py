@@ -94,12 +94,15 @@ def stored_result(page: Page, session_id: str) -> dict[str, Any]:
     return response.json()["result"]
 
 
-def screenshot(page: Page, name: str, *, showing: Locator | None = None) -> None:
+def screenshot(
+    page: Page, name: str, *, showing: Locator | None = None, block: str = "center"
+) -> None:
     """A screenshot for people to look at, animations settled: from the top of the page, or
-    scrolled so that ``showing`` sits in the middle of the screen."""
+    scrolled so that ``showing`` sits in the middle of the screen (``block="start"``: at the
+    top, below the sticky bar)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if showing is None:
         page.evaluate("window.scrollTo(0, 0)")
     else:
-        showing.evaluate("node => node.scrollIntoView({block: 'center'})")
+        showing.evaluate("(node, block) => node.scrollIntoView({block})", block)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled")

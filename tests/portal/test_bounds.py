@@ -3,6 +3,7 @@ outside refused, so the client never refuses what the server accepts (or the rev
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -89,3 +90,17 @@ def test_name_and_list_limits_are_the_engines():
     assert _accepts(parse_diagnosis, _diagnosis(symptoms=[name]))
     assert not _accepts(parse_diagnosis, _diagnosis(symptoms=[name + "x"]))
     assert not _accepts(parse_diagnosis, _diagnosis(symptoms=too_many))
+
+
+def test_the_note_limit_is_the_engines_counted_as_it_counts():
+    """Characters (code points) of the note as sent: the page sends it trimmed and in NFC and
+    counts it the same way, so emoji or decomposed accents are neither refused early nor let
+    through too long."""
+    limit = BOUNDS["note"]["maxLength"]
+
+    assert _accepts(parse_diagnosis, _diagnosis(note="x" * limit))
+    assert not _accepts(parse_diagnosis, _diagnosis(note="x" * (limit + 1)))
+    assert _accepts(parse_diagnosis, _diagnosis(note="\U0001f600" * limit))
+    assert not _accepts(parse_diagnosis, _diagnosis(note="e\u0301" * limit))
+    composed = unicodedata.normalize("NFC", "e\u0301" * limit)
+    assert _accepts(parse_diagnosis, _diagnosis(note=composed))

@@ -20,6 +20,8 @@ TEMPLATE_TESTIDS = [
     "session-history",
     "new-heading",
     "diagnosis-form",
+    "note-input",
+    "note-count",
     "symptom-input",
     "add-symptom",
     "symptom-list",

@@ -122,6 +122,7 @@ export class PortalApp {
       view = new SessionView(record, {
         me: this.me,
         onPrescribe: (source, target) => this.openPrescription(source, target),
+        onRerun: (source, data, handlers) => this.submitRerun(source, data, handlers),
         sendChat: (sessionId, text) => this.sendChat(sessionId, text),
         onOpenSession: (id) => this.navigate(`/sessions/${id}/`),
       });
@@ -150,6 +151,7 @@ export class PortalApp {
       owner: detail.owner,
       createdAt: detail.created_at,
       follows: detail.follows,
+      correctedFrom: detail.corrected_from,
       kind: detail.kind,
       status: detail.status,
       isMine: detail.owner === this.me.username,
@@ -270,13 +272,23 @@ export class PortalApp {
   // ---- starting streams ---------------------------------------------------------------------
 
   submitDiagnosis(data) {
-    this.submit("diagnosis", data, {
-      busy: (flag) => {
-        this.startButton.disabled = flag;
-        this.startButton.textContent = flag ? "Starting…" : "Start diagnosis";
+    this.submit(
+      "diagnosis",
+      data,
+      {
+        busy: (flag) => {
+          this.startButton.disabled = flag;
+          this.startButton.textContent = flag ? "Starting…" : "Start diagnosis";
+        },
+        fail: (frame) => this.formFailed(this.form, frame),
       },
-      fail: (frame) => this.formFailed(this.form, frame),
-    });
+      { fromForm: true },
+    );
+  }
+
+  /** A diagnosis re-run with the clinician's corrections to a note's reading. */
+  submitRerun(source, data, handlers) {
+    this.submit("diagnosis", data, handlers, { correctedFrom: source.id });
   }
 
   submitPrescription(data) {
@@ -292,7 +304,7 @@ export class PortalApp {
     else showFormMessage(form.form, frame.error || "The request was not accepted.");
   }
 
-  submit(kind, data, handlers) {
+  submit(kind, data, handlers, origin = {}) {
     const id = requestId(kind);
     if (!this.connection.send({ type: kind, request_id: id, data })) {
       handlers.fail({ error: "Not connected to the server. Wait for “Connected” and try again." });
@@ -303,7 +315,7 @@ export class PortalApp {
       () => this.settle(id)?.fail({ error: "No answer from the server. Try again." }),
       ANSWER_TIMEOUT_MS,
     );
-    this.pending.set(id, { kind, data, handlers, timer });
+    this.pending.set(id, { kind, data, handlers, timer, ...origin });
   }
 
   settle(id) {
@@ -323,7 +335,7 @@ export class PortalApp {
   adopt(id, record, createdAt) {
     const entry = this.pending.get(id);
     this.settle(id).accepted?.();
-    if (entry.kind === "diagnosis") this.form.reset();
+    if (entry.fromForm) this.form.reset();
     record.request = entry.data;
     record.requested = true;
     this.describe(record, {
@@ -331,6 +343,7 @@ export class PortalApp {
       owner: this.me.username,
       created_at: createdAt,
       follows: entry.data.session_id || null,
+      corrected_from: entry.correctedFrom || null,
       kind: entry.kind,
       status: "running",
     });

@@ -1,16 +1,19 @@
-// The new-diagnosis form: symptoms (with severity and duration), vital signs with units,
-// labs for CURB-65, and history. It reads itself into a protocol v1 `diagnosis` request and
-// checks it against the server's bounds before anything is sent.
+// The new-diagnosis form: a clinical note, symptoms (with severity and duration), vital signs
+// with units, labs for CURB-65, and history. It reads itself into a protocol v1 `diagnosis`
+// request (the note as `data.note`, beside whatever structured fields were filled, which win
+// over it) and checks it against the server's bounds before anything is sent.
 
 import { Combobox } from "./combobox.js";
 import { $, $$, h } from "./dom.js";
 import { clearErrors, showErrors } from "./form-errors.js";
+import { NoteField } from "./note-field.js";
 import { suggestions } from "./suggestions.js";
 import { TokenField } from "./token-field.js";
 import {
   Problems,
   checkList,
   checkName,
+  checkNote,
   checkPregnancy,
   readBloodPressure,
   readChoice,
@@ -37,6 +40,12 @@ export class DiagnosisForm {
     this.bounds = bounds;
     this.list = $('[data-testid="symptom-list"]', form);
     this.symptomInput = $("#symptom-input", form);
+    this.note = new NoteField(
+      $("#note-input", form),
+      $("#note-count", form),
+      $('[data-role="note-count-live"]', form),
+      bounds.note.maxLength,
+    );
     this.tokens = Object.fromEntries(
       $$("[data-token-field]", form).map((root) => [root.dataset.tokenField, new TokenField(root)]),
     );
@@ -62,6 +71,7 @@ export class DiagnosisForm {
   /** Empty every field (after a stream starts, so one patient's details never carry over). */
   reset() {
     this.form.reset();
+    this.note.reset();
     this.list.replaceChildren();
     for (const tokens of Object.values(this.tokens)) tokens.set([]);
     clearErrors(this.form);
@@ -169,7 +179,8 @@ export class DiagnosisForm {
 
   read() {
     const problems = new Problems();
-    const symptoms = this.readSymptoms(problems);
+    const note = this.readNote(problems);
+    const symptoms = this.readSymptoms(problems, note !== undefined || this.note.value !== "");
     const vitals = compact(this.readVitals(problems));
     const urea = readNumber(
       this.field("labs.urea_mmol_l").value,
@@ -182,10 +193,17 @@ export class DiagnosisForm {
     const data = { symptoms, history };
     if (Object.keys(vitals).length) data.vitals = vitals;
     if (urea !== undefined) data.labs = { urea_mmol_l: urea };
+    if (note !== undefined) data.note = note;
     return { data, problems };
   }
 
-  readSymptoms(problems) {
+  readNote(problems) {
+    const text = this.note.value;
+    if (!text) return undefined;
+    return checkNote(text, this.note.count, "note", this.bounds.note.maxLength, problems);
+  }
+
+  readSymptoms(problems, hasNote) {
     const limits = this.bounds.symptoms;
     const pending = this.symptomInput.value.trim();
     if (pending) {
@@ -193,7 +211,10 @@ export class DiagnosisForm {
       this.symptomInput.value = "";
     }
     const rows = this.rows();
-    if (!rows.length) problems.add("symptoms", "add at least one symptom");
+    if (!rows.length && !hasNote) {
+      problems.add("note", "write a note, or add at least one symptom below");
+      problems.add("symptoms", "add at least one symptom, or write a clinical note above");
+    }
     if (rows.length > limits.maxItems)
       problems.add("symptoms", `at most ${limits.maxItems} symptoms`);
     return rows.map((row, index) => {

@@ -1,9 +1,11 @@
-// A diagnosis stream on screen: findings, scores, the differential item by item, then the
-// primary diagnosis with its urgency, red flags and recommended tests. Each frame is applied
-// once (the session's record guarantees seq order), so each item is appended exactly once.
+// A diagnosis stream on screen: the clinical note as read, findings, scores, the differential
+// item by item, then the primary diagnosis with its urgency, red flags and recommended tests.
+// Each frame is applied once (the session's record guarantees seq order), so each item is
+// appended exactly once.
 
 import { append, clear, h } from "./dom.js";
 import { URGENCY, absentLabel, humanize, percent } from "./format.js";
+import { NoteView } from "./note-view.js";
 import { scoresPanel } from "./scores.js";
 
 function findingText(status, label) {
@@ -53,8 +55,9 @@ export function urgencyBanner(urgency, reason) {
 }
 
 export class DiagnosisResults {
-  constructor({ onPrescribe }) {
+  constructor({ onPrescribe, onRerun }) {
     this.onPrescribe = onPrescribe;
+    this.note = new NoteView({ onRerun });
     this.count = 0;
     this.shownPrimary = false;
     this.urgency = h("div", { class: "urgency-slot" });
@@ -95,6 +98,7 @@ export class DiagnosisResults {
     this.main = [
       this.urgency,
       this.primary,
+      this.note.node,
       differential,
       this.warnings,
       card("Findings", "findings", this.findings),
@@ -105,12 +109,21 @@ export class DiagnosisResults {
     ];
   }
 
+  /** The session's request (for its note), and whether this user may correct and re-run it. */
+  describeRequest(request, editable) {
+    this.note.setRequest(request, editable);
+  }
+
   apply(frame) {
     if (frame.type === "complete") this.complete(frame.result || {});
+    if (frame.type === "error") this.note.finish();
     if (frame.type !== "stream_chunk") return;
     const content = frame.content || {};
     const handlers = {
-      symptoms_analysis: () => this.showFindings(content),
+      symptoms_analysis: () => {
+        this.showFindings(content);
+        this.note.setExtracted(content.extracted, content.recognized_findings);
+      },
       vitals_evaluation: () => this.showScores(content.scores),
       history_review: () => this.showHistory(content),
       differential_diagnosis: () => this.addDifferential(content, frame.seq),
@@ -330,6 +343,8 @@ export class DiagnosisResults {
   }
 
   complete(result) {
+    this.note.setExtracted(result.extracted, result.recognized_findings);
+    this.note.finish();
     if (!this.shownPrimary && result.primary_diagnosis) {
       this.showPrimary({ ...result, diagnosis: result.primary_diagnosis });
     }

@@ -32,6 +32,16 @@ window.__medstream = Object.freeze({
       duplicates: app.book.duplicates,
     };
   },
+  /** The sessions this page holds frames of (its own streams, ones it opened, and streams its
+   *  user started in another tab or on another worker), each with the last seq applied. */
+  sessions() {
+    return app.book.all().map((record) => ({
+      id: record.id,
+      kind: record.kind,
+      lastSeq: record.lastSeq,
+      finished: record.finished,
+    }));
+  },
   /** Send a diagnosis request as given, skipping the client-side checks (server errors). */
   sendDiagnosis(data) {
     app.submitDiagnosis(data);

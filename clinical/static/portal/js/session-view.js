@@ -52,9 +52,22 @@ function summaryRow(term, text) {
   return text ? [h("dt", { text: term }), h("dd", { text })] : [];
 }
 
+const NOTE_PREVIEW_CHARS = 90;
+
+function notePreview(note) {
+  if (typeof note !== "string" || !note) return "";
+  const chars = Array.from(note.replace(/\s+/g, " "));
+  const text =
+    chars.length > NOTE_PREVIEW_CHARS
+      ? `${chars.slice(0, NOTE_PREVIEW_CHARS).join("")}…`
+      : chars.join("");
+  return `“${text}” (marked up below)`;
+}
+
 function diagnosisSummary(request) {
   const history = request.history || {};
   return [
+    ...summaryRow("Note", notePreview(request.note)),
     ...summaryRow("Symptoms", (request.symptoms || []).map(symptomText).join(", ")),
     ...summaryRow("Vital signs", vitalsLine(request.vitals)),
     ...summaryRow("Allergies", (history.allergies || []).join(", ") || "None recorded"),
@@ -80,9 +93,10 @@ function prescriptionSummary(request) {
 }
 
 export class SessionView {
-  constructor(record, { me, onPrescribe, sendChat, onOpenSession }) {
+  constructor(record, { me, onPrescribe, onRerun, sendChat, onOpenSession }) {
     this.record = record;
     this.onPrescribe = onPrescribe;
+    this.onRerun = onRerun;
     this.onOpenSession = onOpenSession;
     this.results = null;
     this.progress = new ProgressBar();
@@ -145,7 +159,10 @@ export class SessionView {
     this.results =
       kind === "prescription"
         ? new PrescriptionResults()
-        : new DiagnosisResults({ onPrescribe: (target) => this.onPrescribe(this.record, target) });
+        : new DiagnosisResults({
+            onPrescribe: (target) => this.onPrescribe(this.record, target),
+            onRerun: (data, handlers) => this.onRerun(this.record, data, handlers),
+          });
     this.main.append(...this.results.main);
     this.side.prepend(...this.results.side);
     this.eyebrow.textContent =
@@ -198,7 +215,7 @@ export class SessionView {
   }
 
   /** The session's stored details (owner, time, request), from the API or the page itself. */
-  describe({ request, owner, createdAt, follows, kind, status, isMine }) {
+  describe({ request, owner, createdAt, follows, correctedFrom, kind, status, isMine }) {
     this.setKind(kind);
     if (status && !this.record.finished) this.setStatus(status);
     const patient =
@@ -221,6 +238,20 @@ export class SessionView {
       });
       this.meta.append(" · ", h("span", {}, "Open ", link));
     }
+    if (correctedFrom) {
+      const link = h("a", {
+        href: `/sessions/${correctedFrom}/`,
+        text: "the session it corrects",
+        on: {
+          click: (event) => {
+            event.preventDefault();
+            this.onOpenSession(correctedFrom);
+          },
+        },
+      });
+      this.meta.append(" · ", h("span", {}, "Re-run with corrections of ", link));
+    }
+    if (kind !== "prescription") this.results?.describeRequest(request, isMine);
     if (kind === "prescription" && request?.diagnosis) this.title.textContent = request.diagnosis;
     if (request)
       clear(this.summary).append(

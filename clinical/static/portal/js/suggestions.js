@@ -6,6 +6,7 @@ import { api } from "./api.js";
 
 const SHOWN = 8;
 const SYMPTOM_CATEGORIES = new Set(["symptom", "sign", "vital"]);
+const FINDING_CATEGORIES = new Set([...SYMPTOM_CATEGORIES, "history"]);
 
 function matchedSynonym(query, label, synonyms = []) {
   const start = query.toLowerCase();
@@ -40,6 +41,8 @@ function drugOption(query, drug) {
 export const suggestions = {
   symptoms: (query, signal) => findings(query, signal, SYMPTOM_CATEGORIES),
   conditions: (query, signal) => findings(query, signal, new Set(["history"])),
+  /** Any finding a symptom name may state (a correction to a note's reading). */
+  findings: (query, signal) => findings(query, signal, FINDING_CATEGORIES),
   drugs: async (query, signal) =>
     (await api.drugs(query, signal)).map((drug) => drugOption(query, drug)),
   allergies: async (query, signal) => {

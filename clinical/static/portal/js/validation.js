@@ -94,3 +94,20 @@ export function checkPregnancy(pregnant, sex, age, path, problems) {
   else if (age !== undefined && age < 10)
     problems.add(path, "pregnant is set but age is under 10 years");
 }
+
+/** A clinical note (already NFC and trimmed): at most `maxLength` characters, counted as code
+ *  points, and no control characters (line breaks and tabs are fine). */
+export function checkNote(text, count, path, maxLength, problems) {
+  if (count > maxLength) {
+    const format = new Intl.NumberFormat("en-GB");
+    problems.add(
+      path,
+      `must be at most ${format.format(maxLength)} characters (it has ${format.format(count)})`,
+    );
+  } else if (CONTROL.test(text)) {
+    problems.add(path, "must not contain control characters");
+  } else {
+    return text;
+  }
+  return undefined;
+}
