@@ -6,6 +6,7 @@ the sessions it started or resumed, and one that drops leaves its streams runnin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 import weakref
@@ -15,24 +16,33 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from clinical import audit, metrics, wire
+from clinical import audit, limits, metrics, wire
 from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import chat, groups, local
 from clinical.streams.access import SessionNotFound, own_session, visible_session
 from clinical.streams.follow import Followers
-from clinical.streams.start import start_stream, validate_request_id
+from clinical.streams.start import (
+    StartForbidden,
+    require_start_permission,
+    start_stream,
+    validate_request_id,
+)
 from clinical.streams.store import request_cancel
 from clinical.streams.worker import Draining, worker
 from clinical.ws_auth import authenticate_socket
 
 logger = logging.getLogger("clinical.ws")
 
+CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN_LATER = 1013
 FOLLOW_STALL_SECONDS = 2.0
+# Protocol messages nest four levels deep; anything far deeper is not a protocol message.
+MAX_NESTING = 16
 
 # The sockets open on this worker, so that a drain can close each with 1012.
 _open_sockets: weakref.WeakSet[StreamConsumer] = weakref.WeakSet()
@@ -64,6 +74,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     user: Any = None
     followers: Followers | None = None
     closing = False
+    slot: str | None = None
 
     async def connect(self) -> None:
         auth = await authenticate_socket(self.scope, self.scope["url_route"]["kwargs"]["user_id"])
@@ -79,6 +90,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_SERVICE_RESTART)
             return
+        self.slot = await limits.sockets.acquire(auth.user.pk)
+        if self.slot is None:
+            await self._refuse_over_cap(auth.user.pk)
+            return
         worker.start_duties()
         try:
             self.rooms = await db_call(chat.team_rooms)(auth.user)
@@ -87,10 +102,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             # The database or the channel layer is down: say "try again later" rather than
             # leave the client hanging; it reconnects with backoff.
             logger.warning("socket set-up failed", extra={"user_id": auth.user.pk}, exc_info=True)
+            await self._release_slot()
             await self.accept()
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
         self.user = auth.user
+        self.flood = limits.FloodGuard(limits.messages(), settings.WS_FLOOD_FACTOR)
         self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
         await self.accept()
         _open_sockets.add(self)
@@ -106,7 +123,25 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.followers.stop()
         await self.close(code=code)
 
+    async def _refuse_over_cap(self, user_id: int) -> None:
+        """Accept only to say why, then close with 1008 (policy): the user has every socket
+        the cap allows open, on this worker or others."""
+        cap = settings.WS_MAX_SOCKETS_PER_USER
+        logger.info(
+            "socket refused",
+            extra={"close_code": CLOSE_POLICY, "reason": "socket cap", "user_id": user_id},
+        )
+        metrics.socket_refusals.labels(str(CLOSE_POLICY)).inc()
+        await self.accept()
+        await self._error("too_many_sockets", f"You have {cap} sockets open, the most allowed.")
+        await self.close(code=CLOSE_POLICY, reason=f"too many open sockets (at most {cap})")
+
+    async def _release_slot(self) -> None:
+        slot, self.slot = self.slot, None
+        await limits.sockets.release(slot)
+
     async def disconnect(self, code: int) -> None:
+        await self._release_slot()
         if self in _open_sockets:
             _open_sockets.discard(self)
             metrics.open_sockets.dec()
@@ -122,20 +157,37 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     # ---- frames from the client -------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.user is None:
+        if self.user is None or self.closing:
             return
-        if text_data is None:
-            await self._error("invalid_json", "Binary frames are not accepted; send JSON text.")
-            return
-        if _utf8_length_over(text_data, settings.WS_MAX_FRAME_BYTES):
+        limit = settings.WS_MAX_FRAME_BYTES
+        if len(bytes_data or b"") > limit or _utf8_length_over(text_data or "", limit):
             await self.close(code=CLOSE_TOO_BIG)
             return
-        try:
-            content = wire.decode(text_data)
-        except wire.InvalidJson:
-            await self._error("invalid_json", "The frame is not valid JSON.")
+        content, problem = _decoded(text_data)
+        # Every frame counts against the message rate, a malformed one as much as any.
+        if not await self._message_allowed(content):
+            return
+        if problem:
+            await self._error("invalid_json", problem)
             return
         await self.receive_json(content)
+
+    async def _message_allowed(self, content: Any) -> bool:
+        """Within the user's message rate? Refused: ``rate_limited``, or for a flood, 1008."""
+        rate = limits.messages()
+        decision = await limits.rates.hit(rate, self.user.pk)
+        if decision.allowed:
+            return True
+        if self.flood.refused():
+            logger.info(
+                "socket closed: message flood",
+                extra={"user_id": self.user.pk, "close_code": CLOSE_POLICY},
+            )
+            self.closing = True
+            await self.close(code=CLOSE_POLICY, reason="message flood")
+            return False
+        await self._rate_limited(limits.RateLimited(rate, decision), _request_id_of(content))
+        return False
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         request_id = content.get("request_id") if isinstance(content, dict) else None
@@ -149,6 +201,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             )
         except SessionNotFound:
             await self._error("not_found", "No such session.", None, request_id)
+        except StartForbidden:
+            await self._error("forbidden", "Your role may not start streams.", None, request_id)
+        except limits.RateLimited as limited:
+            await self._rate_limited(limited, request_id)
         except Draining:
             await self._error("unavailable", "This worker is restarting; reconnect.", None)
             await self.close(code=CLOSE_SERVICE_RESTART)
@@ -179,10 +235,20 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         extra = set(content) - {"type", "data", "request_id"}
         if extra:
             raise EngineValidationError({name: ["unknown field"] for name in sorted(extra)})
+        if _nested_deeper_than(content, MAX_NESTING):
+            raise EngineValidationError(
+                {"data": [f"must not nest deeper than {MAX_NESTING} levels"]}
+            )
         request_id = validate_request_id(content.get("request_id"))
         await handler(self, content.get("data"), request_id)
 
     async def _start(self, kind: str, data: Any, request_id: str) -> None:
+        await db_call(require_start_permission)(self.user)
+        rate = limits.stream_starts()
+        decision = await limits.rates.hit(rate, self.user.pk)
+        if not decision.allowed:
+            raise limits.RateLimited(rate, decision)
+
         async def follow_before_launch(session: StreamSession) -> None:
             await self._follow(session.id, -1, catch_up=False, run_is_local=True)
 
@@ -300,8 +366,21 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def _send_text(self, text: str) -> None:
-        if not self.closing:
+        """Send, unless closing. A socket that cannot take a frame (its client closed it, or
+        the connection broke) is this socket's problem: the runs that deliver to it in process
+        must not fail with it, so the error stops here and the socket is closed."""
+        if self.closing:
+            return
+        try:
             await self.send(text_data=text)
+        except Exception as error:
+            self.closing = True
+            logger.info(
+                "socket send failed; closing it",
+                extra={"user_id": getattr(self.user, "pk", None), "reason": type(error).__name__},
+            )
+            with contextlib.suppress(Exception):
+                await self.close(code=CLOSE_INTERNAL_ERROR)
 
     async def _error(
         self,
@@ -309,10 +388,24 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         error: str,
         details: dict[str, Any] | None = None,
         request_id: Any = None,
+        retry_after: float | None = None,
     ) -> None:
         request_id = request_id if isinstance(request_id, str) and len(request_id) <= 100 else None
-        frame = wire.error_frame(code, error, details=details, request_id=request_id)
+        frame = wire.error_frame(
+            code, error, details=details, request_id=request_id, retry_after=retry_after
+        )
         await self._send_text(wire.encode(frame))
+
+    async def _rate_limited(self, limited: limits.RateLimited, request_id: Any) -> None:
+        seconds = limited.decision.retry_after_seconds
+        await self._error(
+            "rate_limited",
+            f"Too many {limited.rate.label}: at most {limited.rate.limit} a minute; "
+            f"retry in {seconds:g} s.",
+            None,
+            request_id,
+            retry_after=seconds,
+        )
 
 
 def _utf8_length_over(text: str, limit: int) -> bool:
@@ -320,6 +413,38 @@ def _utf8_length_over(text: str, limit: int) -> bool:
     if len(text) > limit:
         return True
     return len(text) * 4 > limit and len(text.encode()) > limit
+
+
+_NOT_JSON = object()
+
+
+def _decoded(text: str | None) -> tuple[Any, str]:
+    """The frame's JSON value, or a placeholder and why it is not one."""
+    if text is None:
+        return _NOT_JSON, "Binary frames are not accepted; send JSON text."
+    try:
+        return wire.decode(text), ""
+    except wire.InvalidJson:
+        return _NOT_JSON, "The frame is not valid JSON."
+
+
+def _request_id_of(content: Any) -> Any:
+    return content.get("request_id") if isinstance(content, dict) else None
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Does ``value`` hold arrays or objects more than ``limit`` levels deep? (no recursion)"""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
 
 
 def _object(data: Any, *fields: str) -> dict[str, Any]:

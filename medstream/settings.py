@@ -234,3 +234,53 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# Abuse limits (README, "Configuration" and "Threat model"; clinical.limits). Counted in Redis
+# when REDIS_URL is set, so every worker shares them; in each process's memory otherwise.
+WS_MAX_SOCKETS_PER_USER = env_int("WS_MAX_SOCKETS_PER_USER", 10, minimum=1)
+# A killed worker's sockets stop counting against their users' caps after this long.
+WS_SOCKET_SLOT_SECONDS = env_int("WS_SOCKET_SLOT_SECONDS", 60, minimum=3)
+STREAM_STARTS_PER_MINUTE = env_int("STREAM_STARTS_PER_MINUTE", 30, minimum=1)
+WS_MESSAGES_PER_MINUTE = env_int("WS_MESSAGES_PER_MINUTE", 120, minimum=1)
+# A socket that sends more than this many times its message limit in one minute is closed (1008).
+WS_FLOOD_FACTOR = env_int("WS_FLOOD_FACTOR", 3, minimum=2)
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    """A DRF rate, ``<count>/<second|minute|hour|day>``; anything else stops the process."""
+    value = env_str(name, default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(f"{name}={value!r}: use <count>/<second|minute|hour|day>")
+    return value
+
+
+API_USER_RATE = _throttle_rate("API_USER_RATE", "1200/minute")
+API_ANON_RATE = _throttle_rate("API_ANON_RATE", "120/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "clinical.limits.AnonThrottle",
+    "clinical.limits.UserThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": API_ANON_RATE,
+    "user": API_USER_RATE,
+    "stream_start": f"{STREAM_STARTS_PER_MINUTE}/minute",
+}
+
+
+def _caches() -> dict:
+    """``limits`` holds the REST throttles' counts: in Redis when there is one, so that every
+    worker counts alike; the default cache stays in each process's memory."""
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not REDIS_URL:
+        return {"default": local, "limits": local | {"LOCATION": "limits"}}
+    shared = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "medstream",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    return {"default": local, "limits": shared}
+
+
+CACHES = _caches()

@@ -7,6 +7,7 @@ validated by one model whichever way it came, and an invalid request stores noth
 from __future__ import annotations
 
 import contextvars
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,18 @@ from clinical.streams.runner import StreamRun
 from clinical.streams.worker import Draining, worker
 
 MAX_REQUEST_ID_CHARS = 100
+START_PERMISSION = "clinical.add_streamsession"
+
+
+class StartForbidden(PermissionError):
+    """The user's role may not start streams (answered ``forbidden``; nothing is stored)."""
+
+
+def require_start_permission(user: Any) -> None:
+    """Starting a stream takes ``clinical.add_streamsession``, which the clinician, reviewer and
+    admin roles carry: a signed-in account without a role starts nothing."""
+    if not user.has_perm(START_PERMISSION):
+        raise StartForbidden("this role may not start streams")
 
 
 def validate_request_id(value: Any) -> str:
@@ -34,6 +47,9 @@ def validate_request_id(value: Any) -> str:
         raise EngineValidationError(
             {"request_id": [f"must be a string of at most {MAX_REQUEST_ID_CHARS} characters"]}
         )
+    # PostgreSQL refuses NUL in text, and no control character belongs in an id.
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise EngineValidationError({"request_id": ["must not contain control characters"]})
     return value
 
 
@@ -55,6 +71,7 @@ def create_stream(
     user: Any, kind: str, data: Any, request_id: Any, channel: str = "websocket", client: str = ""
 ) -> StreamSession:
     """Validate and store a new running session and its audit entry (raises on invalid input)."""
+    require_start_permission(user)
     request_id = validate_request_id(request_id)
     request, follows_id = _validated(user, kind, data)
     with transaction.atomic():
