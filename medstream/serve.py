@@ -72,6 +72,65 @@ def allow_registered_close_codes() -> None:
     WebSocketProtocol.serverClose = server_close
 
 
+def close_with_reason() -> None:
+    """Send the reason a consumer closes with (``close(code, reason)``) in the close frame.
+
+    daphne passes only the code on, so a browser's ``CloseEvent.reason`` was always empty; a
+    socket refused for the per-user cap or closed for a flood says why (README, close codes).
+    """
+    from daphne.ws_protocol import WebSocketProtocol
+
+    handle_reply = WebSocketProtocol.handle_reply
+
+    def reply(self, message: dict) -> None:
+        reason = message.get("reason") if message.get("type") == "websocket.close" else None
+        if reason and self.state == self.STATE_OPEN:
+            code = message.get("code") or 1000
+            self.sendCloseFrame(code=code, reasonUtf8=reason.encode()[:123], isReply=False)
+            return
+        handle_reply(self, message)
+
+    WebSocketProtocol.handle_reply = reply
+
+
+def close_instead_of_dropping() -> None:
+    """Tell a client which rule it broke: a frame over the size limit is answered with a close
+    frame carrying 1009 (invalid UTF-8 with 1007), rather than autobahn's default of dropping
+    the TCP connection, which the client sees as 1006 and cannot tell from a network fault."""
+    from daphne.ws_protocol import WebSocketFactory
+
+    factory_init = WebSocketFactory.__init__
+
+    def init(self, *args: object, **kwargs: object) -> None:
+        factory_init(self, *args, **kwargs)
+        self.setProtocolOptions(failByDrop=False)
+
+    WebSocketFactory.__init__ = init
+
+
+def limit_only_what_clients_send() -> None:
+    """Bound the frames a client sends, not the frames the server sends.
+
+    daphne's ``websocket_max_message_size`` is autobahn's ``maxMessagePayloadSize``, which also
+    refuses to *send* a larger message (``PayloadExceededError``): a stream frame over
+    ``WS_MAX_FRAME_BYTES`` (a long differential, a large result) could not be delivered. The
+    limit is lifted for the duration of each send; the reactor is single-threaded, so no
+    incoming frame is read meanwhile.
+    """
+    from daphne.ws_protocol import WebSocketProtocol
+
+    server_send = WebSocketProtocol.serverSend
+
+    def send(self, content: str | bytes, binary: bool = False) -> None:
+        limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+        try:
+            server_send(self, content, binary)
+        finally:
+            self.maxMessagePayloadSize = limit
+
+    WebSocketProtocol.serverSend = send
+
+
 def _stop_on_failure(reactor):
     """If the drain itself fails, log why and stop anyway: a stuck drain must not hang."""
 
@@ -122,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
         application_close_timeout=5,
     )
     allow_registered_close_codes()
+    close_with_reason()
+    close_instead_of_dropping()
+    limit_only_what_clients_send()
     reactor.callWhenRunning(_install_drain, reactor)
     logger.info(f"serving on {args.bind}:{args.port}", extra={"worker": settings.WORKER_ID})
     server.run()
