@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format check bench-engine cluster clean
+.PHONY: run test lint format check bench-engine cluster clean fuzz
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/bootstrap-venv.sh $(VENV)
@@ -48,3 +48,8 @@ clean:
 cluster: $(VENV)/.dev-installed
 	scripts/system-packages.sh
 	$(BIN)/python -m devtools.cluster --port $(PORT)
+
+# Hypothesis against live daphne workers (embedded and PostgreSQL + Redis): 10,000 frames each.
+fuzz: $(VENV)/.dev-installed
+	scripts/system-packages.sh
+	MEDSTREAM_FUZZ_PROFILE=fuzz $(BIN)/pytest tests/live/test_fuzz.py $(PYTEST_ARGS)
