@@ -106,3 +106,16 @@ def screenshot(
     else:
         showing.evaluate("(node, block) => node.scrollIntoView({block})", block)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled")
+
+
+def send_chat(page: Page, text: str) -> None:
+    page.get_by_test_id("chat-input").fill(text)
+    page.get_by_test_id("chat-send").click()
+
+
+def expect_chat_once(page: Page, text: str, author: str) -> None:
+    """The message shows exactly once, with its author and a time."""
+    message = page.get_by_test_id("chat-message").filter(has_text=text)
+    expect(message).to_have_count(1)
+    expect(message.get_by_test_id("chat-author")).to_have_text(author)
+    expect(message.get_by_test_id("chat-time")).to_have_text(re.compile(r"^\d\d:\d\d$"))

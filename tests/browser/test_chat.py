@@ -3,26 +3,18 @@ each message shows once for both, with its author and time, and comes back as hi
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.portal import run_diagnosis, screenshot, wait_until_complete
+from tests.browser.portal import (
+    expect_chat_once,
+    run_diagnosis,
+    screenshot,
+    send_chat,
+    wait_until_complete,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def send(page: Page, text: str) -> None:
-    page.get_by_test_id("chat-input").fill(text)
-    page.get_by_test_id("chat-send").click()
-
-
-def expect_once(page: Page, text: str, author: str) -> None:
-    message = page.get_by_test_id("chat-message").filter(has_text=text)
-    expect(message).to_have_count(1)
-    expect(message.get_by_test_id("chat-author")).to_have_text(author)
-    expect(message.get_by_test_id("chat-time")).to_have_text(re.compile(r"^\d\d:\d\d$"))
 
 
 def test_a_clinician_and_a_reviewer_chat_about_a_session(open_portal):
@@ -34,17 +26,17 @@ def test_a_clinician_and_a_reviewer_chat_about_a_session(open_portal):
     ).click()
     wait_until_complete(reviewer)
 
-    send(clinician, "Please check the CURB-65 before I prescribe.")
-    expect_once(clinician, "Please check the CURB-65", "Demo Clinician")
-    expect_once(reviewer, "Please check the CURB-65", "Demo Clinician")
+    send_chat(clinician, "Please check the CURB-65 before I prescribe.")
+    expect_chat_once(clinician, "Please check the CURB-65", "Demo Clinician")
+    expect_chat_once(reviewer, "Please check the CURB-65", "Demo Clinician")
     reviewer.get_by_test_id("chat-input").fill("Agreed: urea 8.1 makes it 2.")
     reviewer.get_by_test_id("chat-input").press("Enter")
 
-    expect_once(reviewer, "Agreed: urea 8.1", "Senior Reviewer")
-    expect_once(clinician, "Agreed: urea 8.1", "Senior Reviewer")
+    expect_chat_once(reviewer, "Agreed: urea 8.1", "Senior Reviewer")
+    expect_chat_once(clinician, "Agreed: urea 8.1", "Senior Reviewer")
     expect(clinician.get_by_test_id("chat-input")).to_have_value("")
     screenshot(reviewer, "chat-reviewer-desktop", showing=reviewer.get_by_test_id("chat-panel"))
 
     later = open_portal("demo", path=f"/sessions/{session_id}/")
     expect(later.get_by_test_id("chat-message")).to_have_count(2)
-    expect_once(later, "Please check the CURB-65", "Demo Clinician")
+    expect_chat_once(later, "Please check the CURB-65", "Demo Clinician")
