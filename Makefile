@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format check bench-engine cluster clean fuzz
+.PHONY: run test lint format check bench-engine bench cluster clean fuzz
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/bootstrap-venv.sh $(VENV)
@@ -29,7 +29,10 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	# Browser tests in a process of their own: Playwright's synchronous API keeps an event loop
+	# running in the main thread, which the asyncio tests that follow cannot share.
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -41,6 +44,13 @@ format: $(VENV)/.dev-installed
 
 bench-engine: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.engine_bench
+
+# Side by side in one run: bare websockets, daphne alone, medstream embedded and on Redis +
+# PostgreSQL; cross-worker delivery; 5,000 idle sockets; the engine alone (README, "Performance").
+bench: $(VENV)/.dev-installed
+	scripts/system-packages.sh
+	$(BIN)/python -m benchmarks.stream_bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.layers
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis test-artifacts
