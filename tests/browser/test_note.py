@@ -90,6 +90,15 @@ def test_a_note_is_shown_with_its_findings_marked_by_certainty(open_portal):
     note_view = page.get_by_test_id("note-view")
     screenshot(page, "note-desktop", showing=note_view, block="start")
 
+    # A reviewer sees the same marks, and cannot re-run someone else's session.
+    reviewer = open_portal("reviewer", path=f"/sessions/{session_id}/")
+    wait_until_complete(reviewer)
+    marks = page.get_by_test_id("note-mark")
+    expect(reviewer.get_by_test_id("note-mark")).to_have_count(marks.count())
+    expect(reviewer.get_by_test_id("extracted-finding")).to_have_count(len(read))
+    expect(reviewer.get_by_test_id("rerun-with-corrections")).to_have_count(0)
+    expect(reviewer.get_by_test_id("finding-remove")).to_have_count(0)
+
     page.set_viewport_size(TABLET)
     expect(note_view).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -135,7 +135,12 @@ export class NoteView {
     this.renderFindings();
     const readings = readingsList(this.extracted, this.request);
     clear(this.body).append(
-      h("div", { class: "note-frame" }, text),
+      // Focusable, so a long note can be scrolled from the keyboard.
+      h(
+        "div",
+        { class: "note-frame", tabIndex: 0, attrs: { role: "region", "aria-label": "The note" } },
+        text,
+      ),
       nothing ? null : legend(new Set(spansOf(this.extracted).map((span) => span.certainty))),
       h(
         "div",
