@@ -203,6 +203,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._error("not_found", "No such session.", None, request_id)
         except StartForbidden:
             await self._error("forbidden", "Your role may not start streams.", None, request_id)
+        except chat.ChatForbidden:
+            await self._error("forbidden", "Your role may not post to chat.", None, request_id)
         except limits.RateLimited as limited:
             await self._rate_limited(limited, request_id)
         except Draining:

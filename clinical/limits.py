@@ -346,3 +346,15 @@ class UserThrottle(_SharedCacheThrottle, UserRateThrottle):
 
 class AnonThrottle(_SharedCacheThrottle, AnonRateThrottle):
     """``API_ANON_RATE`` per client address, for requests without credentials."""
+
+
+class StreamStartThrottle(_SharedCacheThrottle, UserRateThrottle):
+    """``STREAM_STARTS_PER_MINUTE`` per user for streams started over REST."""
+
+    scope = "stream_start"
+
+
+class LoginThrottle(_SharedCacheThrottle, AnonRateThrottle):
+    """``LOGIN_RATE`` password attempts per client address at the token endpoint."""
+
+    scope = "login"

@@ -156,6 +156,16 @@ class WsTicket(models.Model):
         return f"ticket for {self.user_id} until {self.expires_at:%H:%M:%S}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk ``update()`` and ``delete()`` refused, as ``save`` and ``delete`` are on a row."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit entries are append-only")
+
+    def delete(self):
+        raise PermissionError("audit entries are append-only")
+
+
 class AuditEntry(models.Model):
     """Who did what to which session, from where and when. Append-only.
 
@@ -176,6 +186,8 @@ class AuditEntry(models.Model):
         REST = "rest"
         ADMIN = "admin"
         PORTAL = "portal"
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -83,6 +83,11 @@ def live_environment(var_dir: Path, **extra: str) -> dict[str, str]:
             "DEMO_PASSWORD": LIVE_PASSWORD,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
+            # Test clients sign in for every socket and start streams far faster than people
+            # do; tests of the limits themselves set theirs (tests/security/test_live.py).
+            "LOGIN_RATE": "100000/minute",
+            "STREAM_STARTS_PER_MINUTE": "100000",
+            "WS_MESSAGES_PER_MINUTE": "1000000",
         }
         | extra
     )

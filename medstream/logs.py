@@ -29,13 +29,22 @@ ALLOWED_CONTEXT = {
 }
 
 
+def _message(record: logging.LogRecord) -> str:
+    """The line's text; Django's request log keeps its reason and drops the path, where a
+    client could have put anything (``Not Found: /api/sessions/<any text>/``)."""
+    if record.name in {"django.request", "django.server"} and record.args:
+        status = getattr(record, "status_code", "")
+        return f"{record.args[0]} (HTTP {status})"
+    return record.getMessage()
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _message(record),
         }
         for key, value in vars(record).items():
             if key in ALLOWED_CONTEXT and key not in _RECORD_FIELDS:

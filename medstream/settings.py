@@ -185,6 +185,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "clinical.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "clinical.api.parsers.ProtocolJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "medstream API",
@@ -257,6 +262,7 @@ def _throttle_rate(name: str, default: str) -> str:
 
 API_USER_RATE = _throttle_rate("API_USER_RATE", "1200/minute")
 API_ANON_RATE = _throttle_rate("API_ANON_RATE", "120/minute")
+LOGIN_RATE = _throttle_rate("LOGIN_RATE", "20/minute")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "clinical.limits.AnonThrottle",
     "clinical.limits.UserThrottle",
@@ -265,6 +271,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": API_ANON_RATE,
     "user": API_USER_RATE,
     "stream_start": f"{STREAM_STARTS_PER_MINUTE}/minute",
+    "login": LOGIN_RATE,
 }
 
 

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical import audit
 from clinical.api.errors import InvalidState
+from clinical.api.parsers import ProtocolJSONParser
 from clinical.api.schema import SESSION_ID, errors
 from clinical.api.serializers import ReviewRequestSerializer, ReviewSerializer
 from clinical.models import AuditEntry
@@ -27,7 +27,7 @@ from clinical.streams.access import REVIEW_PERMISSION, visible_session
 class SessionReviews(APIView):
     """A session's reviews, newest first; reviewers add one by POST."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [ProtocolJSONParser]
 
     @extend_schema(
         parameters=[SESSION_ID],

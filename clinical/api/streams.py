@@ -14,17 +14,17 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from clinical import audit
+from clinical.api.parsers import ProtocolJSONParser
 from clinical.api.schema import DiagnosisStart, PrescriptionStart, errors
 from clinical.api.serializers import StreamStartedSerializer
 from clinical.api.views import websocket_url
+from clinical.limits import StreamStartThrottle
 from clinical.models import StreamSession
 from clinical.streams.start import start_stream_sync
 
@@ -38,14 +38,6 @@ class MayStartStreams(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return request.user.has_perm(START_PERMISSION)
-
-
-class StreamStartThrottle(UserRateThrottle):
-    """Each start runs the engine on this worker: 60 a minute per user is far above a clinic's
-    pace and far below what would crowd out other users' streams."""
-
-    scope = "stream_start"
-    rate = "60/minute"
 
 
 def started_body(request: Request, session: StreamSession) -> dict[str, Any]:
@@ -68,7 +60,7 @@ class StreamStart(APIView):
     """Start a stream of ``kind``; 201 with the session and where to follow it."""
 
     kind: str = ""
-    parser_classes = [JSONParser]
+    parser_classes = [ProtocolJSONParser]
     permission_classes = [IsAuthenticated, MayStartStreams]
     throttle_classes = [StreamStartThrottle]
 

@@ -27,6 +27,7 @@ from clinical.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+from clinical.limits import LoginThrottle
 from clinical.models import AuditEntry, StreamSession, with_review_state
 from clinical.streams import chat, store
 from clinical.streams.access import (
@@ -70,6 +71,7 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for the user's API token."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
 
     # Multipart is still accepted but not documented: daphne's HTTP layer (Twisted) answers a
     # malformed multipart body itself, with a bare 400 before Django sees it.

@@ -77,8 +77,17 @@ def chat_frame(message: ChatMessage, request_id: str = "") -> dict[str, Any]:
     return frame
 
 
+CHAT_PERMISSION = "clinical.add_chatmessage"
+
+
+class ChatForbidden(PermissionError):
+    """The user's role may not post to care-team chat."""
+
+
 def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str, Any]]:
     """Validate and store a message; returns its room and the frame to broadcast."""
+    if not user.has_perm(CHAT_PERMISSION):
+        raise ChatForbidden("this role may not post to care-team chat")
     text = _message_text(data)
     extra = set(data) - {"message", "session_id"}
     if extra:

@@ -218,3 +218,15 @@ def request_cancel(session_id: uuid.UUID) -> bool:
             cancel_requested=True
         )
     )
+
+
+def give_up(session_id: uuid.UUID, worker_id: str, reason: str) -> int:
+    """Mark a running session of this worker failed without a frame (when none can be stored)."""
+    return StreamSession.objects.filter(
+        id=session_id, worker_id=worker_id, status=StreamSession.Status.RUNNING
+    ).update(
+        status=StreamSession.Status.FAILED,
+        failure_reason=reason,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )

@@ -26,8 +26,12 @@ from clinical.streams.runner import StreamRun, StreamWriter, execute
 logger = logging.getLogger("clinical.streams")
 
 RELEASE_SECONDS = 2.0
+# A session that every worker taking it over fails to finish (a write that can never succeed,
+# a run that kills its worker) is failed after this many takeovers instead of retried forever.
+MAX_TAKEOVERS = 3
 
 _renew = db_call(store.renew_leases)
+_give_up = db_call(store.give_up)
 _claim = db_call(store.claim_expired)
 
 
@@ -110,14 +114,25 @@ class Worker:
         current = engine.engine_version()
         if session.engine_version != current:
             reason = f"engine version changed from {session.engine_version} to {current}"
-            await StreamWriter(run).end_with_error(
-                StreamSession.Status.FAILED, "stream_failed", "The stream could not resume.", reason
-            )
+            await self._fail(run, "The stream could not resume.", reason)
             logger.warning("takeover refused: engine version changed", extra=log)
+            return
+        if session.takeovers > MAX_TAKEOVERS:
+            reason = f"not completed after {MAX_TAKEOVERS} takeovers"
+            await self._fail(run, "The stream could not be completed.", reason)
+            logger.warning("takeover refused: too many takeovers", extra=log)
             return
         logger.info("taking over stream", extra=log | {"seq": session.last_seq})
         metrics.streams_taken_over.inc()
         self.launch(run)
+
+    async def _fail(self, run: StreamRun, message: str, reason: str) -> None:
+        """End a session this worker claimed but will not run: with its terminal frame if that
+        can be stored, and failed in any case, so no session stays running forever."""
+        await StreamWriter(run).end_with_error(
+            StreamSession.Status.FAILED, "stream_failed", message, reason
+        )
+        await _give_up(run.session_id, settings.WORKER_ID, reason)
 
     async def stop(self) -> None:
         """Cancel this worker's duties and runs (tests; a process that is about to exit)."""

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import AsyncClient
 from rest_framework.authtoken.models import Token
 
-from clinical.api.streams import StreamStartThrottle
+from clinical.limits import StreamStartThrottle
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams.worker import worker
 from tests.api.completed import complete_session
@@ -241,15 +241,18 @@ async def test_a_draining_worker_answers_unavailable(
 
 @pytest.fixture
 def fresh_throttle_counts() -> Any:
-    """Throttle counts live in the cache; start and leave it empty so no other test is limited."""
-    cache.clear()
+    """Throttle counts live in the caches: start and leave them empty (no other test limited)."""
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 def test_starts_are_rate_limited_per_user(fresh_throttle_counts, api_as, clinician):
     client = api_as(clinician)
-    allowed, _ = StreamStartThrottle().parse_rate(StreamStartThrottle.rate)
+    throttle = StreamStartThrottle()
+    allowed, _ = throttle.parse_rate(throttle.rate)
     statuses = [
         client.post("/api/sessions/diagnosis/", {}, format="json").status_code
         for _ in range(allowed + 1)

@@ -144,3 +144,15 @@ def test_the_admin_lists_entries_read_only_even_for_a_superuser(
     assert changed.status_code == 403 and deleted.status_code == 403 and added.status_code == 403
     assert bulk.status_code in {200, 302}
     assert AuditEntry.objects.get().action == "started" and AuditEntry.objects.count() == 1
+
+
+def test_bulk_update_and_delete_of_audit_entries_are_refused(db, clinician):
+    from clinical.models import AuditEntry
+
+    AuditEntry.objects.create(actor=clinician, actor_name="alice", action="viewed", channel="rest")
+
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().update(actor_name="mallory")
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+    assert AuditEntry.objects.get().actor_name == "alice"

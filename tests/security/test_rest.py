@@ -79,3 +79,21 @@ def test_a_token_authenticated_write_needs_no_csrf_token(api_as, clinician):
 def test_operations_are_throttled_per_user_and_per_anonymous_client_by_default():
     assert [AnonThrottle, UserThrottle] == api_settings.DEFAULT_THROTTLE_CLASSES
     assert set(api_settings.DEFAULT_THROTTLE_RATES) >= {"anon", "user"}
+
+
+def test_password_guessing_at_the_token_endpoint_is_throttled(db, settings, clinician):
+    from django.core.cache import caches
+    from rest_framework.test import APIClient
+
+    for cache in caches.all():
+        cache.clear()
+    client = APIClient()
+    statuses = [
+        client.post("/api/auth/token/", {"username": "alice", "password": f"guess {n}"}).status_code
+        for n in range(21)
+    ]
+
+    assert statuses == [400] * 20 + [429]
+    assert client.post("/api/auth/token/", {}).json()["code"] == "rate_limited"
+    for cache in caches.all():
+        cache.clear()

@@ -177,9 +177,11 @@ def post_raw(client: Any, body: str) -> Any:
     ("body", "field"),
     [
         (json.dumps(with_value(DIAGNOSIS_REQUEST, "vitals.heart_rate", 900)), "vitals.heart_rate"),
-        ('{"symptoms": ["cough"], "history": {"age": 1e400, "sex": "male"}}', "history.age"),
+        # REST bodies go through the socket's JSON codec, which refuses an infinite number and
+        # a lone surrogate as not JSON at all (no field to name), as the socket does.
+        ('{"symptoms": ["cough"], "history": {"age": 1e400, "sex": "male"}}', None),
         ('{"symptoms": ["cough"], "history": {"age": NaN, "sex": "male"}}', None),
-        ('{"symptoms": ["\\ud800"], "history": {"age": 30, "sex": "male"}}', "symptoms.0.name"),
+        ('{"symptoms": ["\\ud800"], "history": {"age": 30, "sex": "male"}}', None),
         (
             '{"symptoms": ["cough"], "history": {"age": 30, "sex": "male"}, '
             '"request_id": "\\u0000"}',

@@ -127,3 +127,17 @@ async def test_a_cancel_requested_while_no_worker_runs_it_ends_the_takeover(
     assert cancelled.status == "cancelled"
     last = (await stored(session.id))[-1]
     assert last["code"] == "cancelled" and last["type"] == "error"
+
+
+async def test_a_session_taken_over_too_often_is_failed_not_retried_forever(
+    clinician, diagnosis_request
+):
+    session, _ = await session_left_by_a_dead_worker(clinician, diagnosis_request, 2)
+    await StreamSession.objects.filter(id=session.id).aupdate(takeovers=3)
+
+    await worker.sweep()
+
+    failed = await StreamSession.objects.aget(id=session.id)
+    assert failed.status == "failed"
+    assert failed.failure_reason == "not completed after 3 takeovers"
+    assert failed.lease_expires_at is None

@@ -109,3 +109,17 @@ async def test_a_user_in_no_team_must_name_a_session(open_socket, loner):
     await loner.send({"type": "chat", "data": {"message": "anyone?"}})
 
     assert (await loner.receive())["details"].keys() == {"session_id"}
+
+
+@pytest.fixture
+def roleless(make_user):
+    return make_user("nora", role=None)
+
+
+async def test_a_user_without_a_role_may_not_chat(open_socket, roleless):
+    socket = await open_socket(roleless)
+
+    await socket.send({"type": "chat", "data": {"message": "hello"}})
+
+    assert (await socket.receive())["code"] == "forbidden"
+    assert not await ChatMessage.objects.aexists()
