@@ -200,9 +200,11 @@ class DaphneFloor(BareServer):
         self.port = free_port()
         self.process = subprocess.Popen(
             [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
-             "benchmarks.daphne_floor:application"],
+             "-v", "0", "benchmarks.daphne_floor:application"],
             cwd=ROOT,
             env=os.environ | {"BENCH_FRAMES": str(frames)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_until(self._listening, 15, "daphne without medstream")
 
