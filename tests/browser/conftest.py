@@ -59,8 +59,10 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daphne]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Package-scoped: Playwright's synchronous API runs an event loop in the main thread while
+    it is open, and the asyncio tests of other packages cannot run beside it."""
     executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -121,7 +123,7 @@ class Pages:
         assert self.errors == []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signed_in(browser: Browser, portal_server: Daphne) -> Callable[[str], dict[str, Any]]:
     """The cookies of one real login per user, reused by every test's fresh context."""
     return login_states(browser, portal_server.http)
@@ -173,7 +175,7 @@ def portal_cluster(shared_temp: Path) -> Iterator[PortalCluster]:  # noqa: F811
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster_signed_in(
     browser: Browser, portal_cluster: PortalCluster
 ) -> Callable[[str], dict[str, Any]]:
