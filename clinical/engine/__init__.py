@@ -8,6 +8,8 @@ and could sit behind a model server with the same interface. Its public interfac
   (see :mod:`clinical.engine.events`) ending with ``complete``.
 - :func:`validate_diagnosis` and :func:`validate_prescription` do the validation alone, so the
   service can refuse bad input before it stores anything.
+- :func:`read_note_for_preview` reads a note on its own, with no stream: ``extracted`` exactly as
+  a diagnosis of that note alone sends it in its ``symptoms_analysis`` stage.
 - :func:`engine_version` names the code version and the knowledge base's content hash; the same
   request and version always give the same events.
 
@@ -32,6 +34,7 @@ __all__ = [
     "diagnose",
     "engine_version",
     "prescribe",
+    "read_note_for_preview",
     "validate_diagnosis",
     "validate_prescription",
 ]
@@ -63,6 +66,14 @@ def prescribe(data: Mapping[str, Any] | PrescriptionRequest) -> Iterator[Event]:
     from clinical.engine.prescription import prescribe as run
 
     return run(data)
+
+
+def read_note_for_preview(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``{note}`` (the diagnosis request's ``note`` bounds, not blank), then return what
+    a diagnosis of that note alone sends as ``extracted``. Nothing is kept."""
+    from clinical.engine.diagnosis import read_note_alone
+
+    return read_note_alone(data)
 
 
 def engine_version() -> str:

@@ -32,7 +32,13 @@ from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
 from clinical.engine.knowledge_schema import RedFlagRule
 from clinical.engine.note import read_note
 from clinical.engine.reasoning import Explainer, primary_red_flags, recommended_tests
-from clinical.engine.requests import DiagnosisRequest, parse_diagnosis
+from clinical.engine.requests import (
+    DiagnosisRequest,
+    History,
+    NoteReadRequest,
+    parse_diagnosis,
+    parse_note_read,
+)
 from clinical.engine.scores import compute_scores
 from clinical.engine.triage import RedFlagIndex, decide_urgency
 
@@ -75,6 +81,30 @@ def diagnose(
     request = validate_diagnosis(data)
     engine = engine_for(knowledge_base or load_knowledge_base())
     return _stream(request, engine)
+
+
+# A note read on its own is read exactly as a diagnosis request holding only that note reads it.
+# Such a request must name an age and a sex, and neither changes what a note is read as: the
+# note's own age and sex are reported, never used, and only symptoms and history lists (empty
+# here) settle a finding before the note. Any valid patient serves; the service's tests hold
+# the result to a real stream's for a different patient.
+_ANY_PATIENT = History(age=40, sex="female")
+
+
+def read_note_alone(
+    data: Mapping[str, Any] | NoteReadRequest, knowledge_base: KnowledgeBase | None = None
+) -> dict[str, Any]:
+    """What a diagnosis of this note alone sends as ``extracted`` in ``symptoms_analysis``.
+
+    Validates eagerly (:class:`EngineValidationError` naming ``note``), then reads the note with
+    the stream's own :func:`_read`: every item with its span, and ``used`` saying what such a
+    diagnosis takes from the note (a structured field sent with a diagnosis would win over it).
+    """
+    request = data if isinstance(data, NoteReadRequest) else parse_note_read(data)
+    engine = engine_for(knowledge_base or load_knowledge_base())
+    _, _, extracted = _read(DiagnosisRequest(note=request.note, history=_ANY_PATIENT), engine)
+    assert extracted is not None  # the note is never blank
+    return extracted
 
 
 def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Event]:

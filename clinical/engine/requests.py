@@ -67,6 +67,9 @@ def _require_non_blank(value: str) -> str:
 
 NonEmptyName = Annotated[Name, AfterValidator(_require_non_blank)]
 
+# A clinical note or a patient's own words: many lines, no control characters, bounded.
+NoteText = Annotated[str, Field(max_length=MAX_NOTE_CHARS), AfterValidator(_printable)]
+
 
 class _Strict(BaseModel):
     """Unknown fields are errors, numbers must be finite, types are not coerced."""
@@ -183,7 +186,7 @@ class DiagnosisRequest(_Strict):
     vitals: Vitals | None = None
     history: History
     labs: Labs | None = None
-    note: Annotated[str, Field(max_length=MAX_NOTE_CHARS), AfterValidator(_printable)] | None = None
+    note: NoteText | None = None
 
     @field_validator("symptoms", mode="before")
     @classmethod
@@ -198,6 +201,15 @@ class DiagnosisRequest(_Strict):
         if not self.symptoms and not self.note:
             raise ValueError("give at least one symptom or a note")
         return self
+
+
+class NoteReadRequest(_Strict):
+    """A note to read on its own, with no diagnosis (the portal's preview before a stream).
+
+    ``note`` is the diagnosis request's own field; it may not be blank here, since a note is all
+    there is to read (a diagnosis with only a note refuses a blank one too)."""
+
+    note: Annotated[NoteText, AfterValidator(_require_non_blank)]
 
 
 class PatientInfo(_Strict):
@@ -267,6 +279,11 @@ def _parse(model: type[_Strict], data: Any) -> Any:
 def parse_diagnosis(data: Any) -> DiagnosisRequest:
     """Validate a diagnosis request's ``data``; raises :class:`EngineValidationError`."""
     return _parse(DiagnosisRequest, data)
+
+
+def parse_note_read(data: Any) -> NoteReadRequest:
+    """Validate a note-reading request's ``{note}``; raises :class:`EngineValidationError`."""
+    return _parse(NoteReadRequest, data)
 
 
 def parse_prescription(data: Any) -> PrescriptionRequest:
