@@ -354,6 +354,12 @@ class StreamStartThrottle(_SharedCacheThrottle, UserRateThrottle):
     scope = "stream_start"
 
 
+class NoteReadThrottle(_SharedCacheThrottle, UserRateThrottle):
+    """``NOTE_READS_PER_MINUTE`` per user for notes read without a stream."""
+
+    scope = "note_read"
+
+
 class LoginThrottle(_SharedCacheThrottle, AnonRateThrottle):
     """``LOGIN_RATE`` password attempts per client address at the token endpoint."""
 

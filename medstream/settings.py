@@ -246,6 +246,8 @@ WS_MAX_SOCKETS_PER_USER = env_int("WS_MAX_SOCKETS_PER_USER", 10, minimum=1)
 # A killed worker's sockets stop counting against their users' caps after this long.
 WS_SOCKET_SLOT_SECONDS = env_int("WS_SOCKET_SLOT_SECONDS", 60, minimum=3)
 STREAM_STARTS_PER_MINUTE = env_int("STREAM_STARTS_PER_MINUTE", 30, minimum=1)
+# Notes read without a stream (POST /api/notes/read/, the portal's "Read note") per user.
+NOTE_READS_PER_MINUTE = env_int("NOTE_READS_PER_MINUTE", 60, minimum=1)
 WS_MESSAGES_PER_MINUTE = env_int("WS_MESSAGES_PER_MINUTE", 120, minimum=1)
 # A socket that sends more than this many times its message limit in one minute is closed (1008).
 WS_FLOOD_FACTOR = env_int("WS_FLOOD_FACTOR", 3, minimum=2)
@@ -271,6 +273,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": API_ANON_RATE,
     "user": API_USER_RATE,
     "stream_start": f"{STREAM_STARTS_PER_MINUTE}/minute",
+    "note_read": f"{NOTE_READS_PER_MINUTE}/minute",
     "login": LOGIN_RATE,
 }
 

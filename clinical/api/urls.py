@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinical.api import fhir, knowledge, reviews, streams, views
+from clinical.api import fhir, knowledge, notes, reviews, streams, views
 
 # Session ids are matched as any segment and parsed by the view, so a malformed id is a JSON
 # 404 in the protocol's shape, like an unknown one, rather than Django's HTML page.
@@ -25,6 +25,7 @@ urlpatterns = [
         "sessions/<str:pk>/reviews/", reviews.SessionReviews.as_view(), name="api-session-reviews"
     ),
     path("sessions/<str:pk>/fhir/", fhir.SessionFhirExport.as_view(), name="api-session-fhir"),
+    path("notes/read/", notes.NoteReadView.as_view(), name="api-notes-read"),
     path("chat/team/", views.TeamChat.as_view(), name="api-team-chat"),
     path("kb/findings/", knowledge.FindingList.as_view(), name="api-kb-findings"),
     path("kb/conditions/", knowledge.ConditionList.as_view(), name="api-kb-conditions"),
