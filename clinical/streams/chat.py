@@ -86,13 +86,13 @@ class ChatForbidden(PermissionError):
 
 def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str, Any]]:
     """Validate and store a message; returns its room and the frame to broadcast."""
-    if not user.has_perm(CHAT_PERMISSION):
-        raise ChatForbidden("this role may not post to care-team chat")
     text = _message_text(data)
     extra = set(data) - {"message", "session_id"}
     if extra:
         raise EngineValidationError({name: ["unknown field"] for name in sorted(extra)})
     room, session, team = _room_of(user, data)
+    if not user.has_perm(CHAT_PERMISSION):
+        raise ChatForbidden("this role may not post to care-team chat")
     message = ChatMessage.objects.create(
         room=room, session=session, team=team, author=user, text=text
     )

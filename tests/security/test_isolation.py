@@ -111,8 +111,9 @@ async def test_a_user_without_the_clinician_role_may_not_start_streams(
 
     assert not await StreamSession.objects.aexists()
     assert not await AuditEntry.objects.aexists()
-    await socket.send({"type": "chat", "data": {"message": "still open"}})
-    assert (await socket.receive())["type"] == "chat"
+    unknown = "00000000-0000-4000-8000-000000000000"
+    await socket.send({"type": "resume", "data": {"session_id": unknown, "last_seq": -1}})
+    assert (await socket.receive())["code"] == "not_found"  # the socket still answers
 
 
 # ---- REST ---------------------------------------------------------------------------------
