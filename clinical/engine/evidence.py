@@ -70,6 +70,7 @@ class Evidence:
     undone by a normal temperature now, and a measured fever overrides "no fever"."""
 
     reports: dict[str, FindingReport] = field(default_factory=dict)
+    set_aside: set[str] = field(default_factory=set)
     unrecognized_symptoms: list[str] = field(default_factory=list)
     unrecognized_history: list[str] = field(default_factory=list)
 
@@ -155,6 +156,11 @@ def add_symptoms(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBas
             evidence.unrecognized_symptoms.append(symptom.name)
             continue
         finding_id, present = match
+        if symptom.status == "unknown":
+            evidence.set_aside.add(finding_id)
+            continue
+        if symptom.status is not None:
+            present = symptom.status == "present"
         evidence.add(
             _report(
                 kb.findings[finding_id],
@@ -275,7 +281,7 @@ def add_note_findings(evidence: Evidence, reading: NoteReading, kb: KnowledgeBas
     """Findings and medications the note states, except those a structured field already
     settled (the structured field wins). A denied finding is absent; one that is only possible,
     a relative's or in the past is not evidence at all. Returns what was used."""
-    settled = set(evidence.reports)
+    settled = set(evidence.reports) | evidence.set_aside
     used = Used()
     for position, mention in enumerate(reading.mentions):
         status = _NOTE_STATUS.get(mention.certainty)

@@ -80,9 +80,14 @@ class _Strict(BaseModel):
 
 
 class Symptom(_Strict):
+    """A finding the clinician states. ``status`` overrides what the name says: ``absent`` for a
+    finding ruled out, ``unknown`` for one set aside (neither present nor absent, and a reading
+    of it in the note is overruled, as any structured field overrules the note)."""
+
     name: NonEmptyName
     severity: Literal["mild", "moderate", "severe"] | None = None
     duration: Annotated[str, Field(max_length=100), AfterValidator(_printable)] | None = None
+    status: Literal["present", "absent", "unknown"] | None = None
 
 
 CONSCIOUSNESS_LEVELS = ("alert", "confused", "voice", "pain", "unresponsive")

@@ -252,3 +252,22 @@ def test_each_lab_unit_converts_to_the_request_unit(
 )
 def test_consciousness_reads_as_acvpu(knowledge_base: KnowledgeBase, text: str, level: str) -> None:
     assert read_note(text, knowledge_base).as_wire()["vitals"]["consciousness"]["value"] == level
+
+
+def test_a_symptom_set_aside_overrules_the_notes_reading_and_is_no_evidence():
+    from clinical.engine import diagnose
+
+    note = "Fever and productive cough for 3 days."
+    base = {"note": note, "history": {"age": 40, "sex": "male"}}
+    read = list(diagnose(base))[-1]["result"]
+    aside = list(diagnose(base | {"symptoms": [{"name": "fever", "status": "unknown"}]}))[-1]
+    ruled_out = list(diagnose(base | {"symptoms": [{"name": "fever", "status": "absent"}]}))[-1]
+
+    def status_of(result, finding):
+        found = [f for f in result["result"]["recognized_findings"] if f["finding"] == finding]
+        return found[0]["status"] if found else None
+
+    assert status_of({"result": read}, "fever") == "present"
+    assert status_of(aside, "fever") is None
+    assert status_of(ruled_out, "fever") == "absent"
+    assert status_of(aside, "productive_cough") == "present"
