@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,8 @@ TEMPLATE_TESTIDS = [
     "diagnosis-form",
     "note-input",
     "note-count",
+    "read-note",
+    "note-preview",
     "symptom-input",
     "add-symptom",
     "symptom-list",
@@ -124,3 +127,38 @@ def test_the_sign_out_form_is_a_csrf_protected_post(browser_as, clinician):
 
 def test_the_portal_cannot_be_framed(browser_as, clinician):
     assert browser_as(clinician).get("/")["X-Frame-Options"] == "DENY"
+
+
+def test_read_note_sits_beside_the_note_and_announces_what_it_read(browser_as, clinician):
+    page = browser_as(clinician).get("/").content.decode()
+
+    note = re.search(r'<fieldset class="card note-entry">.*?</fieldset>', page, re.S)
+    assert note, "the note's fieldset"
+    button = re.search(r'<button[^>]*data-testid="read-note"[^>]*>', note[0])
+    assert button and 'type="button"' in button[0], "reading is not submitting the form"
+    assert 'aria-controls="note-preview"' in button[0]
+    status = re.search(r'<p[^>]*data-role="note-read-status"[^>]*>', note[0])
+    assert status and 'aria-live="polite"' in status[0] and 'role="status"' in status[0]
+    preview = re.search(r'<section[^>]*data-testid="note-preview"[^>]*>', page)
+    assert preview and 'id="note-preview"' in preview[0] and " hidden" in preview[0]
+
+
+def test_the_page_carries_its_csrf_token_for_reading_notes(clinician):
+    """Reading a note is a cookie-authenticated POST: Django checks the CSRF token it sends."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clinician)
+    page = client.get("/").content.decode()
+
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert token, "the token the note reading POST sends"
+    refused = client.post(
+        "/api/notes/read/", {"note": "productive cough"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    response = client.post(
+        "/api/notes/read/",
+        {"note": "productive cough"},
+        content_type="application/json",
+        headers={"X-CSRFToken": token[1]},
+    )
+    assert response.status_code == 200

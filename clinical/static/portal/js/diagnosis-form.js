@@ -1,12 +1,14 @@
 // The new-diagnosis form: a clinical note, symptoms (with severity and duration), vital signs
 // with units, labs for CURB-65, and history. It reads itself into a protocol v1 `diagnosis`
 // request (the note as `data.note`, beside whatever structured fields were filled, which win
-// over it) and checks it against the server's bounds before anything is sent.
+// over it) and checks it against the server's bounds before anything is sent. "Read note" shows
+// what the engine reads from the note before the stream; corrections made there are sent with it.
 
 import { Combobox } from "./combobox.js";
 import { $, $$, h } from "./dom.js";
 import { clearErrors, showErrors } from "./form-errors.js";
 import { NoteField } from "./note-field.js";
+import { NotePreview } from "./note-preview.js";
 import { suggestions } from "./suggestions.js";
 import { TokenField } from "./token-field.js";
 import {
@@ -46,6 +48,7 @@ export class DiagnosisForm {
       $('[data-role="note-count-live"]', form),
       bounds.note.maxLength,
     );
+    this.preview = new NotePreview(this);
     this.tokens = Object.fromEntries(
       $$("[data-token-field]", form).map((root) => [root.dataset.tokenField, new TokenField(root)]),
     );
@@ -72,6 +75,7 @@ export class DiagnosisForm {
   reset() {
     this.form.reset();
     this.note.reset();
+    this.preview.reset();
     this.list.replaceChildren();
     for (const tokens of Object.values(this.tokens)) tokens.set([]);
     clearErrors(this.form);
@@ -194,7 +198,7 @@ export class DiagnosisForm {
     if (Object.keys(vitals).length) data.vitals = vitals;
     if (urea !== undefined) data.labs = { urea_mmol_l: urea };
     if (note !== undefined) data.note = note;
-    return { data, problems };
+    return { data: this.preview.applyTo(data, problems), problems };
   }
 
   readNote(problems) {

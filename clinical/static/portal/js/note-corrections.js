@@ -112,13 +112,14 @@ export class Corrections {
   }
 
   /** The structured symptoms of the re-run: the original ones no correction touches, then
-   *  every listed finding that is present or absent (an unchanged form symptom as it was). */
-  symptoms() {
+   *  every listed finding that is present or absent (an unchanged form symptom as it was).
+   *  `originals` are the request's own symptoms: the original request's, or the form's when
+   *  the note was read before any stream. */
+  symptoms(originals = this.request.symptoms || []) {
     const listed = new Set(this.items.filter((item) => item.id).map((item) => item.id));
     const formNames = new Map(
       Array.from(this.formIds.entries()).map(([id, report]) => [report.name, id]),
     );
-    const originals = this.request.symptoms || [];
     const kept = originals.filter((symptom) => !listed.has(formNames.get(symptomName(symptom))));
     const symptoms = [...kept];
     for (const item of this.items) {
@@ -144,8 +145,9 @@ export class Corrections {
     });
   }
 
-  /** The re-run's request: the original with the corrected symptoms, the note kept. */
-  rerunRequest() {
-    return { ...this.request, symptoms: this.symptoms() };
+  /** The re-run's request: the original with the corrected symptoms, the note kept. Before a
+   *  stream, `request` is the form's: the diagnosis starts with the corrections the same way. */
+  rerunRequest(request = this.request) {
+    return { ...request, symptoms: this.symptoms(request.symptoms || []) };
   }
 }

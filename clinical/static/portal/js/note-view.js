@@ -2,7 +2,9 @@
 // findings read (present, denied, uncertain) and everything else read (vital signs, labs, age,
 // sex, medications, allergies), or that nothing could be read. The session's own clinician can
 // correct the findings (mark present or absent, remove, add a missing one) and re-run the
-// diagnosis with the corrections as structured symptoms, the note kept.
+// diagnosis with the corrections as structured symptoms, the note kept. The same view, as a
+// preview (`preview: true`), shows the form's note read before any stream ("Read note"): there
+// the corrections go with the diagnosis the form starts, so it has no re-run button.
 
 import { Combobox } from "./combobox.js";
 import { clear, h } from "./dom.js";
@@ -36,11 +38,21 @@ function button(text, testid, label, onClick, className = "button small") {
   });
 }
 
+/** What starting the diagnosis will send, for a note read before the stream. */
+function previewSummary(changed, names) {
+  if (!changed)
+    return "Correct a finding above and the diagnosis starts with your corrections, as structured symptoms that win over the note.";
+  if (!names.length)
+    return "Starting the diagnosis sends the note as written, with no structured symptoms from these corrections.";
+  return `Starting the diagnosis sends the note as written and, as structured symptoms that win over it: ${names.join("; ")}.`;
+}
+
 export class NoteView {
-  constructor({ onRerun }) {
+  constructor({ onRerun = null, preview = false }) {
     viewCounter += 1;
     this.uid = `note-${viewCounter}`;
     this.onRerun = onRerun;
+    this.preview = preview;
     this.note = null;
     this.request = null;
     this.extracted = null;
@@ -53,16 +65,22 @@ export class NoteView {
     this.node = h(
       "section",
       {
-        class: "card note-view",
-        testid: "note-view",
+        class: preview ? "card note-view note-view-preview" : "card note-view",
+        testid: preview ? undefined : "note-view",
         hidden: true,
         attrs: { "aria-labelledby": `${this.uid}-heading` },
       },
       h(
         "header",
         { class: "card-head" },
-        h("h2", { id: `${this.uid}-heading`, text: "Clinical note" }),
-        h("span", { class: "tag", text: "As read by the engine" }),
+        h("h2", {
+          id: `${this.uid}-heading`,
+          text: preview ? "The note as read, before the diagnosis" : "Clinical note",
+        }),
+        h("span", {
+          class: "tag",
+          text: preview ? "Correct it before you start" : "As read by the engine",
+        }),
       ),
       this.status,
       this.body,
@@ -94,6 +112,22 @@ export class NoteView {
     this.updateRerun();
   }
 
+  /** Forget the note, its reading and the corrections (a preview read again, or cleared). */
+  reset() {
+    this.note = null;
+    this.request = null;
+    this.extracted = null;
+    this.recognised = [];
+    this.editable = false;
+    this.finished = false;
+    this.busy = false;
+    this.corrections = new Corrections();
+    this.summary = this.rerunButton = this.rerunError = this.addInput = null;
+    clear(this.status);
+    clear(this.body);
+    this.node.hidden = true;
+  }
+
   render() {
     if (this.note === null) return;
     if (!this.extracted) {
@@ -112,7 +146,7 @@ export class NoteView {
           { class: "notice notice-warn", testid: "nothing-extracted" },
           h("strong", { text: "Nothing could be extracted. " }),
           this.extracted.message || "No finding, measurement or history was recognised.",
-          this.editable ? " Add the findings yourself below and re-run." : "",
+          this.editable ? ` Add the findings yourself below${this.preview ? "" : " and re-run"}.` : "",
         ),
       );
     } else if (!aligned) {
@@ -351,6 +385,7 @@ export class NoteView {
       id: `${this.uid}-summary`,
       attrs: { "aria-live": "polite" },
     });
+    if (this.preview) return h("div", { class: "note-rerun" }, this.summary);
     this.rerunButton = h("button", {
       type: "button",
       class: "button primary",
@@ -370,10 +405,14 @@ export class NoteView {
   }
 
   updateRerun() {
-    if (!this.rerunButton) return;
+    if (!this.summary) return;
     const changed = this.corrections.changed;
     const symptoms = this.corrections.symptoms();
     const names = symptoms.map((symptom) => (typeof symptom === "string" ? symptom : symptom.name));
+    if (this.preview) {
+      this.summary.textContent = previewSummary(changed, names);
+      return;
+    }
     let text;
     if (!changed) text = "Correct a finding above to re-run the diagnosis with your corrections.";
     else if (!names.length) text = "The re-run sends the note alone, with no structured symptoms.";
