@@ -196,6 +196,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Clinical decision support streams: sessions, events, tickets, knowledge base.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two fields are called "status": a session's and a stated symptom's.
+    "ENUM_NAME_OVERRIDES": {
+        "SymptomStatusEnum": ["present", "absent", "unknown"],
+        "SessionStatusEnum": "clinical.models.StreamSession.Status",
+    },
 }
 
 # Security: HTTPS-only cookies and HSTS when served behind TLS (see README, "Production").
