@@ -87,13 +87,18 @@ def history_rows(history: dict[str, Any]) -> list[Row]:
     return rows
 
 
+SYMPTOM_STATUS = {"present": "present", "absent": "absent", "unknown": "set aside"}
+
+
 def symptom_rows(symptoms: list[Any]) -> list[dict[str, str]]:
+    """A row per structured symptom; its status is blank when the name alone says it."""
     rows = []
     for symptom in symptoms:
         item = symptom if isinstance(symptom, dict) else {"name": symptom}
         rows.append(
             {
                 "name": text(item.get("name")),
+                "status": SYMPTOM_STATUS.get(item.get("status"), ""),
                 "severity": text(item.get("severity")),
                 "duration": text(item.get("duration")),
             }

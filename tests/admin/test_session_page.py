@@ -10,6 +10,7 @@ from clinical.models import AuditEntry, StreamEvent
 from clinical.streams.chat import post_chat
 from clinical.streams.start import create_stream
 from tests.admin.conftest import session_url
+from tests.api.completed import complete_session
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +119,20 @@ def test_an_unknown_session_redirects_to_the_list_with_a_message(reviewer_client
 
     assert response.redirect_chain[-1][0] == "/admin/"
     assert b"doesn\xe2\x80\x99t exist" in response.content
+
+
+def test_a_symptom_s_status_is_shown_beside_its_name(reviewer_client, clinician, diagnosis_request):
+    diagnosis_request["symptoms"] = [
+        {"name": "Fever", "status": "unknown"},
+        {"name": "Cough", "status": "absent"},
+        {"name": "Chest pain", "status": "present", "severity": "severe"},
+        "Headache",
+    ]
+    session = complete_session(clinician, "diagnosis", diagnosis_request)
+
+    request = squeezed(section(page(reviewer_client, session), "request"))
+
+    assert "Fever set aside" in request
+    assert "Cough absent" in request
+    assert "Chest pain present severe" in request
+    assert "Headache" in request

@@ -129,9 +129,9 @@ def test_corrections_re_run_with_structured_symptoms_that_win_over_the_note(open
     added = page.locator('[data-testid="extracted-finding"][data-certainty="added"]')
     expect(added).to_contain_text("Shortness of breath")
     expect(page.get_by_test_id("corrections-summary")).to_contain_text(
-        "No chest pain; Productive cough; Shortness of breath"
+        "No chest pain; Fever (38.0 C or more), set aside; Productive cough; Shortness of breath"
     )
-    expect(finding(page, "fever")).to_contain_text("the note still says it")
+    expect(finding(page, "fever")).to_contain_text("whatever the note says")
     screenshot(
         page, "note-corrections-desktop", showing=page.get_by_test_id("note-view"), block="start"
     )
@@ -146,6 +146,7 @@ def test_corrections_re_run_with_structured_symptoms_that_win_over_the_note(open
     assert request["note"] == NOTE
     assert request["symptoms"] == [
         {"name": "No chest pain"},
+        {"name": "Fever (38.0 C or more)", "status": "unknown"},
         {"name": "Productive cough"},
         {"name": "Shortness of breath"},
     ]
@@ -155,6 +156,7 @@ def test_corrections_re_run_with_structured_symptoms_that_win_over_the_note(open
     assert statuses["productive_cough"] == "present"
     assert statuses["chest_pain"] == "absent"
     assert statuses["shortness_of_breath"] == "present"
+    assert "fever" not in statuses, "a removed finding is set aside, not read from the note again"
     # The new session says what it corrects, and its note shows the form's symptoms winning.
     expect(page.get_by_test_id("session-view")).to_contain_text("Re-run with corrections of")
     expect(finding(page, "productive_cough")).to_contain_text("The form's symptom")

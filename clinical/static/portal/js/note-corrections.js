@@ -2,7 +2,8 @@
 // the diagnosis with them. Each finding the note yielded can be marked present or absent
 // (flipping a negation), removed, or undone; missing ones can be added. The re-run keeps the
 // note and every other field of the original request, and sends the corrected findings as
-// structured symptoms ("Productive cough", "No chest pain"), which win over the note.
+// structured symptoms ("Productive cough", "No chest pain"), which win over the note. A removed
+// finding goes as `{name, status: "unknown"}`: the engine sets it aside, whatever the note says.
 
 import { absentLabel } from "./format.js";
 
@@ -11,6 +12,12 @@ const FINDING_LISTS = ["findings", "negated", "uncertain"];
 /** A structured symptom's name for a finding in a state: "Cough" or "No cough". */
 export function statement(label, state) {
   return state === "absent" ? absentLabel(label) : label;
+}
+
+/** How a structured symptom reads in a summary: "No cough", or "Fever, set aside". */
+export function symptomLabel(symptom) {
+  if (typeof symptom === "string") return symptom;
+  return symptom.status === "unknown" ? `${symptom.name}, set aside` : symptom.name;
 }
 
 function symptomName(symptom) {
@@ -102,9 +109,9 @@ export class Corrections {
     return key;
   }
 
-  /** Removed, though the note states it: the engine will read it from the note again. */
-  stillInNote(item) {
-    return item.state === "removed" && (item.read === "present" || item.read === "absent");
+  /** Removed, though the note states it: it goes as set aside, so the note no longer counts. */
+  setAside(item) {
+    return item.state === "removed" && item.id !== null;
   }
 
   get changed() {
@@ -112,7 +119,8 @@ export class Corrections {
   }
 
   /** The structured symptoms of the re-run: the original ones no correction touches, then
-   *  every listed finding that is present or absent (an unchanged form symptom as it was).
+   *  every listed finding that is present or absent (an unchanged form symptom as it was),
+   *  and every removed one the knowledge base knows as set aside.
    *  `originals` are the request's own symptoms: the original request's, or the form's when
    *  the note was read before any stream. */
   symptoms(originals = this.request.symptoms || []) {
@@ -123,6 +131,10 @@ export class Corrections {
     const kept = originals.filter((symptom) => !listed.has(formNames.get(symptomName(symptom))));
     const symptoms = [...kept];
     for (const item of this.items) {
+      if (this.setAside(item)) {
+        symptoms.push({ name: item.label, status: "unknown" });
+        continue;
+      }
       if (item.state !== "present" && item.state !== "absent") continue;
       const original =
         item.form && item.form.status === item.state

@@ -8,7 +8,7 @@
 
 import { Combobox } from "./combobox.js";
 import { clear, h } from "./dom.js";
-import { Corrections } from "./note-corrections.js";
+import { Corrections, symptomLabel } from "./note-corrections.js";
 import { MARKS, highlightedNote, legend, spansMatch, spansOf } from "./note-highlight.js";
 import { readingsList } from "./note-readings.js";
 import { suggestions } from "./suggestions.js";
@@ -248,10 +248,10 @@ export class NoteView {
             text: `The form's symptom “${item.form.name}” decided this finding, not the note.`,
           })
         : null,
-      this.corrections.stillInNote(item)
+      this.corrections.setAside(item)
         ? h("p", {
             class: "hint finding-caveat",
-            text: "Left out of the structured symptoms, but the note still says it, so the engine will read it from the note again. To overrule the note, mark it present or absent instead.",
+            text: "Set aside: the engine will count it neither present nor absent, whatever the note says.",
           })
         : null,
     );
@@ -408,7 +408,7 @@ export class NoteView {
     if (!this.summary) return;
     const changed = this.corrections.changed;
     const symptoms = this.corrections.symptoms();
-    const names = symptoms.map((symptom) => (typeof symptom === "string" ? symptom : symptom.name));
+    const names = symptoms.map(symptomLabel);
     if (this.preview) {
       this.summary.textContent = previewSummary(changed, names);
       return;

@@ -44,7 +44,8 @@ function vitalsLine(vitals = {}) {
 
 function symptomText(symptom) {
   if (typeof symptom === "string") return symptom;
-  const extra = [symptom.severity, symptom.duration].filter(Boolean).join(", ");
+  const status = { absent: "absent", unknown: "set aside" }[symptom.status];
+  const extra = [status, symptom.severity, symptom.duration].filter(Boolean).join(", ");
   return extra ? `${symptom.name} (${extra})` : symptom.name;
 }
 
