@@ -15,6 +15,9 @@
 3. Memory: the resident-memory growth of one worker holding ``--idle`` idle authenticated
    sockets, per socket, and that every one of them still answers.
 4. The engine alone: diagnoses/s on one core.
+5. Where the CPU goes: for each throughput run, the CPU milliseconds a stream costs in the
+   server process, PostgreSQL, Redis and the client, beside the CPU a stream may use at half
+   the bare server's rate on this machine's cores.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Any
 import orjson
 from websockets.asyncio.client import connect
 
+from benchmarks.cpu_meter import CpuMeter
 from devtools.cluster import (
     BIN,
     ROOT,
@@ -78,6 +82,7 @@ class Load:
     frames: int = 0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def streams(self) -> int:
@@ -94,6 +99,11 @@ class Load:
     def percentile_ms(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
         return 1000 * ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    def cpu_ms_per_stream(self, part: str) -> float | None:
+        if part not in self.cpu_seconds or not self.streams:
+            return None
+        return 1000 * self.cpu_seconds[part] / self.streams
 
 
 def _terminal(text: str) -> bool:
@@ -118,12 +128,19 @@ async def _client(url: str, deadline: float, load: Load) -> None:
                     break
 
 
-async def run_load(name: str, urls: list[str], seconds: float) -> Load:
+async def run_load(
+    name: str, urls: list[str], seconds: float, cpu_of: dict[str, int] | None = None
+) -> Load:
+    """Clients on ``urls`` for ``seconds``; ``cpu_of`` names the server-side processes whose
+    CPU time (with their descendants') the run records, beside the client's own."""
     load = Load(name, seconds)
+    meter = CpuMeter(cpu_of or {})
+    meter.start()
     deadline = time.monotonic() + seconds
     started = time.monotonic()
     await asyncio.gather(*(_client(url, deadline, load) for url in urls))
     load.seconds = time.monotonic() - started
+    load.cpu_seconds = meter.stop()
     return load
 
 
@@ -230,9 +247,11 @@ def rss_kib(pid: int) -> int:
 # ---- the measurements ------------------------------------------------------------------------
 
 
-def measure_full_stack(name: str, worker: Daphne, clients: int, seconds: float) -> Load:
+def measure_full_stack(
+    name: str, worker: Daphne, clients: int, seconds: float, cpu_of: dict[str, int]
+) -> Load:
     asyncio.run(run_load(f"{name} warm-up", mint_tickets(worker, clients), 1.0))
-    return asyncio.run(run_load(name, mint_tickets(worker, clients), seconds))
+    return asyncio.run(run_load(name, mint_tickets(worker, clients), seconds, cpu_of))
 
 
 @dataclass
@@ -408,14 +427,24 @@ def main(argv: list[str] | None = None) -> None:
     bare_server = BareServer(frames)
     try:
         bare = asyncio.run(
-            run_load("bare websockets", [bare_server.url] * args.clients, args.seconds)
+            run_load(
+                "bare websockets",
+                [bare_server.url] * args.clients,
+                args.seconds,
+                {"server": bare_server.process.pid},
+            )
         )
     finally:
         bare_server.stop()
     floor_server = DaphneFloor(frames)
     try:
         floor = asyncio.run(
-            run_load("daphne alone (no medstream)", [floor_server.url] * args.clients, args.seconds)
+            run_load(
+                "daphne alone (no medstream)",
+                [floor_server.url] * args.clients,
+                args.seconds,
+                {"server": floor_server.process.pid},
+            )
         )
     finally:
         floor_server.stop()
@@ -425,7 +454,11 @@ def main(argv: list[str] | None = None) -> None:
     embedded = Daphne(env, name="embedded").start()
     try:
         embedded_load = measure_full_stack(
-            "medstream, SQLite + in-memory layer", embedded, args.clients, args.seconds
+            "medstream, SQLite + in-memory layer",
+            embedded,
+            args.clients,
+            args.seconds,
+            {"server": embedded.process.pid},
         )
         idle_kib, answered = measure_idle(embedded, args.idle)
     finally:
@@ -436,7 +469,15 @@ def main(argv: list[str] | None = None) -> None:
         with_services.start()
         first, second = with_services.daphnes
         redis_load = measure_full_stack(
-            "medstream, Redis + PostgreSQL", first, args.clients, args.seconds
+            "medstream, Redis + PostgreSQL",
+            first,
+            args.clients,
+            args.seconds,
+            {
+                "server": first.process.pid,
+                "postgres": with_services.postgres.process.pid,
+                "redis": with_services.redis.process.pid,
+            },
         )
         # Four clinicians, each with a socket on worker 1 and one on worker 2.
         pairs = list(
@@ -490,7 +531,38 @@ def print_report(args, bare, loads, cross, idle_kib, answered, engine_rate) -> N
     print(f"idle sockets: {answered:,} of {args.idle:,} answered after idling; "
           f"{idle_kib:.1f} KiB resident memory per idle authenticated socket")  # fmt: skip
     print(f"engine alone: {engine_rate:,.0f} diagnoses/s on one core")
+    print()
+    print_cpu_budget(bare, loads, engine_rate)
     sys.stdout.flush()
+
+
+CPU_PARTS = (("server", "server process"), ("postgres", "PostgreSQL"), ("redis", "Redis"),
+             ("client", "client"))  # fmt: skip
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def print_cpu_budget(bare: Load, loads: list[Load], engine_rate: float) -> None:
+    """CPU ms a stream costs, by process, beside what half the bare rate allows on this machine."""
+    cores = os.cpu_count() or 1
+    half_rate = bare.streams_per_s / 2
+    budget = 1000 * cores / half_rate
+    print("CPU per stream, ms (same runs; a server's figure includes the processes it started)")
+    print()
+    print("| server | " + " | ".join(label for _, label in CPU_PARTS) + " | total |")
+    print("|---|" + "---:|" * (len(CPU_PARTS) + 1))
+    for load in [bare, *loads]:
+        parts = [load.cpu_ms_per_stream(part) for part, _ in CPU_PARTS]
+        total = sum(part for part in parts if part is not None)
+        print(f"| {load.name} | " + " | ".join(_ms(part) for part in parts) + f" | {total:.2f} |")
+    print()
+    print(
+        f"half the bare rate is {half_rate:,.0f} streams/s: {budget:.2f} ms of CPU per stream "
+        f"on {cores} cores for everything above; the engine alone takes "
+        f"{1000 / engine_rate:.2f} ms of it"
+    )
 
 
 if __name__ == "__main__":
