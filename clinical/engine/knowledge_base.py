@@ -39,7 +39,7 @@ from clinical.engine.knowledge_schema import (
 )
 from clinical.engine.vocabulary import NameClashError, NameIndex, Vocabulary, icd10_key, id_as_name
 
-ENGINE_CODE_VERSION = "1.6.0"
+ENGINE_CODE_VERSION = "1.7.0"
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 DISCLAIMER = (
     "Clinical decision support for a qualified clinician, not a diagnosis or prescription on its "

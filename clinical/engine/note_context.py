@@ -6,7 +6,12 @@ whether it is negated ("denies chest pain", "cough: nil"), only possible ("?pneu
 ("history of", "previous", "resolved"). A cue reaches forward ("no ...") or backward
 ("... ruled out") over the clause's terms until a terminating word ("but", "reports", ...), and
 only so many words past the cue or the last term it reached, so that "no cough, sputum or fever"
-denies all three while a finding far later in a long clause is left alone. A pseudo-cue
+denies all three while a finding far later in a long clause is left alone. Past a comma a short
+negation ("no", "without", ...) is ambiguous: "no fever, cough or rash" is one denied list, but
+"no cough, tender swollen neck glands" states the glands. A list closed by "or" or "nor" stays
+denied; otherwise what lies past the comma is read as only possible, never as present and never
+as denied, and the clinician sees it marked uncertain. A list verb ("denies", "negative for")
+keeps its reach across commas, as ConText does. A pseudo-cue
 ("no improvement", "fit and well") is read and set aside so it neither cues nor names anything.
 
 The cue lists are grammar, not clinical knowledge, so they live here beside the algorithm.
@@ -25,6 +30,17 @@ Category = Literal["negated", "possible", "family", "historical", "pseudo"]
 Direction = Literal["forward", "backward", "both"]
 
 # A cue reaches this many words past itself or past the last term it reached.
+# Negations that govern a whole list past a comma ("denies fever, cough, rash"); the others
+# ("no", "not", "without", ...) govern one past a comma only when "or" or "nor" closes it.
+LIST_NEGATIONS = frozenset(
+    normalise(phrase)
+    for phrase in (
+        "denies", "deny", "denied", "denying", "neither", "nor", "free of", "negative for",
+        "no signs of", "no sign of", "no evidence of", "no history of", "no complaints of",
+        "absence of", "ruled out", "rules out", "resolution of",
+    )
+)  # fmt: skip
+LIST_CLOSERS = frozenset(normalise("or nor"))
 FORWARD_REACH = 6
 BACKWARD_REACH = 5
 # When several cues reach one term, the first of these that applies decides.
@@ -309,6 +325,9 @@ class _Reach:
     until: int
     chain: bool = True
     pending: _Pending | None = None
+    # A short negation past a comma with no "or"/"nor" ahead: what it reaches is only possible.
+    whole_list: bool = False
+    ambiguous: bool = False
 
 
 def cue_at(keys: Sequence[str], index: int) -> Cue | None:
@@ -334,7 +353,7 @@ class _Scan:
         for reach in self.reaching:
             if term.first > reach.until:
                 continue
-            assertion.categories.add(reach.category)
+            assertion.categories.add("possible" if reach.ambiguous else reach.category)
             if reach.chain:
                 reach.until = term.last + FORWARD_REACH
             if reach.pending is not None:
@@ -349,15 +368,28 @@ class _Scan:
         if self.keys[index] == "?" or self.keys[index] in SHORT_REACH:
             self.reaching.append(_Reach(cue.category, end + 1, chain=False))
         elif cue.direction in ("forward", "both"):
-            self.reaching.append(_Reach(cue.category, end + FORWARD_REACH))
+            whole_list = tuple(self.keys[index : end + 1]) in LIST_NEGATIONS
+            self.reaching.append(_Reach(cue.category, end + FORWARD_REACH, whole_list=whole_list))
         if cue.direction in ("backward", "both"):
             pending = _Pending(cue.category, index, both=cue.direction == "both")
             self.pending.append(pending)
             if self.reaching and cue.direction == "both":
                 self.reaching[-1].pending = pending
 
-    def break_list(self) -> None:
+    def break_list(self, index: int) -> None:
         self.reaching = [reach for reach in self.reaching if reach.category == "negated"]
+        if self.keys[index] == "," and not self._closed_list_ahead(index):
+            for reach in self.reaching:
+                reach.ambiguous = reach.ambiguous or not reach.whole_list
+
+    def _closed_list_ahead(self, index: int) -> bool:
+        """Whether "or"/"nor" comes after this comma before the clause ends or turns."""
+        for key in self.keys[index + 1 :]:
+            if key in LIST_CLOSERS:
+                return True
+            if key in HARD_TERMINATORS or key in SOFT_TERMINATORS:
+                return False
+        return False
 
     def terminate(self, index: int, hard: bool) -> None:
         if index == self.after_cue:
@@ -398,7 +430,7 @@ def _take(scan: _Scan, index: int, match: Callable[[int], Found | None]) -> int:
     if keys[index] in HARD_TERMINATORS or keys[index] in SOFT_TERMINATORS:
         scan.terminate(index, keys[index] in HARD_TERMINATORS)
     elif keys[index] in LIST_BREAKS:
-        scan.break_list()
+        scan.break_list(index)
     return index + 1
 
 
