@@ -40,7 +40,7 @@ from clinical.engine.requests import (
     parse_note_read,
 )
 from clinical.engine.scores import compute_scores
-from clinical.engine.triage import RedFlagIndex, decide_urgency
+from clinical.engine.triage import RedFlagIndex, Urgency, decide_urgency, settle_self_care
 
 KIND = "diagnosis"
 MIN_DIFFERENTIAL = 5
@@ -132,7 +132,13 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
         yield events.chunk("differential_diagnosis", item)
 
     yield events.progress(KIND, "primary_diagnosis")
-    summary = _primary_summary(engine.red_flags.fired(present), ranking, shown, present)
+    fired = engine.red_flags.fired(present)
+    urgency = settle_self_care(
+        decide_urgency(fired, ranking),
+        stated=any(r.status == "present" and r.via != "age" for r in evidence.reports.values()),
+        unsettled=_unsettled(extracted),
+    )
+    summary = _primary_summary(urgency, fired, shown, present)
     yield events.chunk("primary_diagnosis", summary)
 
     yield events.progress(KIND, "complete")
@@ -154,10 +160,17 @@ def _read(
     return request, evidence, reading.as_wire(used)
 
 
+def _unsettled(extracted: dict[str, Any] | None) -> list[str]:
+    """The labels of what the note left only possible (findings and conditions), in order."""
+    if extracted is None:
+        return []
+    labels = [item["label"] for item in extracted.get("uncertain", []) if item.get("label")]
+    return list(dict.fromkeys(labels))
+
+
 def _primary_summary(
-    fired: list[RedFlagRule], ranking: list[Ranked], shown: list[Ranked], present: frozenset[str]
+    urgency: Urgency, fired: list[RedFlagRule], shown: list[Ranked], present: frozenset[str]
 ) -> dict[str, Any]:
-    urgency = decide_urgency(fired, ranking)
     primary = shown[0].condition
     return {
         "diagnosis": primary.name,

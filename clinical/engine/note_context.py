@@ -11,8 +11,17 @@ negation ("no", "without", ...) is ambiguous: "no fever, cough or rash" is one d
 "no cough, tender swollen neck glands" states the glands. A list closed by "or" or "nor" stays
 denied; otherwise what lies past the comma is read as only possible, never as present and never
 as denied, and the clinician sees it marked uncertain. A list verb ("denies", "negative for")
-keeps its reach across commas, as ConText does. A pseudo-cue
-("no improvement", "fit and well") is read and set aside so it neither cues nor names anything.
+keeps its reach across commas, as ConText does.
+
+Backward negations stay inside their list item: "vomiting: nil", "neck stiffness absent" and
+"urine dip negative" deny only the term right before them ("fever and cough: nil" both), so
+"headache, neck stiffness, fever, CT head normal" denies nothing, and "PE ruled out" reaches
+back a few words but never past a comma. A review of systems answers a term: "Fever: no",
+"chest pain: denies", "cough yes", "Chest pain? No." (an answer is a negation word that ends
+its item); a term asked with no answer ("fever?") is only possible.
+
+A pseudo-cue ("no improvement", "fit and well") is read and set aside so it neither cues nor
+names anything.
 
 The cue lists are grammar, not clinical knowledge, so they live here beside the algorithm.
 """
@@ -23,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from clinical.engine.note_text import ASKED_KEY as ASKED
 from clinical.engine.vocabulary import normalise
 
 Certainty = Literal["present", "absent", "possible", "family", "past"]
@@ -41,6 +51,17 @@ LIST_NEGATIONS = frozenset(
     )
 )  # fmt: skip
 LIST_CLOSERS = frozenset(normalise("or nor"))
+# Words that answer the term before them when they end its item ("Fever: no", "cough yes").
+ANSWERS_NO = frozenset(
+    normalise("no nil none denies denied negative neg absent not")
+)  # fmt: skip
+ANSWERS = ANSWERS_NO | frozenset(normalise("yes present positive"))
+# Backward negations that deny only the term right before them (and the terms joined to it by
+# "and"/"or"): "urine dip negative", but not "abdominal pain, urine dip negative".
+ADJACENT_ONLY = frozenset(normalise("negative unremarkable denied nil none normal absent"))
+_JOINERS = frozenset(normalise("and or nor"))
+# Words that may stand between a term and its answer: "pregnancy test negative".
+_TEST_WORDS = frozenset(normalise("test tests screen result results swab"))
 FORWARD_REACH = 6
 BACKWARD_REACH = 5
 # When several cues reach one term, the first of these that applies decides.
@@ -317,6 +338,7 @@ class _Pending:
     position: int
     used_forward: bool = False
     both: bool = False
+    adjacent: bool = False
 
 
 @dataclass
@@ -346,7 +368,41 @@ class _Scan:
     reaching: list[_Reach] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
     barriers: list[int] = field(default_factory=list)
+    commas: list[int] = field(default_factory=list)
     after_cue: int = -1
+
+    def adjacent_terms(self, index: int) -> list[Assertion]:
+        """The term ending right before ``index`` (past a "?" mark or a word like "test") and
+        those joined to it by "and"/"or", nearest first."""
+        found: list[Assertion] = []
+        expected, gap_ok = index - 1, _TEST_WORDS | {ASKED}
+        for assertion in reversed(self.assertions):
+            last = assertion.term.last
+            between = self.keys[last + 1 : expected + 1]
+            if last > expected or not all(key in gap_ok for key in between):
+                break
+            found.append(assertion)
+            expected, gap_ok = assertion.term.first - 1, _JOINERS
+        return found
+
+    def answer(self, index: int) -> bool:
+        """Read ``keys[index]`` as the answer to the term before it, when it ends its item;
+        whether it was one."""
+        keys = self.keys
+        if keys[index] not in ANSWERS or (index + 1 < len(keys) and keys[index + 1] != ","):
+            return False
+        if keys[index] in ANSWERS_NO:
+            for assertion in self.adjacent_terms(index):
+                assertion.categories.add("negated")
+        self.reaching.clear()
+        return True
+
+    def asked(self, index: int) -> None:
+        """A "?" after a term: the term is only possible, unless an answer follows."""
+        if index + 1 < len(self.keys) and self.keys[index + 1] in ANSWERS:
+            return
+        for assertion in self.adjacent_terms(index):
+            assertion.categories.add("possible")
 
     def take_term(self, term: Found) -> None:
         assertion = Assertion(term)
@@ -371,12 +427,15 @@ class _Scan:
             whole_list = tuple(self.keys[index : end + 1]) in LIST_NEGATIONS
             self.reaching.append(_Reach(cue.category, end + FORWARD_REACH, whole_list=whole_list))
         if cue.direction in ("backward", "both"):
-            pending = _Pending(cue.category, index, both=cue.direction == "both")
+            adjacent = cue.length == 1 and self.keys[index] in ADJACENT_ONLY
+            pending = _Pending(cue.category, index, both=cue.direction == "both", adjacent=adjacent)
             self.pending.append(pending)
             if self.reaching and cue.direction == "both":
                 self.reaching[-1].pending = pending
 
     def break_list(self, index: int) -> None:
+        if self.keys[index] == ",":
+            self.commas.append(index)
         self.reaching = [reach for reach in self.reaching if reach.category == "negated"]
         if self.keys[index] == "," and not self._closed_list_ahead(index):
             for reach in self.reaching:
@@ -402,7 +461,12 @@ class _Scan:
         for item in self.pending:
             if item.both and item.used_forward:
                 continue
-            barrier = max((b for b in self.barriers if b < item.position), default=-1)
+            if item.adjacent:
+                for assertion in self.adjacent_terms(item.position):
+                    assertion.categories.add(item.category)
+                continue
+            stops = self.barriers + (self.commas if item.category == "negated" else [])
+            barrier = max((b for b in stops if b < item.position), default=-1)
             reach_from = item.position - BACKWARD_REACH
             for assertion in reversed(self.assertions):
                 term = assertion.term
@@ -417,6 +481,11 @@ class _Scan:
 def _take(scan: _Scan, index: int, match: Callable[[int], Found | None]) -> int:
     """Read what starts at ``index``; the next index to read."""
     keys = scan.keys
+    if keys[index] == ASKED:
+        scan.asked(index)
+        return index + 1
+    if scan.answer(index):
+        return index + 1
     cue = cue_at(keys, index)
     if cue is not None and cue.category == "pseudo":
         return index + cue.length

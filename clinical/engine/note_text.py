@@ -40,11 +40,15 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "+ve": ("positive",),
 }
 _TOKEN = re.compile(
-    r"[chws]/[opx]\b|r/o\b|[-+]ve\b|(?P<query>\?)(?=[^\W_])|(?P<comma>,)(?!\d{3})"
+    r"[chws]/[opx]\b|r/o\b|[-+]ve\b|(?P<query>\?)(?=[^\W_])|(?P<asked>\?)|(?P<comma>,)(?!\d{3})"
     r"|[^\W_]+(?:['\u2019][^\W_]+)*",
     re.IGNORECASE,
 )
-_CLAUSE_BREAK = re.compile(r"(?:[.;!]|\?(?![^\W_]))+(?!\d)|\n")
+# A "?" answered on the same line ("Chest pain? No.") does not end the clause.
+_ANSWERED = r"(?!\s*(?:no|yes|nil|none|denies|denied|negative)\b)"
+_CLAUSE_BREAK = re.compile(rf"(?:[.;!]|\?(?![^\W_]){_ANSWERED})+(?!\d)|\n", re.IGNORECASE)
+# The key a "?" after a word leaves in the clause (clinical.engine.note_context.ASKED).
+ASKED_KEY = "?end"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ def words(note: str) -> list[Word]:
     for match in _TOKEN.finditer(note):
         while clause < len(breaks) and breaks[clause] <= match.start():
             clause += 1
+        if match.group("asked"):
+            found.append(Word(ASKED_KEY, match.start(), match.end(), clause))
+            continue
         mark = match.group("query") or match.group("comma")
         if mark:
             found.append(Word(mark, match.start(), match.end(), clause))

@@ -112,6 +112,32 @@ def decide_urgency(fired: Sequence[RedFlagRule], ranking: Sequence[Ranked]) -> U
     return Urgency(level, f"{reason[:1].upper()}{reason[1:]}.")
 
 
+def settle_self_care(urgency: Urgency, stated: bool, unsettled: Sequence[str]) -> Urgency:
+    """Self-care is advised only on stated evidence, since it is advice not to see anyone.
+
+    With no finding present but what age gives, the differential is only how common each
+    condition is; with findings the note leaves only possible ("no cough, tender glands",
+    "fever?"), a clinician has to settle them. Either way the floor is a routine review.
+    """
+    if urgency.level != "self_care":
+        return urgency
+    if not stated:
+        return Urgency(
+            "routine",
+            "Nothing in the request was read as a finding present, so the differential only "
+            "says how common each condition is: a clinician should assess before self-care "
+            "is advised.",
+        )
+    if unsettled:
+        listed = ", ".join(unsettled)
+        return Urgency(
+            "routine",
+            f"Self-care would be advised, but the note leaves {listed} uncertain: a clinician "
+            f"should settle that first. {urgency.reason}",
+        )
+    return urgency
+
+
 def _named(items: Sequence[Ranked]) -> list[Ranked]:
     """The (at most three) conditions worth naming in a reason: 1% or more."""
     return [item for item in items[:3] if item.probability >= 0.01] or list(items[:1])
