@@ -1,4 +1,4 @@
-"""The three roles as groups with their permissions (README, "Roles")."""
+"""The three roles as groups with their permissions (README, "Architecture")."""
 
 from __future__ import annotations
 

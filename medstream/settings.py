@@ -203,7 +203,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Security: HTTPS-only cookies and HSTS when served behind TLS (see README, "Production").
+# Security: HTTPS-only cookies and HSTS when served behind TLS (README, "Configuration").
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS

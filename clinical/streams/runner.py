@@ -166,40 +166,58 @@ class StreamWriter:
 
 
 async def execute(run: StreamRun) -> None:
-    """Run a session to its end: completed, failed with a reason, or cancelled."""
+    """Run a session to its end: completed, failed with a reason, or cancelled.
+
+    One log line when the run starts and one when it ends (status, events stored, duration),
+    carrying ids only: never the request.
+    """
     writer = StreamWriter(run)
     log = {"session_id": str(run.session_id), "kind": run.kind, "worker": settings.WORKER_ID}
-    outcome = StreamSession.Status.COMPLETED
+    started = time.perf_counter()
+    logger.info("stream run started", extra=log | {"user_id": run.owner_id})
+    outcome = "handed_over"
+    try:
+        outcome = await _run_to_end(run, writer, log)
+    finally:
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        ended = {"status": str(outcome), "events": writer.last_seq - run.stored_through}
+        logger.info("stream run ended", extra=log | ended | {"duration_ms": duration_ms})
+    metrics.streams_finished.labels(run.kind, outcome).inc()
+
+
+async def _run_to_end(run: StreamRun, writer: StreamWriter, log: dict[str, Any]) -> str:
+    """Stream the session and store its ending; returns the outcome (a status, or
+    ``lease_lost``). Re-raises the task's cancellation when the run is handed over."""
     try:
         await _stream(run, writer)
     except CancelRequested:
-        outcome = StreamSession.Status.CANCELLED
         await _end_cancelled(writer, log)
+        return StreamSession.Status.CANCELLED
     except LeaseLost:
-        outcome = "lease_lost"
         logger.warning("stream lease lost; another worker owns the session", extra=log)
+        return "lease_lost"
     except asyncio.CancelledError:
         if run.stop_reason:
             metrics.streams_finished.labels(run.kind, "handed_over").inc()
             logger.info("stream left for takeover", extra=log | {"reason": run.stop_reason})
             raise
-        outcome = StreamSession.Status.CANCELLED
         await _end_cancelled(writer, log)
+        return StreamSession.Status.CANCELLED
     except EngineValidationError as error:
-        outcome = StreamSession.Status.FAILED
         reason = f"stored request is no longer valid: {', '.join(error.details)}"
         await writer.end_with_error(
             StreamSession.Status.FAILED, "stream_failed", "The stream could not run.", reason
         )
         logger.warning("stream failed: invalid stored request", extra=log)
+        return StreamSession.Status.FAILED
     except Exception as error:
-        outcome = StreamSession.Status.FAILED
         reason = f"internal error ({type(error).__name__})"
         logger.exception("stream failed", extra=log)
         await writer.end_with_error(
             StreamSession.Status.FAILED, "stream_failed", "The stream failed.", reason
         )
-    metrics.streams_finished.labels(run.kind, outcome).inc()
+        return StreamSession.Status.FAILED
+    return StreamSession.Status.COMPLETED
 
 
 async def _end_cancelled(writer: StreamWriter, log: dict[str, Any]) -> None:
