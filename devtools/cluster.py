@@ -98,7 +98,7 @@ def prepare_database(env: dict[str, str]) -> None:
     manage(env, "ensure_demo_users")
 
 
-def _json_post(url: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
+def json_post(url: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"
@@ -170,7 +170,7 @@ class Daphne:
             self.process.wait()
 
     def post(self, path: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
-        return _json_post(f"{self.http}{path}", body, token)
+        return json_post(f"{self.http}{path}", body, token)
 
     def token(self, username: str) -> str:
         body = {"username": username, "password": LIVE_PASSWORD}
