@@ -5,6 +5,6 @@ laid out for reading, the event timeline, chat, audit trail, reviews and the rev
 sessions, their events, reviews and audit entries are records, never edited or deleted here.
 """
 
-from clinical.admin import records, sessions
+from clinical.admin import records, sessions, users
 
-__all__ = ["records", "sessions"]
+__all__ = ["records", "sessions", "users"]

@@ -51,11 +51,24 @@ def _single_line(value: str) -> str:
     return value
 
 
+def _visible(value: str) -> str:
+    """Refuse Unicode's invisible formatting characters (category Cf) in a name: a right-to-left
+    override (U+202E) or a zero-width space (U+200B) makes a name read differently from what it
+    is, in the admin, an export or a log. A note may hold them (pasted text does); it is read,
+    not shown as a name."""
+    for character in value:
+        if unicodedata.category(character) == "Cf":
+            code = f"U+{ord(character):04X}"
+            raise ValueError(f"must not contain invisible formatting characters ({code})")
+    return value
+
+
 Name = Annotated[
     str,
     Field(min_length=1, max_length=MAX_NAME_CHARS),
     AfterValidator(_printable),
     AfterValidator(_single_line),
+    AfterValidator(_visible),
 ]
 
 
