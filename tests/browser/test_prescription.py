@@ -84,3 +84,26 @@ def test_escape_closes_the_prescription_dialog(open_portal):
 
     expect(page.get_by_test_id("prescription-dialog")).to_be_hidden()
     expect(button).to_be_focused()
+
+
+def test_allergies_and_medications_written_only_in_the_note_are_prefilled(open_portal):
+    page = open_portal()
+    note = (
+        "68 year old man, productive cough and fever for 4 days, breathless, RR 24, SpO2 92% on "
+        "air, temp 38.7. Allergic to penicillin (rash). Takes warfarin."
+    )
+    page.get_by_test_id("note-input").fill(note)
+    page.get_by_test_id("history-age").fill("68")
+    page.get_by_test_id("history-sex-male").check()
+    page.get_by_test_id("start-diagnosis").click()
+    wait_until_complete(page)
+
+    page.get_by_test_id("primary-diagnosis").get_by_test_id("prescribe-button").click()
+
+    expect(page.get_by_test_id("rx-allergies-chips")).to_contain_text("penicillin")
+    expect(page.get_by_test_id("rx-medications-chips")).to_contain_text("Warfarin")
+    page.get_by_test_id("rx-weight").fill("80")
+    page.get_by_test_id("start-prescription").click()
+    wait_until_complete(page)
+    excluded = page.get_by_test_id("excluded-item").filter(has_text="Amoxicillin")
+    expect(excluded.get_by_test_id("excluded-reason")).to_contain_text("penicillin allergy")

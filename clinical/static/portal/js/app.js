@@ -10,6 +10,7 @@ import { showFormMessage } from "./form-errors.js";
 import { kindOfStage } from "./format.js";
 import { HistoryList } from "./history.js";
 import { PrescriptionDialog } from "./prescription-form.js";
+import { noteAllergies, noteMedications, withNoteReadings } from "./prescription-prefill.js";
 import { SessionView } from "./session-view.js";
 import { StreamBook } from "./streams.js";
 
@@ -371,6 +372,7 @@ export class PortalApp {
     if (!record.request && !record.detail) await this.loadDetail(record);
     const request = record.request || record.detail?.request || {};
     const history = request.history || {};
+    const extracted = (record.result || record.detail?.result)?.extracted || {};
     const isMine = record.request !== undefined || record.detail?.owner === this.me.username;
     this.dialog.open(
       { ...target, followsId: isMine ? record.id : null },
@@ -378,8 +380,8 @@ export class PortalApp {
         age: history.age,
         sex: history.sex,
         pregnant: history.pregnant,
-        allergies: history.allergies,
-        medications: history.medications,
+        allergies: withNoteReadings(history.allergies, noteAllergies(extracted)),
+        medications: withNoteReadings(history.medications, noteMedications(extracted)),
       },
     );
   }
