@@ -97,6 +97,8 @@ def test_allergies_and_medications_written_only_in_the_note_are_prefilled(open_p
     page.get_by_test_id("history-sex-male").check()
     page.get_by_test_id("start-diagnosis").click()
     wait_until_complete(page)
+    summary = page.get_by_test_id("request-summary")
+    expect(summary).to_contain_text("None in the form: what the note says is read below")
 
     page.get_by_test_id("primary-diagnosis").get_by_test_id("prescribe-button").click()
 

@@ -71,7 +71,11 @@ function diagnosisSummary(request) {
     ...summaryRow("Note", notePreview(request.note)),
     ...summaryRow("Symptoms", (request.symptoms || []).map(symptomText).join(", ")),
     ...summaryRow("Vital signs", vitalsLine(request.vitals)),
-    ...summaryRow("Allergies", (history.allergies || []).join(", ") || "None recorded"),
+    ...summaryRow(
+      "Allergies",
+      (history.allergies || []).join(", ") ||
+        (request.note ? "None in the form: what the note says is read below" : "None recorded"),
+    ),
     ...summaryRow("Conditions", (history.conditions || []).join(", ")),
     ...summaryRow("Medications", (history.medications || []).join(", ")),
   ];
