@@ -17,6 +17,7 @@ structured field always wins over the note).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,6 +26,7 @@ from clinical.engine.knowledge_base import KnowledgeBase
 from clinical.engine.note_context import CUE_WORDS, Certainty, Found, assert_clause
 from clinical.engine.note_history import Allergy, Item, allergies, allergy_spans, dosed, listed
 from clinical.engine.note_measures import Reading, measurements, sexes, timing
+from clinical.engine.note_overdose import Ingestion, ingestions
 from clinical.engine.note_terms import Lexicon, TermKind, lexicon_for
 from clinical.engine.note_text import Word, clause_finder, clauses, words
 from clinical.engine.vocabulary import normalise
@@ -116,6 +118,7 @@ class NoteReading:
     allergies: list[Allergy] = field(default_factory=list)
     no_known_allergies: Item | None = None
     unrecognized: list[tuple[str, Item]] = field(default_factory=list)
+    ingestions: list[Ingestion] = field(default_factory=list)
 
     def first(self, field_name: str) -> Reading | None:
         return next((item for item in self.readings if item.field == field_name), None)
@@ -161,13 +164,22 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     reading.allergies, reading.no_known_allergies = allergies(note, kb.vocabulary)
     skip = [(r.start, r.end) for r in reading.readings if r.field not in _UNSKIPPED]
     skip += _allergy_skips(note, reading)
-    kept = _unskipped(words(note), skip)
-    mentions = _scan(note, kept, lexicon, kb, _FINDING_KINDS)
+    ingested = reading.ingestions = ingestions(note, kb)
+    overdoses = [item for item in ingested if item.finding is not None]
+    # Tablets taken ("a bottle of pills", "2 pills") are not "the pill"; an overdose's own words
+    # stay in its phrase, which ConText reads as one term.
+    tablets = [span for item in ingested if item.finding is None for span in item.forms]
+    found = words(note)
+    kept = _unskipped(found, skip + tablets)
+    mentions = _scan(note, kept, lexicon, kb, _FINDING_KINDS, overdoses)
+    mentions += _self_poisoning(mentions, overdoses, kb)
     mentions = _with_timing(mentions, reading.timing, clause_finder(note))
     mentions += _allergy_findings(reading.allergies, kb)
     mentions += _past_conditions_as_history(mentions, kb)
     mentions += _pregnancy_from_gestation(reading.readings, mentions, kb)
     reading.mentions = _sudden_variants(mentions, lexicon, kb)
+    if overdoses:
+        kept = _unskipped(found, skip + [span for item in ingested for span in item.forms])
     reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
     reading.readings += _demographics(note, reading)
     reading.unrecognized = _unrecognized(note, reading, kb)
@@ -216,15 +228,24 @@ def _scan(
     lexicon: Lexicon,
     kb: KnowledgeBase,
     kinds: tuple[TermKind, ...],
+    stated: Sequence[Ingestion] = (),
 ) -> list[Mention]:
     longest = max(lexicon.longest[kind] for kind in kinds)
     found: list[Mention] = []
     for clause in clauses(kept):
         keys, fuzzy = _corrected(clause, lexicon)
-        if not lexicon.may_name(keys, kinds):
+        phrases = _phrases(clause, stated)
+        if not phrases and not lexicon.may_name(keys, kinds):
             continue
 
-        def match(index: int, keys: list[str] = keys, fuzzy: list[bool] = fuzzy) -> Found | None:
+        def match(
+            index: int,
+            keys: list[str] = keys,
+            fuzzy: list[bool] = fuzzy,
+            phrases: dict[int, Found] = phrases,
+        ) -> Found | None:
+            if index in phrases:
+                return phrases[index]
             term = lexicon.match(keys, index, kinds, longest)
             if term is None:
                 return None
@@ -232,16 +253,60 @@ def _scan(
             return Found(kind, entry, index, length, any(fuzzy[index : index + length]))
 
         for assertion in assert_clause(keys, match):
-            found.append(_mention(note, clause, assertion.term, assertion.certainty, kb))
+            stated_here = phrases.get(assertion.term.first) is assertion.term
+            found.append(
+                _mention(note, clause, assertion.term, assertion.certainty, kb, stated_here)
+            )
+    return found
+
+
+def _phrases(clause: list[Word], stated: Sequence[Ingestion]) -> dict[int, Found]:
+    """Overdoses stated as a quantity ("took 40 paracetamol tablets"), each one term for ConText
+    from its first word in the clause, so "denies taking 40 paracetamol" denies it."""
+    terms: dict[int, Found] = {}
+    if not stated or not clause:
+        return terms
+    begin, finish = clause[0].start, clause[-1].end
+    starts = [word.start for word in clause]
+    for item in stated:
+        if item.finding is None or item.start < begin or item.end > finish:
+            continue
+        first = last = bisect.bisect_left(starts, item.start)
+        while last < len(clause) and clause[last].end <= item.end:
+            last += 1
+        if last > first:
+            terms[first] = Found("finding", item.finding, first, last - first)
+    return terms
+
+
+def _self_poisoning(
+    mentions: list[Mention], stated: Sequence[Ingestion], kb: KnowledgeBase
+) -> list[Mention]:
+    """An overdose verb is also self-poisoning: "took an overdose of 32 paracetamol" is also
+    "took an overdose", as the vocabulary reads those words alone."""
+    found = []
+    also = {(item.start, item.finding): item.also for item in stated if item.also}
+    for mention in mentions if also else ():
+        for entry in also.get((mention.start, mention.id), ()):
+            label, category = _describe("finding", entry, kb)
+            found.append(replace(mention, id=entry, label=label, category=category))
     return found
 
 
 def _mention(
-    note: str, clause: list[Word], term: Found, certainty: Certainty, kb: KnowledgeBase
+    note: str,
+    clause: list[Word],
+    term: Found,
+    certainty: Certainty,
+    kb: KnowledgeBase,
+    event: bool = False,
 ) -> Mention:
+    """A term as a mention; a history finding said in the past is present history ("history of
+    asthma"), unless the term is an event ("took 40 paracetamol 3 years ago" is a past overdose,
+    not this one)."""
     first, last = clause[term.first], clause[term.last]
     label, category = _describe(term.kind, term.entry, kb)
-    if category == "history" and certainty == "past":
+    if category == "history" and certainty == "past" and not event:
         certainty = "present"
     text = note[first.start : last.end]
     kind: TermKind = term.kind  # type: ignore[assignment]
@@ -381,6 +446,7 @@ def _unrecognized(note: str, reading: NoteReading, kb: KnowledgeBase) -> list[tu
     """Allergens, medications and past conditions written where one is expected that the
     knowledge base does not know."""
     spans = [(m.start, m.end) for m in (*reading.mentions, *reading.drugs, *reading.readings)]
+    spans += [(item.start, item.end) for item in reading.ingestions]
     unknown: dict[int, tuple[str, Item]] = {}
     for allergy in reading.allergies:
         if allergy.match is None and not _covered(allergy.item, spans):
