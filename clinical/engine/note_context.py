@@ -11,7 +11,8 @@ negation ("no", "without", ...) is ambiguous: "no fever, cough or rash" is one d
 "no cough, tender swollen neck glands" states the glands. A list closed by "or" or "nor" stays
 denied; otherwise what lies past the comma is read as only possible, never as present and never
 as denied, and the clinician sees it marked uncertain. A list verb ("denies", "negative for")
-keeps its reach across commas, as ConText does.
+keeps its reach across commas, as ConText does, until another negation opens a list of its own
+("denies chest pain, no fever, productive cough" leaves the cough only possible).
 
 Backward negations stay inside their list item: "vomiting: nil", "neck stiffness absent" and
 "urine dip negative" deny only the term right before them ("fever and cough: nil" both), so
@@ -425,6 +426,10 @@ class _Scan:
             self.reaching.append(_Reach(cue.category, end + 1, chain=False))
         elif cue.direction in ("forward", "both"):
             whole_list = tuple(self.keys[index : end + 1]) in LIST_NEGATIONS
+            if cue.category == "negated":
+                # "denies chest pain, no fever, productive cough": the new negation opens its own
+                # list, and the reach past its comma is its own.
+                self.reaching = [reach for reach in self.reaching if reach.category != "negated"]
             self.reaching.append(_Reach(cue.category, end + FORWARD_REACH, whole_list=whole_list))
         if cue.direction in ("backward", "both"):
             adjacent = cue.length == 1 and self.keys[index] in ADJACENT_ONLY
