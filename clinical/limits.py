@@ -1,4 +1,5 @@
-"""Per-user limits: stream starts and messages per minute, open sockets, REST request rates.
+"""Per-user limits: stream starts and messages per minute, open sockets, REST request rates, and
+password attempts per client address (the token endpoint and the HTML sign-in forms alike).
 
 Counted in Redis when ``REDIS_URL`` is set, so every worker enforces the same budget (each
 check is one round trip: a Lua script), and in this process's memory on the embedded default.
@@ -28,8 +29,13 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django import forms
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import Resolver404, ResolverMatch, resolve
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -348,12 +354,6 @@ class AnonThrottle(_SharedCacheThrottle, AnonRateThrottle):
     """``API_ANON_RATE`` per client address, for requests without credentials."""
 
 
-class StreamStartThrottle(_SharedCacheThrottle, UserRateThrottle):
-    """``STREAM_STARTS_PER_MINUTE`` per user for streams started over REST."""
-
-    scope = "stream_start"
-
-
 class NoteReadThrottle(_SharedCacheThrottle, UserRateThrottle):
     """``NOTE_READS_PER_MINUTE`` per user for notes read without a stream."""
 
@@ -361,6 +361,106 @@ class NoteReadThrottle(_SharedCacheThrottle, UserRateThrottle):
 
 
 class LoginThrottle(_SharedCacheThrottle, AnonRateThrottle):
-    """``LOGIN_RATE`` password attempts per client address at the token endpoint."""
+    """``LOGIN_RATE`` password attempts per client address, one budget over every door that
+    takes a password: the token endpoint, the portal's sign-in form and the admin's.
+
+    The address is the one daphne decided (``REMOTE_ADDR``: the peer, or with
+    ``--proxy-headers`` what the proxy put in ``X-Forwarded-For``); ``NUM_PROXIES = 0`` keeps
+    DRF from reading that header itself. A signed-in caller is counted too: DRF's anonymous
+    throttle skips them, which let anyone with a token guess other users' passwords freely.
+    """
 
     scope = "login"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+# ---- The HTML sign-in forms: the same LoginThrottle -------------------------------------------
+
+# URL names of the forms that check a password: the portal's (django.contrib.auth.urls) and the
+# admin's. Matched by name, so a moved prefix is still covered.
+LOGIN_FORM_VIEWS = frozenset({"login", "admin:login"})
+
+
+def _login_form_match(request: HttpRequest) -> ResolverMatch | None:
+    """The resolved sign-in view a POST goes to, or None for any other request."""
+    if request.method != "POST":
+        return None
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return match if match.view_name in LOGIN_FORM_VIEWS else None
+
+
+def refused_login(request: HttpRequest, match: ResolverMatch) -> HttpResponse | None:
+    """None when this password attempt is within ``LOGIN_RATE`` (and counts it), else the
+    429 answer: the same sign-in page, the username kept, saying how long to wait. The refused
+    attempt's password is never checked."""
+    throttle = LoginThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    seconds = max(1, math.ceil(throttle.wait() or 1))
+    message = (
+        "Too many sign-in attempts from your address: this one was not checked. "
+        f"Try again in {seconds} seconds."
+    )
+    data = request.POST  # read now: once the method is GET, Django would not parse the body
+    request.resolver_match = match
+    request.method = "GET"  # the view draws its empty form and checks no password
+    try:
+        response = match.func(request, *match.args, **match.kwargs)
+    finally:
+        request.method = "POST"
+    context = getattr(response, "context_data", None) or {}
+    form = context.get("form")
+    if isinstance(response, TemplateResponse) and isinstance(form, forms.Form):
+        response.context_data["form"] = _refused_form(type(form), request, data, message)
+        response.render()
+    else:  # a signed-in reviewer's admin login redirects; say it plainly instead
+        response = HttpResponse(message, content_type="text/plain; charset=utf-8")
+    response.status_code = 429
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _refused_form(
+    form_class: type[forms.Form], request: HttpRequest, data: Any, message: str
+) -> forms.Form:
+    """The view's own form, bound to what was sent, whose only check is the refusal."""
+
+    class Refused(form_class):  # type: ignore[valid-type, misc]
+        def clean(self) -> dict[str, Any]:
+            raise forms.ValidationError(message, code="rate_limited")
+
+    return Refused(request, data=data)
+
+
+class LoginThrottleMiddleware:
+    """``LOGIN_RATE`` at the HTML sign-in forms (:func:`refused_login`). Any other request
+    passes straight through, in the handler's own mode (no thread hop under daphne)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        match = _login_form_match(request)
+        refusal = refused_login(request, match) if match else None
+        return self.get_response(request) if refusal is None else refusal
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        match = _login_form_match(request)
+        if match:
+            refusal = await sync_to_async(refused_login)(request, match)
+            if refusal is not None:
+                return refusal
+        return await self.get_response(request)

@@ -349,7 +349,8 @@ http {{
 
 
 def nginx_site(listen: str, upstreams: list[str]) -> str:
-    """The load balancer's site: round robin over workers, WebSocket upgrade, /metrics private.
+    """The load balancer's site: round robin over workers, WebSocket upgrade, /metrics private,
+    X-Forwarded-For/-Port set to the peer nginx sees (never appended to a client's own header).
 
     docker/nginx.conf says the same for the compose file; a test holds the two together.
     """
@@ -374,7 +375,8 @@ def nginx_site(listen: str, upstreams: list[str]) -> str:
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
             proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Forwarded-Port $remote_port;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_read_timeout 3600s;
             proxy_send_timeout 3600s;
@@ -383,7 +385,8 @@ def nginx_site(listen: str, upstreams: list[str]) -> str:
             proxy_pass http://medstream;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Forwarded-Port $remote_port;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_next_upstream error timeout http_502 http_503;
         }}

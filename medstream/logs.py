@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -22,20 +24,64 @@ ALLOWED_CONTEXT = {
     "events",
     "duration_ms",
     "client",
-    "path",
     "close_code",
     "reason",
     "sockets",
 }
 
 
+# Stands in for a request path while a message is formatted, then goes with its ": ".
+_PATH = "\x00path\x00"
+
+
+def _request_paths(record: logging.LogRecord) -> set[str]:
+    """The path of the request a record carries (Django's ``extra={"request": ...}``), as sent
+    and as Django's log_response escapes it."""
+    request = getattr(record, "request", None)
+    paths = set()
+    for name in ("path", "path_info"):
+        value = getattr(request, name, None)
+        if isinstance(value, str) and value:
+            paths |= {value, value.encode("unicode_escape").decode("ascii")}
+    return paths
+
+
+def _is_path(value: Any, paths: set[str]) -> bool:
+    return isinstance(value, str) and value in paths
+
+
+def _without_paths(record: logging.LogRecord, paths: set[str]) -> str:
+    args: Any = record.args
+    if isinstance(args, Mapping):
+        args = {k: _PATH if k == "path" or _is_path(v, paths) else v for k, v in args.items()}
+    elif args:
+        args = tuple(_PATH if _is_path(a, paths) else a for a in args)
+    try:
+        text = str(record.msg) % args if args else str(record.msg)
+    except (TypeError, ValueError, KeyError):
+        text = str(record.msg)
+    text = text.replace(f": {_PATH}", "").replace(f" {_PATH}", "").replace(_PATH, "")
+    # A reason that quotes the path itself ("/" alone would take every slash with it).
+    for path in sorted(paths, key=len, reverse=True):
+        if len(path) > 1:
+            text = text.replace(path, "")
+    return text
+
+
 def _message(record: logging.LogRecord) -> str:
-    """The line's text; Django's request log keeps its reason and drops the path, where a
-    client could have put anything (``Not Found: /api/sessions/<any text>/``)."""
-    if record.name in {"django.request", "django.server"} and record.args:
-        status = getattr(record, "status_code", "")
-        return f"{record.args[0]} (HTTP {status})"
-    return record.getMessage()
+    """The line's text. Django's request logs (``django.request``, ``django.security.*`` such as
+    the CSRF refusal, ``django.server``) keep their reason and status and lose the path, where
+    a client could have put anything (``Forbidden (Permission denied): /admin/<any text>/``)."""
+    status = getattr(record, "status_code", None)
+    paths = _request_paths(record)
+    if record.name == "django.server" and record.args:
+        # runserver's access line, '"GET /path HTTP/1.1" 404 179': its method only.
+        text = str(record.args[0]).split(" ", 1)[0]
+    elif paths or record.name == "django.channels.server":  # daphne's runserver: %(path)s
+        text = _without_paths(record, paths)
+    else:
+        text = record.getMessage()
+    return text if status is None else f"{text} (HTTP {status})"
 
 
 class JsonFormatter(logging.Formatter):

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # LOGIN_RATE at the portal's and the admin's sign-in forms, counted with the token endpoint's.
+    "clinical.limits.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "medstream.urls"
@@ -190,6 +192,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Throttles identify a client by REMOTE_ADDR alone: the address daphne decided (the peer, or
+    # behind the proxy with --proxy-headers, the address nginx set). Left at None, DRF would key
+    # on X-Forwarded-For as the client sent it, and any made-up header escaped every throttle.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "medstream API",
@@ -277,7 +283,6 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": API_ANON_RATE,
     "user": API_USER_RATE,
-    "stream_start": f"{STREAM_STARTS_PER_MINUTE}/minute",
     "note_read": f"{NOTE_READS_PER_MINUTE}/minute",
     "login": LOGIN_RATE,
 }

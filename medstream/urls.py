@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clinical import health, metrics
 
+# A request Django refuses itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE read outside a DRF
+# view, a bad Host) answers JSON in the protocol's shape under /api/, HTML elsewhere.
+handler400 = "clinical.api.errors.bad_request"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

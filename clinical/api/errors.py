@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import bad_request as django_bad_request
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clinical import limits
 from clinical.engine.errors import EngineValidationError
 from clinical.streams.access import SessionNotFound
 from clinical.streams.worker import Draining
@@ -20,6 +24,7 @@ _CODES = {
     status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
     status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
     status.HTTP_409_CONFLICT: "invalid_state",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "too_large",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
     status.HTTP_503_SERVICE_UNAVAILABLE: "unavailable",
@@ -40,6 +45,23 @@ class Unavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "This worker is restarting: retry, another worker will answer."
     default_code = "unavailable"
+
+
+class TooLarge(exceptions.APIException):
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's ``RequestDataTooBig``)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def rate_limited(limited: limits.RateLimited) -> exceptions.Throttled:
+    """A refusal of ``clinical.limits`` as DRF's 429 (``Retry-After``, ``retry_after``)."""
+    rate = limited.rate
+    return exceptions.Throttled(
+        wait=limited.decision.retry_after_seconds,
+        detail=f"Too many {rate.label}: at most {rate.limit} a minute.",
+    )
 
 
 def _details(data: Any) -> dict[str, list[str]] | None:
@@ -63,6 +85,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound("No such session.")
     if isinstance(exc, Draining):
         exc = Unavailable()
+    if isinstance(exc, limits.RateLimited):
+        exc = rate_limited(exc)
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -79,3 +105,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body["retry_after"] = exc.wait
     response.data = body
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 handler (``handler400``): a request refused before or outside a DRF view (a
+    ``SuspiciousOperation`` such as a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` or a bad
+    ``Host``). Under ``/api/`` it answers in the protocol's shape, a body too large with 413
+    ``too_large``; elsewhere it is Django's HTML page."""
+    if not request.path.startswith("/api/"):
+        return django_bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"code": "too_large", "error": TooLarge.default_detail}, status=413)
+    return JsonResponse({"code": "validation_error", "error": "Bad request."}, status=400)

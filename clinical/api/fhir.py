@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from clinical import audit
 from clinical.api.errors import InvalidState
-from clinical.api.schema import SESSION_ID, errors
+from clinical.api.schema import SESSION_ID, ProtocolSchema, errors
 from clinical.api.serializers import FhirBundleSerializer
 from clinical.fhir import NotExportable, session_bundle
 from clinical.models import AuditEntry
@@ -26,6 +26,7 @@ class SessionFhirExport(APIView):
     """The session as a FHIR R4 Bundle (type collection); every export is audited."""
 
     renderer_classes = [FhirJsonRenderer, JSONRenderer]
+    schema = ProtocolSchema()
 
     @extend_schema(
         summary="Export a completed session as a FHIR R4 Bundle.",
@@ -33,11 +34,12 @@ class SessionFhirExport(APIView):
         "differential `differential`, ICD-10 coded), RiskAssessments for the scores, draft "
         "MedicationRequests (intent `proposal`), a DetectedIssue per interaction, the reported "
         "allergies and medications, and a Patient with sex only (age is an Observation). Every "
-        "resource is tagged `decision-support`. 409 while the session has no result.",
+        "resource is tagged `decision-support`. 409 while the session has no result; 406 when "
+        "`Accept` names neither JSON media type (for example `application/fhir+xml`).",
         parameters=[SESSION_ID],
         responses={
             200: OpenApiResponse(FhirBundleSerializer, description="A FHIR R4 Bundle."),
-            **errors(401, 404, 409),
+            **errors(401, 404, 406, 409),
         },
         tags=["fhir"],
     )

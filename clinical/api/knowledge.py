@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinical.api.schema import errors
+from clinical.api.schema import ProtocolSchema, errors
 from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
 
 DEFAULT_LIMIT = 20
@@ -98,6 +98,8 @@ def _listing(
     name: Callable[[Any], str],
 ) -> type[APIView]:
     class Listing(APIView):
+        schema = ProtocolSchema()
+
         @extend_schema(
             summary=summary,
             parameters=[

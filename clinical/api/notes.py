@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical.api.parsers import ProtocolJSONParser
-from clinical.api.schema import errors
+from clinical.api.schema import ProtocolSchema, errors
 from clinical.api.streams import START_PERMISSION
 from clinical.engine import read_note_for_preview
 from clinical.engine.requests import NoteReadRequest
@@ -153,6 +153,7 @@ class NoteReadView(APIView):
     parser_classes = [ProtocolJSONParser]
     permission_classes = [IsAuthenticated, MayReadNotes]
     throttle_classes = [NoteReadThrottle]
+    schema = ProtocolSchema()
 
     @extend_schema(
         summary="Read a clinical note without starting a diagnosis.",

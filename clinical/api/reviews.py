@@ -17,17 +17,20 @@ from rest_framework.views import APIView
 from clinical import audit
 from clinical.api.errors import InvalidState
 from clinical.api.parsers import ProtocolJSONParser
-from clinical.api.schema import SESSION_ID, errors
+from clinical.api.schema import SESSION_ID, ProtocolSchema, errors
 from clinical.api.serializers import ReviewRequestSerializer, ReviewSerializer
+from clinical.api.views import audit_view
 from clinical.models import AuditEntry
 from clinical.reviews import record_review
 from clinical.streams.access import REVIEW_PERMISSION, visible_session
 
 
 class SessionReviews(APIView):
-    """A session's reviews, newest first; reviewers add one by POST."""
+    """A session's reviews, newest first (reading them is audited: viewed); reviewers add one by
+    POST (audited: reviewed)."""
 
     parser_classes = [ProtocolJSONParser]
+    schema = ProtocolSchema()
 
     @extend_schema(
         parameters=[SESSION_ID],
@@ -36,8 +39,9 @@ class SessionReviews(APIView):
     )
     def get(self, request: Request, pk: str) -> Response:
         session = visible_session(request.user, str(pk))
-        reviews = session.reviews.select_related("reviewer")
-        return Response(ReviewSerializer(reviews, many=True).data)
+        reviews = ReviewSerializer(session.reviews.select_related("reviewer"), many=True).data
+        audit_view(request, session)
+        return Response(reviews)
 
     @extend_schema(
         summary="Review a finished session (reviewers only).",

@@ -1,6 +1,10 @@
 """OpenAPI helpers: the error responses every endpoint declares, and the engine's pydantic request
 models rendered as OpenAPI 3.0 schemas (so the documented body is the validator's own model).
 
+:class:`ProtocolSchema` (each API view's ``schema``) adds the answers an operation can give
+whatever it declares itself: 429 with ``Retry-After`` everywhere (the default throttles apply to
+every operation), and 413 and 415 to every operation that takes a body.
+
 drf-spectacular's bundled pydantic extension emits JSON Schema 2020-12 (``type: "null"`` for an
 optional field), which an OpenAPI 3.0.3 document may not contain; this extension renders optional
 fields with ``nullable: true`` instead and documents request bodies in validation mode.
@@ -11,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -27,8 +32,13 @@ ERROR_DESCRIPTIONS = {
     401: "unauthenticated: no valid `Authorization: Token <token>` (or session).",
     403: "forbidden: your role may not do this (or a session-authenticated request lacks CSRF).",
     404: "not_found: no such session, or not one you may see (the two are indistinguishable).",
+    406: "not_acceptable: no media type in `Accept` can be served (for example "
+    "`application/fhir+xml`).",
     409: "invalid_state: the session is not in a state that allows this (for example running).",
-    429: "rate_limited: too many requests; `retry_after` says how many seconds to wait.",
+    413: "too_large: the body is larger than the server accepts (`DATA_UPLOAD_MAX_MEMORY_SIZE`).",
+    415: "unsupported_media_type: the body's `Content-Type` is not one this operation reads.",
+    429: "rate_limited: too many requests; `retry_after` (and the `Retry-After` header) says "
+    "how many seconds to wait.",
     503: "unavailable: this worker is draining; retry, another worker will answer.",
 }
 
@@ -44,6 +54,39 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }
+
+
+def _retry_after_header() -> dict[str, Any]:
+    return {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Seconds to wait before the next request is allowed.",
+    }
+
+
+class ProtocolSchema(AutoSchema):
+    """drf-spectacular's schema, plus the error answers that do not depend on the operation:
+    429 (throttled: every operation) with ``Retry-After``; 413 (body too large) and 415
+    (unsupported ``Content-Type``) for every operation that takes a body."""
+
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any
+    ) -> dict[str, Any] | None:
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        codes = [429] + ([413, 415] if "requestBody" in operation else [])
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        media_types = self.map_renderers("media_type")
+        responses = operation["responses"]
+        for code in codes:
+            # A fresh dict each: shared objects would come out as YAML anchors and aliases.
+            content = {media: {"schema": dict(error)} for media in media_types}
+            responses.setdefault(
+                str(code), {"content": content, "description": ERROR_DESCRIPTIONS[code]}
+            )
+        responses["429"] = {**responses["429"], "headers": {"Retry-After": _retry_after_header()}}
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
 
 
 class OpenApi30JsonSchema(GenerateJsonSchema):

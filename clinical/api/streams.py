@@ -21,12 +21,11 @@ from rest_framework.views import APIView
 
 from clinical import audit
 from clinical.api.parsers import ProtocolJSONParser
-from clinical.api.schema import DiagnosisStart, PrescriptionStart, errors
+from clinical.api.schema import DiagnosisStart, PrescriptionStart, ProtocolSchema, errors
 from clinical.api.serializers import StreamStartedSerializer
 from clinical.api.views import websocket_url
-from clinical.limits import StreamStartThrottle
 from clinical.models import StreamSession
-from clinical.streams.start import start_stream_sync
+from clinical.streams.start import spend_start_sync, start_stream_sync
 
 START_PERMISSION = "clinical.add_streamsession"
 
@@ -57,14 +56,20 @@ def started_body(request: Request, session: StreamSession) -> dict[str, Any]:
 
 
 class StreamStart(APIView):
-    """Start a stream of ``kind``; 201 with the session and where to follow it."""
+    """Start a stream of ``kind``; 201 with the session and where to follow it.
+
+    Each start spends one of the user's ``STREAM_STARTS_PER_MINUTE``, from the same budget as
+    the WebSocket's starts (``clinical.limits.rates``), before the body is read, as a socket's
+    start does before its data is validated: refused, it is a 429 ``rate_limited``.
+    """
 
     kind: str = ""
     parser_classes = [ProtocolJSONParser]
     permission_classes = [IsAuthenticated, MayStartStreams]
-    throttle_classes = [StreamStartThrottle]
+    schema = ProtocolSchema()
 
     def post(self, request: Request) -> Response:
+        spend_start_sync(request.user)
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
         data = dict(request.data)

@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +16,8 @@ from rest_framework.views import APIView
 
 from clinical import audit
 from clinical.api.filters import SessionFilterSerializer, filter_sessions
-from clinical.api.schema import SESSION_ID, errors
+from clinical.api.paging import CheckedLimitOffsetPagination
+from clinical.api.schema import SESSION_ID, ProtocolSchema, errors
 from clinical.api.serializers import (
     ChatFrameSerializer,
     EventsPageSerializer,
@@ -58,6 +58,7 @@ def reviewed_session(user: Any, session_id: Any) -> StreamSession:
 
 
 def audit_view(request: Request, session: StreamSession) -> None:
+    """Record that the user read the session (its detail, events, chat or reviews) over REST."""
     audit.record(
         request.user,
         AuditEntry.Action.VIEWED,
@@ -72,6 +73,7 @@ class TokenView(ObtainAuthToken):
 
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
+    schema = ProtocolSchema()
 
     # Multipart is still accepted but not documented: daphne's HTTP layer (Twisted) answers a
     # malformed multipart body itself, with a bare 400 before Django sees it.
@@ -91,6 +93,8 @@ class TokenView(ObtainAuthToken):
 class TicketView(APIView):
     """Issue a one-time WebSocket ticket for the authenticated user (valid 60 s, usable once)."""
 
+    schema = ProtocolSchema()
+
     @extend_schema(
         request=None, responses={201: TicketSerializer, **errors(401, 403)}, tags=["auth"]
     )
@@ -101,7 +105,7 @@ class TicketView(APIView):
         return Response(TicketSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-class SessionPagination(LimitOffsetPagination):
+class SessionPagination(CheckedLimitOffsetPagination):
     max_limit = MAX_SESSIONS_PAGE
 
 
@@ -110,6 +114,7 @@ class SessionList(generics.ListAPIView):
 
     serializer_class = SessionSerializer
     pagination_class = SessionPagination
+    schema = ProtocolSchema()
 
     @extend_schema(
         parameters=[SessionFilterSerializer],
@@ -130,6 +135,7 @@ class SessionDetail(generics.RetrieveAPIView):
     """One session with its request and result."""
 
     serializer_class = SessionDetailSerializer
+    schema = ProtocolSchema()
 
     @extend_schema(
         parameters=[SESSION_ID],
@@ -157,7 +163,10 @@ def _after_seq(request: Request) -> int:
 
 
 class SessionEvents(APIView):
-    """A session's stored frames after ``after_seq``, for clients that poll instead of streaming."""
+    """A session's stored frames after ``after_seq``, for clients that poll instead of streaming.
+    Every read is audited (viewed), whatever ``after_seq``: each poll reads patient data."""
+
+    schema = ProtocolSchema()
 
     @extend_schema(
         parameters=[
@@ -174,9 +183,8 @@ class SessionEvents(APIView):
     def get(self, request: Request, pk: str) -> Response:
         after_seq = _after_seq(request)
         session = visible_session(request.user, str(pk))
-        if after_seq == -1:
-            audit_view(request, session)
         frames = store.events_after(session.id, after_seq, limit=MAX_EVENTS_PAGE)
+        audit_view(request, session)
         last_seq = frames[-1]["seq"] if frames else after_seq
         body = {
             "session_id": session.id,
@@ -194,7 +202,9 @@ def _chat_history(room: str) -> Response:
 
 
 class SessionChat(APIView):
-    """The session's care-team chat, oldest first (the latest 200 messages)."""
+    """The session's care-team chat, oldest first (the latest 200 messages); audited (viewed)."""
+
+    schema = ProtocolSchema()
 
     @extend_schema(
         parameters=[SESSION_ID],
@@ -203,11 +213,15 @@ class SessionChat(APIView):
     )
     def get(self, request: Request, pk: str) -> Response:
         session = visible_session(request.user, str(pk))
-        return _chat_history(chat.session_room(session.id))
+        history = _chat_history(chat.session_room(session.id))
+        audit_view(request, session)
+        return history
 
 
 class TeamChat(APIView):
     """Your care team's chat room, oldest first (the latest 200 messages)."""
+
+    schema = ProtocolSchema()
 
     @extend_schema(
         responses={200: ChatFrameSerializer(many=True), **errors(401, 404)}, tags=["chat"]

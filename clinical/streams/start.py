@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 
-from clinical import audit, engine, metrics
+from clinical import audit, engine, limits, metrics
 from clinical.db import db_call
 from clinical.engine.errors import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
@@ -112,6 +112,19 @@ async def start_stream(
         await before_launch(session)
     worker.launch(StreamRun.of(session))
     return session
+
+
+def spend_start_sync(user: Any) -> None:
+    """Count one stream start against ``user``'s budget from synchronous code (a REST view).
+
+    The budget is the WebSocket's own: ``limits.rates`` (GCRA in Redis across the workers, or
+    in this process's memory), under the same key, so a user has ``STREAM_STARTS_PER_MINUTE``
+    starts a minute whichever way they come. Raises :class:`limits.RateLimited` when spent.
+    """
+    rate = limits.stream_starts()
+    decision = async_to_sync(limits.rates.hit)(rate, user.pk)
+    if not decision.allowed:
+        raise limits.RateLimited(rate, decision)
 
 
 async def _launch(session: StreamSession) -> None:

@@ -47,11 +47,17 @@ def test_every_operation_but_the_token_exchange_declares_unauthenticated(schema)
 @pytest.mark.parametrize(
     "operation, codes",
     [
-        ("POST /api/sessions/diagnosis/", {"201", "400", "401", "403", "429", "503"}),
-        ("POST /api/sessions/prescription/", {"201", "400", "401", "403", "404", "429", "503"}),
-        ("POST /api/sessions/{id}/reviews/", {"201", "400", "401", "403", "404", "409"}),
-        ("GET /api/sessions/{id}/fhir/", {"200", "401", "404", "409"}),
-        ("GET /api/sessions/", {"200", "400", "401"}),
+        ("POST /api/sessions/diagnosis/", {"201", "400", "401", "403", "413", "415", "429", "503"}),
+        (
+            "POST /api/sessions/prescription/",
+            {"201", "400", "401", "403", "404", "413", "415", "429", "503"},
+        ),
+        (
+            "POST /api/sessions/{id}/reviews/",
+            {"201", "400", "401", "403", "404", "409", "413", "415", "429"},
+        ),
+        ("GET /api/sessions/{id}/fhir/", {"200", "401", "404", "406", "409", "429"}),
+        ("GET /api/sessions/", {"200", "400", "401", "429"}),
     ],
 )
 def test_new_endpoints_document_each_outcome(schema, operation, codes):

@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.test import AsyncClient
 from rest_framework.authtoken.models import Token
 
-from clinical.limits import StreamStartThrottle
+from clinical import limits
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams.worker import worker
 from tests.api.completed import complete_session
@@ -249,10 +249,14 @@ def fresh_throttle_counts() -> Any:
         cache.clear()
 
 
-def test_starts_are_rate_limited_per_user(fresh_throttle_counts, api_as, clinician):
+def test_starts_are_rate_limited_per_user(
+    fresh_throttle_counts, monkeypatch, settings, api_as, clinician
+):
+    """Counted by the WebSocket's own limiter (tests/api/test_start_budget.py: one budget for
+    both transports); an invalid start spends one too, as over the socket."""
+    monkeypatch.setattr(limits.rates, "memory", limits.MemoryRates())
     client = api_as(clinician)
-    throttle = StreamStartThrottle()
-    allowed, _ = throttle.parse_rate(throttle.rate)
+    allowed = settings.STREAM_STARTS_PER_MINUTE
     statuses = [
         client.post("/api/sessions/diagnosis/", {}, format="json").status_code
         for _ in range(allowed + 1)

@@ -73,12 +73,13 @@ def test_rest_records_views_exports_and_reviews_with_the_client_address(
 
     owner.get(f"/api/sessions/{session.id}/")
     owner.get(f"/api/sessions/{session.id}/events/?after_seq=-1")
-    owner.get(f"/api/sessions/{session.id}/events/?after_seq=3")  # polling on: not a new view
+    owner.get(f"/api/sessions/{session.id}/events/?after_seq=3")  # every read is a view
     senior.get(f"/api/sessions/{session.id}/fhir/")
     senior.post(f"/api/sessions/{session.id}/reviews/", {"verdict": "agree"}, format="json")
 
     assert trail(session) == [
         ("alice", "started", "websocket"),
+        ("alice", "viewed", "rest"),
         ("alice", "viewed", "rest"),
         ("alice", "viewed", "rest"),
         ("rita", "exported", "rest"),
