@@ -116,12 +116,35 @@ class EngineModelExtension(OpenApiSerializerExtension):
             schema_generator=OpenApi30JsonSchema,
             mode="validation",
         )
+        if getattr(self.target, "openapi_inline_enums", False):
+            _inline_enums(schema)
         for name, definition in schema.pop("$defs", {}).items():
             component = ResolvedComponent(
                 name=name, type=ResolvedComponent.SCHEMA, object=name, schema=definition
             )
             auto_schema.registry.register_on_missing(component)
         return schema
+
+
+def _inline_enums(schema: Any) -> None:
+    """Keep each property's choices inline (as ``allOf: [{enum}]``) rather than let
+    drf-spectacular lift them into shared enum components: the engine's result models have
+    dozens of small choice sets ("status", "kind", "unit", ...) whose names would collide."""
+    if isinstance(schema, list):
+        for item in schema:
+            _inline_enums(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    for name, prop in schema.get("properties", {}).items():
+        target = prop.get("items", prop) if prop.get("type") == "array" else prop
+        if isinstance(target, dict) and "enum" in target:
+            choices = {key: target.pop(key) for key in ("type", "enum") if key in target}
+            target["allOf"] = [choices]
+        schema["properties"][name] = prop
+    for value in schema.values():
+        if isinstance(value, dict | list):
+            _inline_enums(value)
 
 
 def _symptoms_may_be_names(schema: dict[str, Any]) -> None:

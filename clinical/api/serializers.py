@@ -3,11 +3,14 @@ request models, the same ones the WebSocket uses)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema_field
+from pydantic import RootModel
 from rest_framework import serializers
 
+from clinical.engine.requests import DiagnosisRequest, PrescriptionRequest
+from clinical.engine.results import EngineResult, Frame
 from clinical.models import Review, StreamSession
 from clinical.reviews import MAX_COMMENT_CHARS
 
@@ -77,7 +80,42 @@ class SessionSerializer(serializers.ModelSerializer):
         return LatestReviewSerializer(session).data
 
 
+class StoredRequest(RootModel[DiagnosisRequest | PrescriptionRequest]):
+    """The request as validated and stored: a diagnosis or a prescription request."""
+
+
+class StoredResult(RootModel[EngineResult]):
+    """The ``complete`` frame's ``result``: a diagnosis or a prescription result."""
+
+    openapi_inline_enums: ClassVar[bool] = True
+
+
+class StoredFrame(RootModel[Frame]):
+    """A frame of a stream as stored and sent (protocol v1), chosen by ``type``."""
+
+    openapi_inline_enums: ClassVar[bool] = True
+
+
+@extend_schema_field(StoredRequest)
+class StoredRequestField(serializers.JSONField):
+    """The stored request, described by the engine's request models."""
+
+
+@extend_schema_field(StoredResult)
+class StoredResultField(serializers.JSONField):
+    """The stored result (null until the stream completes), described by the engine's
+    result models."""
+
+
+@extend_schema_field(StoredFrame)
+class StoredFrameField(serializers.JSONField):
+    """One stored frame, described by the protocol's frame models."""
+
+
 class SessionDetailSerializer(SessionSerializer):
+    request = StoredRequestField(read_only=True)
+    result = StoredResultField(read_only=True, allow_null=True)
+
     class Meta(SessionSerializer.Meta):
         fields = [*SessionSerializer.Meta.fields, "request", "request_id", "result"]
 
@@ -85,7 +123,7 @@ class SessionDetailSerializer(SessionSerializer):
 class EventsPageSerializer(serializers.Serializer):
     session_id = serializers.UUIDField()
     status = serializers.CharField()
-    events = serializers.ListField(child=serializers.DictField(), help_text="Frames in seq order.")
+    events = serializers.ListField(child=StoredFrameField(), help_text="Frames in seq order.")
     last_seq = serializers.IntegerField(help_text="Pass as after_seq to poll for the next ones.")
     finished = serializers.BooleanField()
 

@@ -356,9 +356,11 @@ def _ages(note: str) -> Iterator[Reading]:
         years = round(float(match.group(name)) / _AGE_UNITS[name], 3)
         unit = "years" if name in ("years2", "years3", "spoken", "apposed") else name
         yield Reading("age", years, *match.span(), match.group(), unit)
-        relative = (match.group("relative") or match.group("named") or "").lower()
+        group = "relative" if match.group("relative") else "named"
+        relative = (match.group(group) or "").lower()
         if relative in _RELATIVE_SEX:
-            yield Reading("sex", _RELATIVE_SEX[relative], *match.span("relative"), relative)
+            start, end = match.span(group)
+            yield Reading("sex", _RELATIVE_SEX[relative], start, end, note[start:end])
         after = _AFTER_AGE_SEX.match(note, match.end())
         if after is not None:
             sex = "male" if after.group("sex").lower() == "m" else "female"
