@@ -13,14 +13,21 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from devtools.cluster import LIVE_PASSWORD, Cluster, Nginx, json_post
-from tests.live.test_cluster import assert_exactly_once, start_message, until_terminal
+from devtools.cluster import LIVE_PASSWORD, Cluster, Nginx, json_post, wait_until
+from tests.live.test_cluster import assert_exactly_once, ready, start_message, until_terminal
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def balancer(cluster: Cluster, shared_temp: Path) -> Iterator[Nginx]:
+    """nginx over both workers, once each is running and ready: an earlier test may have
+    stopped one, or restarted Redis under it (a worker's first layer call after that fails
+    and reconnects, and /readyz is where that happens first)."""
+    for daphne in cluster.daphnes:
+        if daphne.process.poll() is not None:
+            daphne.start()
+        wait_until(lambda daphne=daphne: ready(daphne)[0] == 200, 30, f"{daphne.name} ready")
     upstreams = [f"127.0.0.1:{daphne.port}" for daphne in cluster.daphnes]
     nginx = Nginx(shared_temp / "nginx", upstreams).start()
     yield nginx
