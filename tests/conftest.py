@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import caches
 
 from clinical.models import CareTeam
 from clinical.roles import ensure_roles
@@ -85,3 +86,13 @@ def colleague(db: None, make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def reviewer(db: None, make_user: Callable[..., Any]) -> Any:
     return make_user("rita", role="reviewer")
+
+
+@pytest.fixture
+def empty_throttle_counts() -> Iterator[None]:
+    """Throttle counts live in the caches: start and leave them empty."""
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()

@@ -26,3 +26,18 @@ def api_as(api):
         return api
 
     return login
+
+
+@pytest.fixture
+def schema(api):
+    """The served OpenAPI schema, as JSON."""
+    response = api.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(schema):
+    """(``"GET /api/..."``, operation) for every operation in the schema."""
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation

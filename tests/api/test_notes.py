@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.cache import caches
 from django.test import Client
 from rest_framework.settings import api_settings
 
@@ -41,13 +40,8 @@ NOTES = {
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle_counts() -> Iterator[None]:
-    """Throttle counts live in the caches: start and leave them empty."""
-    for cache in caches.all():
-        cache.clear()
-    yield
-    for cache in caches.all():
-        cache.clear()
+def fresh_throttle_counts(empty_throttle_counts: None) -> None:
+    """Every test starts with empty throttle counts."""
 
 
 @pytest.fixture

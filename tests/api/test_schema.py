@@ -6,23 +6,11 @@ import pytest
 from django.core.management import call_command
 
 from clinical.engine.requests import DiagnosisRequest, PrescriptionRequest, Vitals
+from tests.api.conftest import operations
 
 pytestmark = pytest.mark.django_db
 
 ERROR_REF = "#/components/schemas/Error"
-
-
-@pytest.fixture
-def schema(api):
-    response = api.get("/api/schema/?format=json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def operations(schema):
-    for path, methods in schema["paths"].items():
-        for method, operation in methods.items():
-            yield f"{method.upper()} {path}", operation
 
 
 def test_the_schema_validates_without_a_warning(tmp_path):

@@ -9,23 +9,11 @@ from django.core.cache import caches
 
 from clinical.api.schema import ERROR_DESCRIPTIONS
 from tests.api.completed import complete_session
+from tests.api.conftest import operations
 
 pytestmark = pytest.mark.django_db
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-
-
-@pytest.fixture
-def schema(api):
-    response = api.get("/api/schema/?format=json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def operations(schema):
-    for path, methods in schema["paths"].items():
-        for method, operation in methods.items():
-            yield f"{method.upper()} {path}", operation
 
 
 def test_every_operation_documents_429_with_retry_after(schema):

@@ -16,7 +16,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import caches
 
 from clinical import limits
 from clinical.models import StreamSession
@@ -32,14 +31,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def fresh_budgets(monkeypatch: pytest.MonkeyPatch) -> Any:
+def fresh_budgets(monkeypatch: pytest.MonkeyPatch, empty_throttle_counts: None) -> None:
     """An empty in-memory limiter and empty throttle caches: no other test spent anything."""
     monkeypatch.setattr(limits.rates, "memory", limits.MemoryRates())
-    for cache in caches.all():
-        cache.clear()
-    yield
-    for cache in caches.all():
-        cache.clear()
 
 
 @pytest.fixture

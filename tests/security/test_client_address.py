@@ -7,11 +7,9 @@ passwords at the token endpoint, 40 answers of 400 and no 429). Behind the proxy
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
@@ -24,13 +22,8 @@ LOGIN_LIMIT = 20  # LOGIN_RATE's default, 20/minute
 
 
 @pytest.fixture(autouse=True)
-def _empty_throttle_counts() -> Iterator[None]:
-    """Throttle counts live in the caches: start and leave them empty."""
-    for cache in caches.all():
-        cache.clear()
-    yield
-    for cache in caches.all():
-        cache.clear()
+def _fresh_throttle_counts(empty_throttle_counts: None) -> None:
+    """Every test starts with empty throttle counts."""
 
 
 def forged(n: int) -> str:

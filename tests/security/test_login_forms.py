@@ -6,7 +6,6 @@ password is not checked, so the right one is refused too until the wait is over.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,13 +23,8 @@ LOGIN_LIMIT = 20  # LOGIN_RATE's default, 20/minute
 
 
 @pytest.fixture(autouse=True)
-def _empty_throttle_counts(plain_static_files: None) -> Iterator[None]:
-    """Throttle counts live in the caches: start and leave them empty."""
-    for cache in caches.all():
-        cache.clear()
-    yield
-    for cache in caches.all():
-        cache.clear()
+def _fresh_throttle_counts(plain_static_files: None, empty_throttle_counts: None) -> None:
+    """Every test starts with empty throttle counts."""
 
 
 @pytest.fixture
