@@ -353,6 +353,19 @@ class _Reach:
     ambiguous: bool = False
 
 
+def _closed_lists(keys: Sequence[str]) -> list[bool]:
+    """For each index (and one past the end): does "or"/"nor" come at or after it before a
+    terminating word?"""
+    closed = [False] * (len(keys) + 1)
+    for index in range(len(keys) - 1, -1, -1):
+        key = keys[index]
+        if key in LIST_CLOSERS:
+            closed[index] = True
+        elif key not in HARD_TERMINATORS and key not in SOFT_TERMINATORS:
+            closed[index] = closed[index + 1]
+    return closed
+
+
 def cue_at(keys: Sequence[str], index: int) -> Cue | None:
     """The longest cue starting at ``index``."""
     for length in range(min(_LONGEST_CUE, len(keys) - index), 0, -1):
@@ -371,6 +384,9 @@ class _Scan:
     barriers: list[int] = field(default_factory=list)
     commas: list[int] = field(default_factory=list)
     after_cue: int = -1
+    # For each index: whether "or"/"nor" comes at or after it before the clause turns (computed
+    # on the first comma that needs it, in one pass, so a long list stays linear).
+    closed_from: list[bool] | None = None
 
     def adjacent_terms(self, index: int) -> list[Assertion]:
         """The term ending right before ``index`` (past a "?" mark or a word like "test") and
@@ -442,18 +458,15 @@ class _Scan:
         if self.keys[index] == ",":
             self.commas.append(index)
         self.reaching = [reach for reach in self.reaching if reach.category == "negated"]
-        if self.keys[index] == "," and not self._closed_list_ahead(index):
+        if self.keys[index] == "," and self.reaching and not self._closed_list_ahead(index):
             for reach in self.reaching:
                 reach.ambiguous = reach.ambiguous or not reach.whole_list
 
     def _closed_list_ahead(self, index: int) -> bool:
         """Whether "or"/"nor" comes after this comma before the clause ends or turns."""
-        for key in self.keys[index + 1 :]:
-            if key in LIST_CLOSERS:
-                return True
-            if key in HARD_TERMINATORS or key in SOFT_TERMINATORS:
-                return False
-        return False
+        if self.closed_from is None:
+            self.closed_from = _closed_lists(self.keys)
+        return self.closed_from[index + 1]
 
     def terminate(self, index: int, hard: bool) -> None:
         if index == self.after_cue:
