@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -247,6 +248,15 @@ def rss_kib(pid: int) -> int:
 # ---- the measurements ------------------------------------------------------------------------
 
 
+def measure_reference(name: str, server: BareServer, clients: int, seconds: float) -> Load:
+    """A reference server under the same load as medstream, its CPU counted; then stopped."""
+    try:
+        cpu_of = {"server": server.process.pid}
+        return asyncio.run(run_load(name, [server.url] * clients, seconds, cpu_of))
+    finally:
+        server.stop()
+
+
 def measure_full_stack(
     name: str, worker: Daphne, clients: int, seconds: float, cpu_of: dict[str, int]
 ) -> Load:
@@ -293,12 +303,19 @@ async def _cross_worker(
     interval = frames_per_stream / event_rate * len(pairs)
     result = CrossWorker()
     deadline = time.monotonic() + seconds
+    # Once every stream is started: the frames the other worker has yet to deliver.
+    awaited: set[tuple[str, int]] | None = None
+    caught_up = asyncio.Event()
 
     async def listen(socket) -> None:
         while True:
             text = await socket.recv()
             key, _ = _key_and_creation(text)
             result.there[key] = time.perf_counter()
+            if awaited is not None:
+                awaited.discard(key)
+                if not awaited:
+                    caught_up.set()
 
     async def publish(socket, offset: float) -> None:
         await asyncio.sleep(offset)
@@ -323,8 +340,11 @@ async def _cross_worker(
     listeners = [asyncio.create_task(listen(follower)) for _, follower in sockets]
     step = interval / len(pairs)
     await asyncio.gather(*(publish(starter, i * step) for i, (starter, _) in enumerate(sockets)))
-    await asyncio.sleep(0.5)
-    result.seconds = time.monotonic() - started - 0.5
+    result.seconds = time.monotonic() - started
+    awaited = set(result.here.keys() - result.there.keys())
+    if awaited:  # a frame still missing after 5 s shows as one fewer in the figures
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(caught_up.wait(), 5.0)
     for task in listeners:
         task.cancel()
     for starter, follower in sockets:
@@ -350,6 +370,19 @@ async def _hold_idle(urls: list[str], ready: asyncio.Event, release: asyncio.Eve
     return answered
 
 
+async def _settled_rss(pid: int, seconds: float = 10.0) -> int:
+    """The worker's resident memory once it stops changing (two readings 0.5 s apart agree),
+    after the last handshake; at most ``seconds`` of waiting."""
+    deadline = time.monotonic() + seconds
+    reading = rss_kib(pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        previous, reading = reading, rss_kib(pid)
+        if reading == previous:
+            break
+    return reading
+
+
 def measure_idle(worker: Daphne, count: int) -> tuple[float, int]:
     """(KiB per idle socket, sockets that still answered) on one worker."""
     urls = mint_tickets(worker, count + 10, users=count + 10, prefix="idle")
@@ -360,8 +393,7 @@ def measure_idle(worker: Daphne, count: int) -> tuple[float, int]:
         ready, release = asyncio.Event(), asyncio.Event()
         holding = asyncio.create_task(_hold_idle(urls[10:], ready, release))
         await ready.wait()
-        await asyncio.sleep(2.0)
-        after = rss_kib(worker.process.pid)
+        after = await _settled_rss(worker.process.pid)
         release.set()
         answered = await holding
         for socket in warm:
@@ -424,30 +456,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"reference diagnosis stream: {len(frames.read_text().splitlines())} frames, "
           f"{len(frames.read_bytes())} bytes")  # fmt: skip
 
-    bare_server = BareServer(frames)
-    try:
-        bare = asyncio.run(
-            run_load(
-                "bare websockets",
-                [bare_server.url] * args.clients,
-                args.seconds,
-                {"server": bare_server.process.pid},
-            )
-        )
-    finally:
-        bare_server.stop()
-    floor_server = DaphneFloor(frames)
-    try:
-        floor = asyncio.run(
-            run_load(
-                "daphne alone (no medstream)",
-                [floor_server.url] * args.clients,
-                args.seconds,
-                {"server": floor_server.process.pid},
-            )
-        )
-    finally:
-        floor_server.stop()
+    bare = measure_reference("bare websockets", BareServer(frames), args.clients, args.seconds)
+    floor = measure_reference(
+        "daphne alone (no medstream)", DaphneFloor(frames), args.clients, args.seconds
+    )
 
     env = live_environment(directory / "embedded", **UNLIMITED)
     prepare_database(env)
