@@ -118,6 +118,8 @@ class Daphne:
     name: str = ""
     process: subprocess.Popen | None = None
     log: Path | None = None
+    # Trust the proxy's X-Forwarded-For, as the image's workers do (only behind a proxy).
+    proxy_headers: bool = False
 
     @property
     def http(self) -> str:
@@ -133,8 +135,11 @@ class Daphne:
 
     def start(self, seconds: float = 30) -> Daphne:
         self.log = Path(self.env["MEDSTREAM_VAR_DIR"]) / f"{self.worker_id}.log"
+        command = [str(BIN / "python"), "-m", "medstream.serve", "--port", str(self.port)]
+        if self.proxy_headers:
+            command.append("--proxy-headers")
         self.process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "medstream.serve", "--port", str(self.port)],
+            command,
             cwd=ROOT,
             env=self.env | {"WORKER_ID": self.worker_id},
             stdout=self.log.open("ab"),

@@ -96,3 +96,20 @@ def empty_throttle_counts() -> Iterator[None]:
     yield
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture
+def api_as() -> Callable[[Any], Any]:
+    """A fresh API client per user, authenticated with the user's real token (tests/api has
+    its own, sharing one client)."""
+
+    def login(user: Any) -> Any:
+        from rest_framework.authtoken.models import Token
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return login

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from tests.api.completed import INTERACTING_PRESCRIPTION, complete_session
 
@@ -16,17 +13,6 @@ from tests.api.completed import INTERACTING_PRESCRIPTION, complete_session
 @pytest.fixture(autouse=True)
 def _testserver_is_an_allowed_host(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-
-
-@pytest.fixture
-def api_as() -> Callable[[Any], APIClient]:
-    def login(user: Any) -> APIClient:
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return login
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.ws.conftest import open_socket  # noqa: F401  (in-process sockets, a fixture)
 
@@ -23,21 +22,6 @@ def plain_static_files(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-@pytest.fixture
-def api_as() -> Callable[[Any], APIClient]:
-    """A fresh API client per user, authenticated with the user's real token."""
-
-    def login(user: Any) -> APIClient:
-        from rest_framework.authtoken.models import Token
-
-        client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return login
 
 
 @pytest.fixture

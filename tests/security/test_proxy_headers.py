@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import urllib.error
 import urllib.parse
@@ -27,7 +26,6 @@ from pathlib import Path
 import pytest
 
 from devtools.cluster import (
-    BIN,
     LIVE_PASSWORD,
     ROOT,
     Daphne,
@@ -36,7 +34,6 @@ from devtools.cluster import (
     manage,
     nginx_site,
     prepare_database,
-    wait_until,
 )
 from tests.conftest import DIAGNOSIS_REQUEST
 from tests.security.live import create_users
@@ -71,24 +68,8 @@ def test_the_proxy_sets_the_forwarded_address_itself_and_never_appends(name):
 # ---- live: daphne --proxy-headers behind nginx ---------------------------------------------
 
 
-class ProxiedDaphne(Daphne):
-    """A worker started as the image starts it: trusting the proxy's forwarded headers."""
-
-    def start(self, seconds: float = 30) -> ProxiedDaphne:
-        self.log = Path(self.env["MEDSTREAM_VAR_DIR"]) / f"{self.worker_id}.log"
-        self.process = subprocess.Popen(
-            [BIN / "python", "-m", "medstream.serve", "--port", str(self.port), "--proxy-headers"],
-            cwd=ROOT,
-            env=self.env | {"WORKER_ID": self.worker_id},
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until(self.healthy, seconds, f"daphne {self.worker_id} on port {self.port}")
-        return self
-
-
 class Balanced:
-    def __init__(self, worker: ProxiedDaphne, nginx: Nginx, token: str) -> None:
+    def __init__(self, worker: Daphne, nginx: Nginx, token: str) -> None:
         self.worker, self.nginx, self.token = worker, nginx, token
 
     def url(self, path: str) -> str:
@@ -107,7 +88,7 @@ def balanced() -> Iterator[Balanced]:
     prepare_database(env)
     manage(env, "collectstatic", "--noinput")  # pages link the manifest's static names
     token = create_users(env, [("auditor", "clinician")])["auditor"]
-    worker = ProxiedDaphne(env, name="proxied").start()
+    worker = Daphne(env, name="proxied", proxy_headers=True).start()
     nginx = Nginx(directory / "nginx", [f"127.0.0.1:{worker.port}"]).start()
     try:
         yield Balanced(worker, nginx, token)
