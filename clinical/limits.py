@@ -65,10 +65,16 @@ redis.call('SET', KEYS[1], string.format('%.6f', tat + interval),
 return {1, '0'}
 """
 
-# Open sockets: a sorted set of slot -> expiry (ms). Expired slots go first, then the cap.
-_ACQUIRE_SCRIPT = """
+# Redis's own clock in milliseconds, so every worker's slots expire by one clock.
+_NOW_MS = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# Open sockets: a sorted set of slot -> expiry (ms). Expired slots go first, then the cap.
+_ACQUIRE_SCRIPT = (
+    _NOW_MS
+    + """
 local ttl = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if not redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -79,22 +85,25 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl)
 return 1
 """
+)
 
 # Renewal re-adds a slot that vanished (a Redis restart): the socket is open, so it counts.
-_RENEW_SCRIPT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+_RENEW_SCRIPT = (
+    _NOW_MS
+    + """
 local ttl = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl)
 return 1
 """
+)
 
-_COUNT_SCRIPT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+_COUNT_SCRIPT = (
+    _NOW_MS
+    + """
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 """
+)
 
 
 @dataclass(frozen=True)

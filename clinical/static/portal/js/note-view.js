@@ -263,44 +263,23 @@ export class NoteView {
     const name = item.label;
     const act = (fn) => () => this.change(item.key, fn);
     const actions = [];
-    if (item.state !== "present" && item.state !== "removed")
+    for (const state of ["present", "absent"]) {
+      if (item.state === state || item.state === "removed") continue;
+      const mark = () => this.corrections.set(item.key, state);
       actions.push(
-        button(
-          "Mark present",
-          "finding-mark-present",
-          `Mark ${name} present`,
-          act(() => this.corrections.set(item.key, "present")),
-        ),
+        button(`Mark ${state}`, `finding-mark-${state}`, `Mark ${name} ${state}`, act(mark)),
       );
-    if (item.state !== "absent" && item.state !== "removed")
+    }
+    if (item.read === "added" || item.state !== "removed") {
+      // An added finding is taken away; one the note read is removed (set aside).
+      const remove =
+        item.read === "added"
+          ? () => this.corrections.undo(item.key)
+          : () => this.corrections.set(item.key, "removed");
       actions.push(
-        button(
-          "Mark absent",
-          "finding-mark-absent",
-          `Mark ${name} absent`,
-          act(() => this.corrections.set(item.key, "absent")),
-        ),
+        button("Remove", "finding-remove", `Remove ${name}`, act(remove), "button small quiet"),
       );
-    if (item.read === "added")
-      actions.push(
-        button(
-          "Remove",
-          "finding-remove",
-          `Remove ${name}`,
-          act(() => this.corrections.undo(item.key)),
-          "button small quiet",
-        ),
-      );
-    else if (item.state !== "removed")
-      actions.push(
-        button(
-          "Remove",
-          "finding-remove",
-          `Remove ${name}`,
-          act(() => this.corrections.set(item.key, "removed")),
-          "button small quiet",
-        ),
-      );
+    }
     if (changed && item.read !== "added")
       actions.push(
         button(
