@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from clinical.engine.diagnosis import diagnose
-from clinical.engine.knowledge_base import load_knowledge_base
+from clinical.engine.diagnosis.stream import diagnose
+from clinical.engine.knowledge.loader import load_knowledge_base
 
 VIGNETTES = Path(__file__).resolve().parent.parent / "tests/engine/cases/diagnosis_vignettes.yaml"
 # Benchmark inputs only (a prescription needs a weight): a nominal adult and child weight.
@@ -125,8 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "diagnose", lambda data: diagnose(data, knowledge_base), diagnoses, arguments.seconds
         )
     ]
-    if importlib.util.find_spec("clinical.engine.prescription") is not None:
-        from clinical.engine.prescription import prescribe
+    if importlib.util.find_spec("clinical.engine.prescription.stream") is not None:
+        from clinical.engine.prescription.stream import prescribe
 
         requests = prescription_requests(cases)
         measurements.append(

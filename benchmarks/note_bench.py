@@ -33,11 +33,11 @@ from typing import Any
 import yaml
 
 from benchmarks.engine_bench import pin_to_one_core
-from clinical.engine.diagnosis import diagnose
-from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
-from clinical.engine.note import read_note
-from clinical.engine.note_context import CUE_WORDS
-from clinical.engine.note_terms import Lexicon
+from clinical.engine.diagnosis.stream import diagnose
+from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
+from clinical.engine.note.context import CUE_WORDS
+from clinical.engine.note.reader import read_note
+from clinical.engine.note.terms import Lexicon
 
 CASES = Path(__file__).resolve().parent.parent / "tests/engine/cases"
 TYPICAL_CHARS = 400

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clinical import audit
-from clinical.engine.knowledge_base import load_knowledge_base
+from clinical.engine.knowledge.loader import load_knowledge_base
 from clinical.models import AuditEntry, Review, StreamSession
 
 MAX_COMMENT_CHARS = 5000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinical.engine.knowledge_base import load_knowledge_base
+from clinical.engine.knowledge.loader import load_knowledge_base
 
 Row = tuple[str, str]
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical.api.schema import ProtocolSchema, errors
-from clinical.engine.knowledge_base import KnowledgeBase, load_knowledge_base
+from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200

@@ -24,7 +24,7 @@ from clinical.api.parsers import ProtocolJSONParser
 from clinical.api.schema import ProtocolSchema, errors
 from clinical.api.streams import START_PERMISSION
 from clinical.engine import read_note_for_preview
-from clinical.engine.requests import NoteReadRequest
+from clinical.engine.contract.requests import NoteReadRequest
 from clinical.limits import NoteReadThrottle
 
 CERTAINTIES = ["present", "absent", "possible", "family", "past"]

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from pydantic import RootModel
 from rest_framework import serializers
 
-from clinical.engine.requests import DiagnosisRequest, PrescriptionRequest
-from clinical.engine.results import EngineResult, Frame
+from clinical.engine.contract.requests import DiagnosisRequest, PrescriptionRequest
+from clinical.engine.contract.results import EngineResult, Frame
 from clinical.models import Review, StreamSession
 from clinical.reviews import MAX_COMMENT_CHARS
 

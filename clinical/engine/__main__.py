@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from clinical.engine.errors import EngineValidationError, KnowledgeBaseError
-from clinical.engine.knowledge_base import load_knowledge_base
+from clinical.engine.contract.errors import EngineValidationError, KnowledgeBaseError
+from clinical.engine.knowledge.loader import load_knowledge_base
 
 
 def _validate(arguments: argparse.Namespace) -> int:
@@ -59,7 +59,7 @@ def _print_events(run: Callable[[Any], Iterator[dict[str, Any]]], path: str) -> 
 
 
 def _diagnose(arguments: argparse.Namespace) -> int:
-    from clinical.engine.diagnosis import diagnose
+    from clinical.engine.diagnosis.stream import diagnose
 
     knowledge_base = load_knowledge_base(arguments.knowledge)
     return _print_events(lambda data: diagnose(data, knowledge_base), arguments.request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinical.engine.knowledge_base import load_knowledge_base
+from clinical.engine.knowledge.loader import load_knowledge_base
 from clinical.fhir import terminology as terms
 from clinical.fhir.builder import BundleBuilder, Reference, concept, text_concept
 from clinical.fhir.diagnosis import condition

@@ -15,7 +15,7 @@ from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from clinical.engine.requests import (
+from clinical.engine.contract.requests import (
     MAX_LIST_ITEMS,
     MAX_NAME_CHARS,
     MAX_NOTE_CHARS,

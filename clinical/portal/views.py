@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from clinical.engine.requests import CONSCIOUSNESS_LEVELS
+from clinical.engine.contract.requests import CONSCIOUSNESS_LEVELS
 from clinical.portal.bounds import request_bounds
 from clinical.streams.access import REVIEW_PERMISSION
 

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.test import Client
 from rest_framework.settings import api_settings
 
-from clinical.engine.requests import MAX_NOTE_CHARS
+from clinical.engine.contract.requests import MAX_NOTE_CHARS
 from clinical.limits import NoteReadThrottle
 from clinical.streams.worker import worker
 from tests.api.test_stream_start import client_for, poll_until_finished

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from clinical.engine.requests import DiagnosisRequest, PrescriptionRequest, Vitals
+from clinical.engine.contract.requests import DiagnosisRequest, PrescriptionRequest, Vitals
 from tests.api.conftest import operations
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clinical.engine.knowledge_base import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge_base
+from clinical.engine.knowledge.loader import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge_base
 
 
 class KnowledgeCopy:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from clinical.engine.errors import EngineValidationError
-from clinical.engine.requests import parse_diagnosis, parse_prescription
+from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine.contract.requests import parse_diagnosis, parse_prescription
 from clinical.portal.bounds import request_bounds
 
 BOUNDS = request_bounds()

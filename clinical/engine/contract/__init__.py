@@ -1,0 +1,1 @@
+"""The engine's contract with its callers: requests, results, stage events, errors."""

@@ -1,0 +1,1 @@
+"""The diagnosis stream: evidence, differential, scores, triage, explanations."""

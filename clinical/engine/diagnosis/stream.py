@@ -1,0 +1,267 @@
+"""The diagnosis stream: findings, scores, history, Bayesian differential, urgency, result.
+
+Findings come from the symptoms, the history, the measurements and a free-text note
+(:mod:`.evidence`, :mod:`clinical.engine.note`); the differential is :mod:`.differential`, the
+urgency :mod:`.triage`, the words :mod:`.explain`.
+
+:func:`diagnose` validates eagerly (an invalid request raises before any event) and returns a
+generator of protocol v1's stage events. Everything it yields is a function of the request and the
+knowledge base alone, rounded and sorted with id tie-breaks, so a re-run on any worker reproduces
+the same events (DESIGN.md: a taken-over stream is re-run, not guessed).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clinical.engine.contract import events
+from clinical.engine.contract.events import Event
+from clinical.engine.contract.requests import (
+    DiagnosisRequest,
+    History,
+    NoteReadRequest,
+    parse_diagnosis,
+    parse_note_read,
+)
+from clinical.engine.diagnosis.differential import PROBABILITY_DECIMALS, DifferentialModel, Ranked
+from clinical.engine.diagnosis.evidence import (
+    DerivedRules,
+    Evidence,
+    add_scored,
+    apply_note_measurements,
+    gather_evidence,
+)
+from clinical.engine.diagnosis.explain import Explainer, primary_red_flags, recommended_tests
+from clinical.engine.diagnosis.scores import compute_scores
+from clinical.engine.diagnosis.triage import RedFlagIndex, Urgency, decide_urgency, settle_self_care
+from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
+from clinical.engine.knowledge.schema import RedFlagRule
+from clinical.engine.note.reader import read_note
+
+KIND = "diagnosis"
+MIN_DIFFERENTIAL = 5
+MAX_DIFFERENTIAL = 8
+# Items beyond the first MIN_DIFFERENTIAL are shown only when at least this probable.
+SHOWN_PROBABILITY = 0.01
+
+
+@dataclass(frozen=True)
+class DiagnosisEngine:
+    """Everything precomputed from one knowledge base, shared by every request."""
+
+    kb: KnowledgeBase
+    model: DifferentialModel
+    rules: DerivedRules
+    red_flags: RedFlagIndex
+    explainer: Explainer
+
+
+@functools.cache
+def engine_for(kb: KnowledgeBase) -> DiagnosisEngine:
+    return DiagnosisEngine(
+        kb, DifferentialModel(kb), DerivedRules.of(kb), RedFlagIndex(kb), Explainer(kb)
+    )
+
+
+def validate_diagnosis(data: Mapping[str, Any] | DiagnosisRequest) -> DiagnosisRequest:
+    """The validated request, or :class:`EngineValidationError` naming each bad field."""
+    if isinstance(data, DiagnosisRequest):
+        return data
+    return parse_diagnosis(dict(data) if isinstance(data, Mapping) else data)
+
+
+def diagnose(
+    data: Mapping[str, Any] | DiagnosisRequest, knowledge_base: KnowledgeBase | None = None
+) -> Iterator[Event]:
+    """Validate now, then return the stream of stage events (a generator)."""
+    request = validate_diagnosis(data)
+    engine = engine_for(knowledge_base or load_knowledge_base())
+    return _stream(request, engine)
+
+
+# A note read on its own is read exactly as a diagnosis request holding only that note reads it.
+# Such a request must name an age and a sex, and neither changes what a note is read as: the
+# note's own age and sex are reported, never used, and only symptoms and history lists (empty
+# here) settle a finding before the note. Any valid patient serves; the service's tests hold
+# the result to a real stream's for a different patient.
+_ANY_PATIENT = History(age=40, sex="female")
+
+
+def read_note_alone(
+    data: Mapping[str, Any] | NoteReadRequest, knowledge_base: KnowledgeBase | None = None
+) -> dict[str, Any]:
+    """What a diagnosis of this note alone sends as ``extracted`` in ``symptoms_analysis``.
+
+    Validates eagerly (:class:`EngineValidationError` naming ``note``), then reads the note with
+    the stream's own :func:`_read`: every item with its span, and ``used`` saying what such a
+    diagnosis takes from the note (a structured field sent with a diagnosis would win over it).
+    """
+    request = data if isinstance(data, NoteReadRequest) else parse_note_read(data)
+    engine = engine_for(knowledge_base or load_knowledge_base())
+    _, _, extracted = _read(DiagnosisRequest(note=request.note, history=_ANY_PATIENT), engine)
+    assert extracted is not None  # the note is never blank
+    return extracted
+
+
+def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Event]:
+    kb = engine.kb
+    request, evidence, extracted = _read(request, engine)
+    yield events.progress(KIND, "symptoms_analysis")
+    yield events.chunk("symptoms_analysis", _symptoms_content(evidence, extracted))
+
+    yield events.progress(KIND, "vitals_evaluation")
+    scores = _scores(request, evidence, kb)
+    add_scored(evidence, scores, engine.rules)
+    yield events.chunk("vitals_evaluation", _vitals_content(evidence, scores))
+
+    yield events.progress(KIND, "history_review")
+    yield events.chunk("history_review", _history_content(evidence, engine.explainer))
+
+    yield events.progress(KIND, "differential_diagnosis")
+    present = evidence.present
+    case = engine.model.case(present, evidence.absent, request.history.age, request.history.sex)
+    ranking = engine.model.rank(case)
+    shown = _shown(ranking)
+    explain, describe = engine.model.explain, engine.explainer.differential_item
+    items = [describe(item, explain(item.index, case)) for item in shown]
+    for item in items:
+        yield events.chunk("differential_diagnosis", item)
+
+    yield events.progress(KIND, "primary_diagnosis")
+    fired = engine.red_flags.fired(present)
+    urgency = settle_self_care(
+        decide_urgency(fired, ranking),
+        stated=any(r.status == "present" and r.via != "age" for r in evidence.reports.values()),
+        unsettled=_unsettled(extracted),
+    )
+    summary = _primary_summary(urgency, fired, shown, present)
+    yield events.chunk("primary_diagnosis", summary)
+
+    yield events.progress(KIND, "complete")
+    yield events.complete(_result(summary, items, shown, scores, evidence, kb, extracted))
+
+
+def _read(
+    request: DiagnosisRequest, engine: DiagnosisEngine
+) -> tuple[DiagnosisRequest, Evidence, dict[str, Any] | None]:
+    """The request completed from its note, its evidence, and what the note was read as."""
+    kb = engine.kb
+    if request.note is None:
+        evidence, _ = gather_evidence(request, kb, engine.rules)
+        return request, evidence, None
+    reading = read_note(request.note, kb)
+    request, measured = apply_note_measurements(request, reading)
+    evidence, used = gather_evidence(request, kb, engine.rules, reading)
+    used.fields |= measured
+    return request, evidence, reading.as_wire(used)
+
+
+def _unsettled(extracted: dict[str, Any] | None) -> list[str]:
+    """The labels of what the note left only possible (findings and conditions), in order."""
+    if extracted is None:
+        return []
+    labels = [item["label"] for item in extracted.get("uncertain", []) if item.get("label")]
+    return list(dict.fromkeys(labels))
+
+
+def _primary_summary(
+    urgency: Urgency, fired: list[RedFlagRule], shown: list[Ranked], present: frozenset[str]
+) -> dict[str, Any]:
+    primary = shown[0].condition
+    return {
+        "diagnosis": primary.name,
+        "condition_id": primary.id,
+        "icd10": primary.icd10,
+        "confidence": shown[0].probability,
+        "urgency": urgency.level,
+        "urgency_reason": urgency.reason,
+        "recommended_tests": recommended_tests(shown),
+        "red_flags": primary_red_flags(fired, shown, present),
+    }
+
+
+def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) -> dict[str, Any]:
+    if not kb.score_tables:
+        return {}
+    return compute_scores(request, evidence.present, evidence.absent, kb.score_tables)
+
+
+def _shown(ranking: list[Ranked]) -> list[Ranked]:
+    shown = ranking[:MIN_DIFFERENTIAL]
+    for item in ranking[MIN_DIFFERENTIAL:MAX_DIFFERENTIAL]:
+        if item.probability < SHOWN_PROBABILITY:
+            break
+        shown.append(item)
+    return shown
+
+
+def _symptoms_content(evidence: Evidence, extracted: dict[str, Any] | None) -> dict[str, Any]:
+    content = {
+        "recognized_findings": [report.as_dict() for report in evidence.of_via("symptom", "note")],
+        "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
+    }
+    if extracted is not None:
+        content["extracted"] = extracted
+    return content
+
+
+def _vitals_content(evidence: Evidence, scores: dict[str, Any]) -> dict[str, Any]:
+    measured = evidence.of_via("vitals", "labs", "age", "score")
+    return {"findings": [report.as_dict() for report in measured], "scores": scores}
+
+
+def _history_content(evidence: Evidence, explainer: Explainer) -> dict[str, Any]:
+    return {
+        "history_findings": [report.as_dict() for report in evidence.of_via("history")],
+        "risk_factors": explainer.risk_factor_reports(evidence),
+        "unrecognized_history": list(evidence.unrecognized_history),
+    }
+
+
+def _warnings(evidence: Evidence, extracted: dict[str, Any] | None) -> list[str]:
+    warnings = []
+    if extracted is not None and extracted.get("nothing_extracted"):
+        warnings.append(extracted["message"])
+    if not evidence.of_via("symptom", "note"):
+        warnings.append(
+            "No symptom was recognised, so the differential rests on age, sex, history and "
+            "measurements alone; rephrase the symptoms listed as unrecognised."
+        )
+    return warnings
+
+
+def _result(
+    summary: dict[str, Any],
+    items: list[dict[str, Any]],
+    shown: list[Ranked],
+    scores: dict[str, Any],
+    evidence: Evidence,
+    kb: KnowledgeBase,
+    extracted: dict[str, Any] | None,
+) -> dict[str, Any]:
+    shown_units = sum(round(item.probability * 10**PROBABILITY_DECIMALS) for item in shown)
+    result = {
+        "primary_diagnosis": summary["diagnosis"],
+        "condition_id": summary["condition_id"],
+        "icd10": summary["icd10"],
+        "confidence": summary["confidence"],
+        "urgency": summary["urgency"],
+        "urgency_reason": summary["urgency_reason"],
+        "differential": items,
+        "other_probability": (10**PROBABILITY_DECIMALS - shown_units) / 10**PROBABILITY_DECIMALS,
+        "recommended_tests": summary["recommended_tests"],
+        "red_flags": summary["red_flags"],
+        "scores": scores,
+        "recognized_findings": [report.as_dict() for report in evidence.reports.values()],
+        "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
+        "unrecognized_history": list(evidence.unrecognized_history),
+        "warnings": _warnings(evidence, extracted),
+        "engine_version": kb.engine_version,
+        "disclaimer": kb.disclaimer,
+    }
+    if extracted is not None:
+        result["extracted"] = extracted
+    return result

@@ -1,0 +1,151 @@
+"""Urgency: the highest of what red-flag rules, early-warning scores and the differential say.
+
+Red-flag rules (``red_flags/*.yaml``) fire on findings present; early-warning thresholds (NEWS2 5
+or 7, a single NEWS2 parameter of 3, qSOFA 2) are such rules too, over findings derived from the
+scores, so every threshold is data with its source. The differential adds the urgency its conditions
+usually carry, weighted by probability: the probability that the patient has a condition needing
+at least a given level of care is compared with that level's threshold below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from clinical.engine.diagnosis.differential import Ranked
+from clinical.engine.knowledge.loader import KnowledgeBase
+from clinical.engine.knowledge.schema import URGENCY_ORDER, RedFlagRule
+
+# Probability mass of conditions at or above a level that makes that level the urgency. These
+# are the engine's triage policy (no source gives them), biased to safety: a one-in-five chance
+# of a condition needing emergency care is treated as an emergency, and self-care is advised only
+# when conditions needing a clinician's review make up less than 40% of the differential. The
+# vignette accuracy does not change anywhere between 0.1-0.3 (emergency), 0.2-0.4 (urgent) and
+# 0.35-0.5 (routine), so these are not tuned to the test cases.
+LEVEL_THRESHOLDS: dict[str, float] = {"emergency": 0.2, "urgent": 0.3, "routine": 0.4}
+LEVEL_WORDS = {
+    "emergency": "emergency care",
+    "urgent": "urgent (same-day) care",
+    "routine": "routine review",
+    "self_care": "self-care",
+}
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str
+    reason: str
+
+
+URGENCY_RANK = {level: rank for rank, level in enumerate(URGENCY_ORDER)}
+
+
+def rank_of(level: str) -> int:
+    return URGENCY_RANK[level]
+
+
+class RedFlagIndex:
+    """The red-flag rules by the findings they need, so a request checks only the rules that
+    one of its present findings could fire."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        by_finding: dict[str, list[RedFlagRule]] = {}
+        for rule in kb.red_flags.values():
+            for finding in {*rule.all, *rule.any}:
+                by_finding.setdefault(finding, []).append(rule)
+        self._by_finding = {finding: tuple(rules) for finding, rules in by_finding.items()}
+
+    def fired(self, present: Collection[str]) -> list[RedFlagRule]:
+        """The rules whose findings are present, most urgent first, then by id."""
+        candidates = {
+            rule.id: rule for finding in present for rule in self._by_finding.get(finding, ())
+        }
+        fired = [
+            rule
+            for rule in candidates.values()
+            if all(finding in present for finding in rule.all)
+            and (not rule.any or any(finding in present for finding in rule.any))
+        ]
+        return sorted(fired, key=lambda rule: (-URGENCY_RANK[rule.urgency], rule.id))
+
+
+def differential_urgency(ranking: Sequence[Ranked]) -> Urgency:
+    """The highest level whose conditions together reach its threshold, naming them."""
+    # Conditions with any probability left after rounding, in ranking order, with their level.
+    weighted = [
+        (URGENCY_RANK[item.condition.base_urgency], item)
+        for item in ranking
+        if item.probability > 0
+    ]
+    mass = 0.0
+    for level in ("emergency", "urgent", "routine"):
+        floor = URGENCY_RANK[level]
+        members = [item for rank, item in weighted if rank >= floor]
+        mass = math.fsum(item.probability for item in members)
+        if mass >= LEVEL_THRESHOLDS[level]:
+            named = ", ".join(_percent_of(item) for item in _named(members))
+            return Urgency(
+                level,
+                f"conditions usually needing {LEVEL_WORDS[level]} or more make up "
+                f"{_percent(mass)} of the differential ({named})",
+            )
+    named = ", ".join(_percent_of(item) for item in _named(ranking))
+    return Urgency(
+        "self_care",
+        f"conditions usually needing a clinician's review make up only {_percent(mass)} of the "
+        f"differential (most likely: {named})",
+    )
+
+
+def decide_urgency(fired: Sequence[RedFlagRule], ranking: Sequence[Ranked]) -> Urgency:
+    """The most urgent of the fired rules and the differential, with every reason at that level."""
+    from_differential = differential_urgency(ranking)
+    level = max(
+        [from_differential.level, *(rule.urgency for rule in fired)],
+        key=rank_of,
+    )
+    reasons = [f"red flag: {rule.text.rstrip('.')}" for rule in fired if rule.urgency == level]
+    if from_differential.level == level:
+        reasons.append(from_differential.reason)
+    reason = "; ".join(reasons)
+    return Urgency(level, f"{reason[:1].upper()}{reason[1:]}.")
+
+
+def settle_self_care(urgency: Urgency, stated: bool, unsettled: Sequence[str]) -> Urgency:
+    """Self-care is advised only on stated evidence, since it is advice not to see anyone.
+
+    With no finding present but what age gives, the differential is only how common each
+    condition is; with findings the note leaves only possible ("no cough, tender glands",
+    "fever?"), a clinician has to settle them. Either way the floor is a routine review.
+    """
+    if urgency.level != "self_care":
+        return urgency
+    if not stated:
+        return Urgency(
+            "routine",
+            "Nothing in the request was read as a finding present, so the differential only "
+            "says how common each condition is: a clinician should assess before self-care "
+            "is advised.",
+        )
+    if unsettled:
+        listed = ", ".join(unsettled)
+        return Urgency(
+            "routine",
+            f"Self-care would be advised, but the note leaves {listed} uncertain: a clinician "
+            f"should settle that first. {urgency.reason}",
+        )
+    return urgency
+
+
+def _named(items: Sequence[Ranked]) -> list[Ranked]:
+    """The (at most three) conditions worth naming in a reason: 1% or more."""
+    return [item for item in items[:3] if item.probability >= 0.01] or list(items[:1])
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _percent_of(item: Ranked) -> str:
+    return f"{item.condition.name} {_percent(item.probability)}"

@@ -1,0 +1,1 @@
+"""The knowledge base: its data files, their schema, the loader and the vocabulary."""

@@ -1,0 +1,646 @@
+"""The declared shape of every knowledge-base entry (docs/knowledge-base.md is the contract).
+
+One pydantic model per kind. These models check what one entry can check on its own (types,
+ranges, exactly-one-of rules); references between entries are checked by
+:mod:`clinical.engine.knowledge.loader` once every file is read.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import operator
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SNAKE_ID = r"^[a-z][a-z0-9_]*$"
+Id = Annotated[str, Field(pattern=SNAKE_ID, max_length=80)]
+Text = Annotated[str, Field(min_length=1)]
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+Urgency = Literal["emergency", "urgent", "routine", "self_care"]
+URGENCY_ORDER: tuple[str, ...] = ("self_care", "routine", "urgent", "emergency")
+CONSCIOUSNESS_LETTERS = {
+    "a": "alert",
+    "c": "confused",
+    "v": "voice",
+    "p": "pain",
+    "u": "unresponsive",
+}
+
+VITAL_INPUTS = (
+    "temperature",
+    "heart_rate",
+    "systolic_bp",
+    "diastolic_bp",
+    "respiratory_rate",
+    "oxygen_saturation",
+    "consciousness",
+)
+LAB_INPUTS = (
+    "urea_mmol_l",
+    "glucose_mmol_l",
+    "wbc_10e9_l",
+    "crp_mg_l",
+    "ketones_mmol_l",
+    "lactate_mmol_l",
+    "haemoglobin_g_l",
+    "potassium_mmol_l",
+    "creatinine_umol_l",
+    "troponin_ng_l",
+    "alt_u_l",
+    "inr",
+)
+SCORE_INPUTS = ("news2_total", "news2_highest_parameter", "qsofa", "crb65", "curb65")
+DERIVED_INPUTS = (*VITAL_INPUTS, *LAB_INPUTS, "age", *SCORE_INPUTS)
+COMPARISONS = ("at_least", "above", "below", "at_most", "in")
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "at_least": operator.ge,
+    "above": operator.gt,
+    "below": operator.lt,
+    "at_most": operator.le,
+}
+
+
+class Entry(BaseModel):
+    """Unknown fields are errors (a misspelt field would otherwise be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Entry):
+    title: Text
+    publisher: Text
+    year: int = Field(ge=1900, le=2100)
+    kind: Literal["guideline", "label", "paper", "formulary", "textbook", "review"]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+
+
+class Derived(Entry):
+    """A measured input turned into a finding present (comparison holds) or absent."""
+
+    input: Literal[DERIVED_INPUTS]  # type: ignore[valid-type]
+    at_least: float | None = None
+    above: float | None = None
+    below: float | None = None
+    at_most: float | None = None
+    in_: list[str] | None = Field(None, alias="in")
+    source: Id
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("in_")
+    @classmethod
+    def _levels_are_acvpu(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        levels = [
+            CONSCIOUSNESS_LETTERS.get(item.strip().lower(), item.strip().lower()) for item in value
+        ]
+        unknown = [item for item in levels if item not in CONSCIOUSNESS_LETTERS.values()]
+        if unknown or not levels:
+            raise ValueError("must list consciousness levels A, C, V, P or U")
+        return levels
+
+    @model_validator(mode="after")
+    def _exactly_one_comparison(self) -> Derived:
+        given = [name for name in COMPARISONS if self.comparison_value(name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(COMPARISONS)} (got {len(given)})")
+        if (self.input == "consciousness") != (given[0] == "in"):
+            raise ValueError(
+                "consciousness takes `in` (a list of levels); numbers take a threshold"
+            )
+        return self
+
+    def comparison_value(self, name: str) -> Any:
+        return self.in_ if name == "in" else getattr(self, name)
+
+    @property
+    def comparison(self) -> tuple[str, Any]:
+        """The one comparison, as (name, threshold or levels)."""
+        for name in COMPARISONS:
+            value = self.comparison_value(name)
+            if value is not None:
+                return name, value
+        raise AssertionError("validated to hold exactly one comparison")
+
+    def holds(self, value: float | str) -> bool:
+        """Whether a measured ``value`` makes the finding present."""
+        return self.test(value)
+
+    @functools.cached_property
+    def test(self) -> Callable[[float | str], bool]:
+        """``holds`` as one prepared function (it runs for every rule of every request)."""
+        name, threshold = self.comparison
+        if name == "in":
+            levels = frozenset(threshold)
+            return levels.__contains__
+        compare = _COMPARE[name]
+        return lambda value: compare(float(value), threshold)
+
+
+_UPPER = ("at_least", "above")
+_INCLUSIVE = ("at_least", "at_most")
+
+
+def narrower(strict: Derived, weak: Derived) -> bool:
+    """Whether every value that makes ``strict`` present also makes ``weak`` present (on the same
+    input): CRP above 100 is narrower than CRP above 20, SpO2 91 or less than SpO2 below 94."""
+    if strict is weak or strict.input != weak.input:
+        return False
+    (strict_kind, a), (weak_kind, b) = strict.comparison, weak.comparison
+    if strict_kind == "in" or weak_kind == "in":
+        return strict_kind == weak_kind and set(a) <= set(b)
+    if (strict_kind in _UPPER) != (weak_kind in _UPPER):
+        return False
+    beyond = a > b if strict_kind in _UPPER else a < b
+    edge_kept = not (strict_kind in _INCLUSIVE and weak_kind not in _INCLUSIVE)
+    return beyond or (a == b and edge_kept)
+
+
+Sex = Literal["male", "female"]
+
+
+class Finding(Entry):
+    id: Id
+    label: Text
+    category: Literal["symptom", "sign", "vital", "lab", "history"]
+    synonyms: list[Text] = []
+    base_rate: Probability
+    derived: Derived | None = None
+    # A finding only one sex can have (breastfeeding, pregnancy): a drug rule naming it never
+    # applies to, and is never asked about for, a patient of the other sex.
+    only_sex: Sex | None = None
+
+    def applies_to(self, sex: str) -> bool:
+        return self.only_sex is None or self.only_sex == sex
+
+
+class AgeBand(Entry):
+    """A prior multiplier for ages in completed years ``min``..``max`` (both inclusive)."""
+
+    min: float | None = Field(None, ge=0)
+    max: float | None = Field(None, ge=0)
+    factor: Positive
+
+    @model_validator(mode="after")
+    def _bounded_and_ordered(self) -> AgeBand:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
+
+    def covers(self, age_years: float) -> bool:
+        completed = math.floor(age_years)
+        low = -math.inf if self.min is None else self.min
+        high = math.inf if self.max is None else self.max
+        return low <= completed <= high
+
+
+class SexFactors(Entry):
+    male: Positive = 1.0
+    female: Positive = 1.0
+
+
+class Prior(Entry):
+    value: Probability
+    age: list[AgeBand] = []
+    sex: SexFactors | None = None
+    only_sex: Sex | None = None
+    estimate: Text | None = None
+    source: Id | None = None
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> Prior:
+        if self.estimate is None and self.source is None:
+            raise ValueError("give a source or an estimate explaining the figure")
+        bands = sorted(self.age, key=lambda band: -math.inf if band.min is None else band.min)
+        for lower, upper in itertools.pairwise(bands):
+            lower_max = math.inf if lower.max is None else lower.max
+            upper_min = -math.inf if upper.min is None else upper.min
+            if upper_min <= lower_max:
+                raise ValueError("age bands overlap")
+        return self
+
+
+class Likelihood(Entry):
+    """P(finding | condition); a bare number in the file is an estimate (no source)."""
+
+    p: Probability
+    source: Id | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return {"p": value}
+        return value
+
+
+class Citation(Entry):
+    text: Text
+    source: Id
+
+
+class Condition(Entry):
+    id: Id
+    name: Text
+    icd10: Annotated[str, Field(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$")]
+    system: Literal[
+        "respiratory",
+        "cardiovascular",
+        "neurological",
+        "abdominal",
+        "urinary",
+        "endocrine",
+        "skin",
+        "ent",
+        "eye",
+        "musculoskeletal",
+        "allergic",
+        "infectious",
+        "mental_health",
+        "obstetric",
+        "haematological",
+        "renal",
+        "toxicological",
+        "other",
+    ]
+    base_urgency: Urgency
+    # Other names a clinician uses for the condition ("UTI", "flu", "heart attack"): a
+    # prescription's diagnosis matches them like the name. One synonym names one condition.
+    synonyms: list[Text] = []
+    prior: Prior
+    findings: Annotated[dict[Id, Likelihood], Field(min_length=1)]
+    likelihood_estimate: Text | None = None
+    risk_factors: dict[Id, Positive] = {}
+    red_flags: list[Citation] = []
+    recommended_tests: list[Citation] = []
+    sources: Annotated[list[Id], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _estimates_explained(self) -> Condition:
+        bare = [name for name, item in self.findings.items() if item.source is None]
+        if bare and self.likelihood_estimate is None:
+            raise ValueError(
+                f"likelihood_estimate is required: bare-number likelihoods for {', '.join(bare)}"
+            )
+        return self
+
+
+class RedFlagRule(Entry):
+    id: Id
+    text: Text
+    all: list[Id] = []
+    any: list[Id] = []
+    # routine: a visit within days, for a feature that needs a clinician but not today (a
+    # suspected cancer pathway referral); it still lifts self-care advice.
+    urgency: Literal["emergency", "urgent", "routine"]
+    source: Id
+
+    @model_validator(mode="after")
+    def _has_a_condition(self) -> RedFlagRule:
+        if not self.all and not self.any:
+            raise ValueError("give `all`, `any` or both")
+        return self
+
+
+class AdultDose(Entry):
+    dose_mg: Positive
+    frequency: Text
+    max_daily_mg: Positive | None = None
+
+
+MONTHS_PER_YEAR = 12
+
+
+def in_months(years: float | None, months: float | None) -> float | None:
+    """An age given in years or in months, as months (None when neither is given)."""
+    if years is not None:
+        return years * MONTHS_PER_YEAR
+    return months
+
+
+class WeightRange(Entry):
+    """Body-weight limits of a dose band, each bound inclusive or not as the source words it
+    ("30 kg or less", "more than 30 kg", "10-19 kg", "20 kg and above")."""
+
+    at_least: Positive | None = None
+    above: Positive | None = None
+    below: Positive | None = None
+    at_most: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one_bound_each_side(self) -> WeightRange:
+        if self.at_least is not None and self.above is not None:
+            raise ValueError("give at most one of at_least and above")
+        if self.below is not None and self.at_most is not None:
+            raise ValueError("give at most one of below and at_most")
+        if self.lower is None and self.upper is None:
+            raise ValueError("give a lower bound (at_least/above), an upper one (below/at_most)")
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError("the lower bound exceeds the upper one")
+        return self
+
+    @property
+    def lower(self) -> float | None:
+        return self.at_least if self.at_least is not None else self.above
+
+    @property
+    def upper(self) -> float | None:
+        return self.below if self.below is not None else self.at_most
+
+    def covers(self, weight_kg: float) -> bool:
+        if self.at_least is not None and weight_kg < self.at_least:
+            return False
+        if self.above is not None and weight_kg <= self.above:
+            return False
+        if self.below is not None and weight_kg >= self.below:
+            return False
+        return not (self.at_most is not None and weight_kg > self.at_most)
+
+    def overlaps(self, other: WeightRange) -> bool:
+        """Whether some weight lies in both ranges."""
+        low_a, low_b = self.lower or 0.0, other.lower or 0.0
+        high_a, high_b = self.upper or math.inf, other.upper or math.inf
+        if min(high_a, high_b) > max(low_a, low_b):
+            return True
+        if min(high_a, high_b) < max(low_a, low_b):
+            return False
+        edge = min(high_a, high_b)  # the ranges touch at one weight: is it in both?
+        return self.covers(edge) and other.covers(edge)
+
+    def describe(self) -> str:
+        parts = []
+        if self.at_least is not None:
+            parts.append(f"{self.at_least:g} kg or more")
+        if self.above is not None:
+            parts.append(f"over {self.above:g} kg")
+        if self.below is not None:
+            parts.append(f"under {self.below:g} kg")
+        if self.at_most is not None:
+            parts.append(f"{self.at_most:g} kg or less")
+        return " and ".join(parts)
+
+
+class DoseBand(Entry):
+    """A child dose for an age range, from the minimum age (inclusive) up to the maximum age
+    (exclusive: BNF for Children's "2-5 years" is from the 2nd birthday to the 6th, written
+    ``min_age_years: 2, max_age_years: 6``), optionally for a body-weight range. The dose is
+    fixed (``dose_mg``) or by weight (``mg_per_kg``, capped at ``max_dose_mg``)."""
+
+    min_age_years: float | None = Field(None, ge=0)
+    min_age_months: float | None = Field(None, ge=0)
+    max_age_years: float | None = Field(None, gt=0)
+    max_age_months: float | None = Field(None, gt=0)
+    weight: WeightRange | None = None
+    dose_mg: Positive | None = None
+    mg_per_kg: Positive | None = None
+    max_dose_mg: Positive | None = None
+    frequency: Text
+    max_daily_mg: Positive | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> DoseBand:
+        if self.min_age_years is not None and self.min_age_months is not None:
+            raise ValueError("give the minimum age in years or in months, not both")
+        if self.max_age_years is not None and self.max_age_months is not None:
+            raise ValueError("give the maximum age in years or in months, not both")
+        if (self.dose_mg is None) == (self.mg_per_kg is None):
+            raise ValueError("give exactly one of dose_mg and mg_per_kg")
+        if self.max_dose_mg is not None and self.mg_per_kg is None:
+            raise ValueError("max_dose_mg caps a mg_per_kg dose only")
+        if self.until_months is not None and self.until_months <= self.from_months:
+            raise ValueError("the maximum age must be above the minimum age")
+        return self
+
+    @property
+    def from_months(self) -> float:
+        return in_months(self.min_age_years, self.min_age_months) or 0.0
+
+    @property
+    def until_months(self) -> float | None:
+        return in_months(self.max_age_years, self.max_age_months)
+
+    def covers_age(self, age_months: float) -> bool:
+        until = self.until_months
+        return self.from_months <= age_months and (until is None or age_months < until)
+
+    def covers(self, age_months: float, weight_kg: float) -> bool:
+        return self.covers_age(age_months) and (
+            self.weight is None or self.weight.covers(weight_kg)
+        )
+
+    def overlaps(self, other: DoseBand) -> bool:
+        """Whether one child (an age and a weight) could fall in both bands."""
+        end_a, end_b = self.until_months or math.inf, other.until_months or math.inf
+        if min(end_a, end_b) <= max(self.from_months, other.from_months):
+            return False
+        if self.weight is None or other.weight is None:
+            return True
+        return self.weight.overlaps(other.weight)
+
+
+class PaediatricDose(Entry):
+    """How a child (under 18) is dosed, in the order the engine tries them: the adult dose from
+    ``adult_dose_from_years``; else the band covering the child's age (and weight); else
+    ``mg_per_kg`` per dose, capped at ``max_dose_mg``. ``not_licensed`` says why a child no
+    form covers gets no dose (for a drug not licensed in children, the only field besides
+    ``source``)."""
+
+    mg_per_kg: Positive | None = None
+    frequency: Text | None = None
+    max_dose_mg: Positive | None = None
+    min_age_months: float | None = Field(None, ge=0)
+    bands: list[DoseBand] = []
+    adult_dose_from_years: float | None = Field(None, ge=0, lt=18)
+    not_licensed: Text | None = None
+    source: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_way_at_least(self) -> PaediatricDose:
+        if (self.mg_per_kg is None) != (self.frequency is None):
+            raise ValueError("mg_per_kg and frequency go together")
+        if self.max_dose_mg is not None and self.mg_per_kg is None:
+            raise ValueError("max_dose_mg caps a mg_per_kg dose only")
+        if (
+            self.mg_per_kg is None
+            and not self.bands
+            and self.adult_dose_from_years is None
+            and self.not_licensed is None
+        ):
+            raise ValueError(
+                "give mg_per_kg, bands, adult_dose_from_years or not_licensed (with its reason)"
+            )
+        for first, second in itertools.combinations(self.bands, 2):
+            if first.overlaps(second):
+                raise ValueError("two dose bands cover the same age and weight")
+        if self.adult_dose_from_years is not None:
+            adult_from = self.adult_dose_from_years * MONTHS_PER_YEAR
+            for band in self.bands:
+                if (band.until_months or math.inf) > adult_from:
+                    raise ValueError("a dose band reaches past adult_dose_from_years")
+        return self
+
+
+class RenalBand(Entry):
+    egfr_below: Positive
+    action: Literal["reduce", "avoid", "caution"]
+    dose_mg: Positive | None = None
+    frequency: Text | None = None
+    advice: Text
+    source: Id
+
+    @model_validator(mode="after")
+    def _reduction_says_how(self) -> RenalBand:
+        if self.action == "reduce" and self.dose_mg is None and self.frequency is None:
+            raise ValueError("action reduce needs dose_mg and/or frequency")
+        return self
+
+
+class PregnancyAdvice(Entry):
+    advice: Text
+    category: Literal["compatible", "caution", "avoid"]
+    source: Id
+
+
+class Contraindication(Entry):
+    """Names a history finding (or condition) id, an age limit, or pregnancy: exactly one."""
+
+    history: Id | None = None
+    age_below_years: float | None = Field(None, gt=0)
+    pregnant: Literal[True] | None = None
+    text: Text
+    source: Id
+
+    @model_validator(mode="after")
+    def _exactly_one_rule(self) -> Contraindication:
+        given = [
+            value
+            for value in (self.history, self.age_below_years, self.pregnant)
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise ValueError("give exactly one of history, age_below_years, pregnant")
+        return self
+
+
+class Drug(Entry):
+    id: Id
+    name: Text
+    synonyms: list[Text] = []
+    drug_class: Text
+    tags: list[Id] = []
+    allergy_groups: list[Id] = []
+    route: Text
+    adult: AdultDose
+    paediatric: PaediatricDose | None = None
+    renal: list[RenalBand] = []
+    pregnancy: PregnancyAdvice | None = None
+    contraindications: list[Contraindication] = []
+    monitoring: list[Text] = []
+    sources: Annotated[list[Id], Field(min_length=1)]
+
+    @field_validator("renal")
+    @classmethod
+    def _one_band_per_threshold(cls, bands: list[RenalBand]) -> list[RenalBand]:
+        thresholds = [band.egfr_below for band in bands]
+        if len(set(thresholds)) != len(thresholds):
+            raise ValueError("two renal bands share an egfr_below threshold")
+        return sorted(bands, key=lambda band: band.egfr_below)
+
+
+class CrossReactivity(Entry):
+    group: Id
+    action: Literal["exclude", "caution"]
+    text: Text
+    source: Id
+
+
+class AllergyGroup(Entry):
+    id: Id
+    name: Text
+    synonyms: list[Text] = []
+    cross_reactivity: list[CrossReactivity] = []
+    sources: list[Id] = []
+
+
+TAG_PREFIX = "tag:"
+_INTERACTANT = re.compile(r"^(tag:)?[a-z][a-z0-9_]*$")
+
+
+class Interaction(Entry):
+    between: Annotated[list[str], Field(min_length=2, max_length=2)]
+    severity: Literal["contraindicated", "major", "moderate", "minor"]
+    mechanism: Text
+    advice: Text
+    source: Id
+
+    @field_validator("between")
+    @classmethod
+    def _drug_ids_or_tags(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _INTERACTANT.match(item):
+                raise ValueError(f"{item!r} is neither a drug id nor tag:<tag>")
+        if value[0] == value[1] and not value[0].startswith(TAG_PREFIX):
+            raise ValueError("a drug cannot interact with itself")
+        return value
+
+    @property
+    def label(self) -> str:
+        return " + ".join(self.between)
+
+
+class RegimenDrug(Entry):
+    drug: Id
+    dose_mg: Positive | None = None
+    frequency: Text | None = None
+    route: Text | None = None
+    duration: Text | None = None
+    paediatric_mg_per_kg: Positive | None = None
+    # The indication's own cap on a weight-based child dose (NICE NG95: amoxicillin 30 mg/kg,
+    # up to 1 g a dose), replacing the drug's max_dose_mg.
+    paediatric_max_dose_mg: Positive | None = None
+
+
+class RegimenOption(Entry):
+    drugs: Annotated[list[RegimenDrug], Field(min_length=1)]
+
+
+class Regimen(Entry):
+    condition: Id
+    first_line: list[RegimenOption]
+    alternatives: list[RegimenOption] = []
+    allergy_alternatives: dict[Id, list[RegimenOption]] = {}
+    follow_up: Text
+    monitoring: list[Text] = []
+    non_drug: list[Text] = []
+    source: Id
+
+    @property
+    def id(self) -> str:
+        return self.condition
+
+    def options(self) -> list[RegimenOption]:
+        """Every option, in the order the file lists them (first line, allergy, alternatives)."""
+        allergy = [option for group in self.allergy_alternatives.values() for option in group]
+        return [*self.first_line, *allergy, *self.alternatives]
+
+
+ENTRY_MODELS: dict[str, type[Entry]] = {
+    "sources": Source,
+    "findings": Finding,
+    "red_flags": RedFlagRule,
+    "conditions": Condition,
+    "drugs": Drug,
+    "allergy_groups": AllergyGroup,
+    "interactions": Interaction,
+    "regimens": Regimen,
+}

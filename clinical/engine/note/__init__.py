@@ -1,0 +1,1 @@
+"""Reading a free-text note: findings with ConText, measurements, history, allergies."""

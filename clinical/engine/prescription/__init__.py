@@ -1,0 +1,1 @@
+"""The prescription stream: safety checks, regimen choice, dosing, the result."""
