@@ -37,6 +37,7 @@ from clinical.engine.knowledge.schema import (
     Regimen,
     Source,
 )
+from clinical.engine.knowledge.score_tables import load_score_tables
 from clinical.engine.knowledge.vocabulary import (
     NameClashError,
     NameIndex,
@@ -519,8 +520,6 @@ def _load_scores(root: Path, parsed: Parsed) -> dict[str, Any]:
     they cite must exist here like any other reference."""
     if not _yaml_files(root / SCORES_KIND):
         return {}
-    from clinical.engine.diagnosis.scores import load_score_tables
-
     return load_score_tables(
         root / SCORES_KIND, source_ids=parsed.of("sources"), finding_ids=parsed.of("findings")
     )

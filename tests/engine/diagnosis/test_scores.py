@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinical.engine.diagnosis.scores import (
+from .score_calculators import (
     centor_score,
     crb65_score,
     curb65_score,

@@ -12,7 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinical.engine.contract.requests import DiagnosisRequest, parse_diagnosis
-from clinical.engine.diagnosis.scores import ScoreTable, bundled_score_tables, compute_scores
+from clinical.engine.diagnosis.scores import compute_scores
+from clinical.engine.knowledge.score_tables import ScoreTable
+
+from .score_calculators import bundled_score_tables
 
 Tables = Mapping[str, ScoreTable]
 ADULT = {"age": 40, "sex": "female"}

@@ -12,7 +12,10 @@ import pytest
 import yaml
 
 from clinical.engine.contract.errors import KnowledgeBaseError
-from clinical.engine.diagnosis.scores import SCORES_DIR, ScoreTable, load_score_tables
+from clinical.engine.knowledge.loader import KNOWLEDGE_DIR
+from clinical.engine.knowledge.score_tables import ScoreTable, load_score_tables
+
+SCORES_DIR = KNOWLEDGE_DIR / "scores"
 
 KNOWLEDGE = SCORES_DIR.parent
 SOURCE_KINDS = {"guideline", "label", "paper", "formulary", "textbook", "review"}
