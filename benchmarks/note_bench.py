@@ -35,8 +35,9 @@ import yaml
 from benchmarks.engine_bench import pin_to_one_core
 from clinical.engine.diagnosis.stream import diagnose
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
+from clinical.engine.note import extracted as extracted_of
+from clinical.engine.note import read_note
 from clinical.engine.note.context import CUE_WORDS
-from clinical.engine.note.reader import read_note
 from clinical.engine.note.terms import Lexicon
 
 CASES = Path(__file__).resolve().parent.parent / "tests/engine/cases"
@@ -203,7 +204,7 @@ def _labelled(sentence: dict[str, Any], kb: KnowledgeBase) -> dict[str, str]:
 
 def _ours(sentence: dict[str, Any], kb: KnowledgeBase) -> dict[str, str]:
     names = {"findings": "present", "negated": "negated", "uncertain": "uncertain"}
-    extracted = read_note(sentence["text"], kb).as_wire()
+    extracted = extracted_of(read_note(sentence["text"], kb))
     found = {item["id"]: status for key, status in names.items() for item in extracted[key]}
     found |= {item["id"]: "family" for item in extracted["history"]["family"]}
     return found | {item["id"]: "past" for item in extracted["history"]["past"]}

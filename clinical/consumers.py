@@ -18,7 +18,7 @@ from django.db import DatabaseError
 
 from clinical import audit, limits, metrics, wire
 from clinical.db import db_call
-from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import chat, groups, local
 from clinical.streams.access import SessionNotFound, own_session, visible_session

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clinical import audit
-from clinical.engine.knowledge.loader import load_knowledge_base
+from clinical.engine import knowledge_base
 from clinical.models import AuditEntry, Review, StreamSession
 
 MAX_COMMENT_CHARS = 5000
@@ -29,7 +29,7 @@ class KnownCondition:
 
 def known_conditions() -> list[KnownCondition]:
     """Every knowledge-base condition, by ICD-10 code (for pickers and validation)."""
-    conditions = load_knowledge_base().conditions.values()
+    conditions = knowledge_base().conditions.values()
     return sorted((KnownCondition(c.icd10, c.name) for c in conditions), key=lambda c: c.icd10)
 
 

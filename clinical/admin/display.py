@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinical.engine.knowledge.loader import load_knowledge_base
+from clinical.engine import knowledge_base
 
 Row = tuple[str, str]
 
@@ -137,7 +137,7 @@ def prescription_request(request: dict[str, Any]) -> dict[str, Any]:
 
 def score_views(scores: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Each computed score with the knowledge base's name and item labels."""
-    tables = load_knowledge_base().score_tables
+    tables = knowledge_base().score_tables
     views = []
     for score_id, score in (scores or {}).items():
         table = tables.get(score_id)

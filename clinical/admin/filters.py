@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from clinical.engine.knowledge.schema import Urgency
+from clinical.engine import Urgency
 from clinical.models import Review
 
 

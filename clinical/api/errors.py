@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinical import limits
-from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine import EngineValidationError
 from clinical.streams.access import SessionNotFound
 from clinical.streams.worker import Draining
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from clinical.engine.knowledge.schema import Urgency
+from clinical.engine import Urgency
 from clinical.models import Review, StreamSession
 
 URGENCIES = typing.get_args(Urgency)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinical.api.schema import ProtocolSchema, errors
-from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
+from clinical.engine import KnowledgeBase, knowledge_base
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
@@ -119,7 +119,7 @@ def _listing(
         )
         def get(self, request: Request) -> Response:
             search, limit = _query(request)
-            found = _search(entries(load_knowledge_base()), search, limit, name)
+            found = _search(entries(knowledge_base()), search, limit, name)
             return Response(serializer([e.model_dump() for e in found], many=True).data)
 
     Listing.__doc__ = summary

@@ -23,8 +23,7 @@ from rest_framework.views import APIView
 from clinical.api.parsers import ProtocolJSONParser
 from clinical.api.schema import ProtocolSchema, errors
 from clinical.api.streams import START_PERMISSION
-from clinical.engine import read_note_for_preview
-from clinical.engine.contract.requests import NoteReadRequest
+from clinical.engine import NoteReadRequest, read_note_for_preview
 from clinical.limits import NoteReadThrottle
 
 CERTAINTIES = ["present", "absent", "possible", "family", "past"]

@@ -24,7 +24,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, model_json
 from pydantic_core import core_schema
 
 from clinical.api.serializers import ErrorSerializer
-from clinical.engine.contract.requests import DiagnosisRequest, PrescriptionRequest
+from clinical.engine import DiagnosisRequest, PrescriptionRequest
 from clinical.streams.start import MAX_REQUEST_ID_CHARS
 
 ERROR_DESCRIPTIONS = {

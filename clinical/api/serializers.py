@@ -9,8 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from pydantic import RootModel
 from rest_framework import serializers
 
-from clinical.engine.contract.requests import DiagnosisRequest, PrescriptionRequest
-from clinical.engine.contract.results import EngineResult, Frame
+from clinical.engine import DiagnosisRequest, EngineResult, Frame, PrescriptionRequest
 from clinical.models import Review, StreamSession
 from clinical.reviews import MAX_COMMENT_CHARS
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from clinical.engine.knowledge.loader import load_knowledge_base
+from clinical.engine import knowledge_base
 from clinical.fhir import terminology as terms
 from clinical.fhir.builder import BundleBuilder, Reference, Resource, concept, text_concept
 from clinical.fhir.patient import (
@@ -138,7 +138,7 @@ def _score_summary(score: dict[str, Any], name: str, value_key: str) -> str:
 
 
 def _risk_assessments(builder: BundleBuilder, subject: Reference, result: dict[str, Any]) -> None:
-    knowledge = load_knowledge_base()
+    knowledge = knowledge_base()
     for score_id, score in (result.get("scores") or {}).items():
         if not isinstance(score, dict):
             continue

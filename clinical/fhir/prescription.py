@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinical.engine.knowledge.loader import load_knowledge_base
+from clinical.engine import knowledge_base
 from clinical.fhir import terminology as terms
 from clinical.fhir.builder import BundleBuilder, Reference, concept, text_concept
 from clinical.fhir.diagnosis import condition
@@ -27,7 +27,7 @@ def dosage_text(medication: dict[str, Any]) -> str:
 
 
 def _source_title(source_id: str | None) -> str | None:
-    source = load_knowledge_base().sources.get(source_id or "")
+    source = knowledge_base().sources.get(source_id or "")
     return f"Source: {source.title}." if source else None
 
 

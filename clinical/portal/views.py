@@ -20,8 +20,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from clinical.engine.contract.requests import CONSCIOUSNESS_LEVELS
-from clinical.portal.bounds import request_bounds
+from clinical.engine import CONSCIOUSNESS_LEVELS, display_labels, request_bounds
 from clinical.streams.access import REVIEW_PERMISSION
 
 MODULES_DIR = Path(__file__).resolve().parent.parent / "static" / "portal" / "js"
@@ -64,6 +63,7 @@ def page_config(request: HttpRequest, session_id: uuid.UUID | None) -> dict[str,
         "sessionId": str(session_id) if session_id else None,
         "bounds": request_bounds(),
         "consciousness": list(CONSCIOUSNESS_LEVELS),
+        "measures": display_labels(),
     }
 
 

@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 from django.db.models import QuerySet
 
 from clinical import metrics, wire
-from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine import EngineValidationError
 from clinical.models import CareTeam, ChatMessage, StreamSession
 from clinical.streams import groups
 from clinical.streams.access import visible_session

@@ -23,7 +23,7 @@ from django.conf import settings
 
 from clinical import engine, metrics, wire
 from clinical.db import db_call
-from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine import EngineValidationError
 from clinical.models import StreamSession
 from clinical.streams import groups, local, store
 from clinical.streams.follow import is_terminal

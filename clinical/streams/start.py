@@ -17,7 +17,7 @@ from django.db import transaction
 
 from clinical import audit, engine, limits, metrics
 from clinical.db import db_call
-from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import store
 from clinical.streams.access import own_session

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from clinical.engine import request_bounds
 from clinical.engine.contract.errors import EngineValidationError
 from clinical.engine.contract.requests import parse_diagnosis, parse_prescription
-from clinical.portal.bounds import request_bounds
 
 BOUNDS = request_bounds()
 STEP = 0.1

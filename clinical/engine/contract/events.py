@@ -7,6 +7,7 @@ one. Stage names, percentages and order are fixed by DESIGN.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 Kind = Literal["diagnosis", "prescription"]
@@ -46,11 +47,11 @@ def progress(kind: Kind, stage: str) -> Event:
     }
 
 
-def chunk(stage: str, content: dict[str, Any]) -> Event:
+def chunk(stage: str, content: Mapping[str, object]) -> Event:
     """One incremental item of ``stage`` (a differential item, a medication, ...)."""
     return {"type": "stream_chunk", "stage": stage, "content": content}
 
 
-def complete(result: dict[str, Any]) -> Event:
+def complete(result: Mapping[str, object]) -> Event:
     """The final event of a stream, carrying the whole result."""
     return {"type": "complete", "result": result}

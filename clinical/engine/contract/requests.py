@@ -20,11 +20,25 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from clinical.engine.contract.errors import EngineValidationError
+from clinical.engine.contract.fields import (
+    ACVPU_LETTERS,
+    CONSCIOUSNESS_LEVELS,
+    DIASTOLIC_BOUNDS,
+    LABS,
+    MEASURES,
+    SYSTOLIC_BOUNDS,
+    VITAL_NAMES,
+    Measure,
+    Sex,
+)
+from clinical.engine.contract.results import Severity
 
 MAX_NOTE_CHARS = 10_000
 MAX_SYMPTOMS = 50
@@ -98,28 +112,39 @@ class Symptom(_Strict):
     of it in the note is overruled, as any structured field overrules the note)."""
 
     name: NonEmptyName
-    severity: Literal["mild", "moderate", "severe"] | None = None
+    severity: Severity | None = None
     duration: Annotated[str, Field(max_length=100), AfterValidator(_printable)] | None = None
     status: Literal["present", "absent", "unknown"] | None = None
 
 
-CONSCIOUSNESS_LEVELS = ("alert", "confused", "voice", "pain", "unresponsive")
-_AVCPU_LETTERS = {"a": "alert", "c": "confused", "v": "voice", "p": "pain", "u": "unresponsive"}
 _BLOOD_PRESSURE = re.compile(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*$")
 
 
-class Vitals(_Strict):
-    """Vital signs, each optional; units are fixed by the protocol."""
+def _bounded(measure: Measure) -> Any:
+    """A measurement's optional request field: a finite number within its physiological bounds."""
+    return Field(None, ge=measure.minimum, le=measure.maximum, description=measure.description)
 
-    temperature: float | None = Field(None, ge=20.0, le=45.0, description="degrees Celsius")
-    heart_rate: float | None = Field(None, ge=20, le=300, description="beats per minute")
-    blood_pressure: str | None = Field(
-        None, max_length=9, description='systolic/diastolic in mmHg, e.g. "120/80"'
-    )
-    respiratory_rate: float | None = Field(None, ge=3, le=80, description="breaths per minute")
-    oxygen_saturation: float | None = Field(None, ge=50.0, le=100.0, description="SpO2 percent")
-    supplemental_oxygen: bool | None = None
-    consciousness: str | None = Field(None, max_length=12, description="ACVPU level")
+
+def _vital(name: str, **constraints: Any) -> Any:
+    """The request field of the vital sign ``name``, as the field registry describes it."""
+    measure = MEASURES[name]
+    if measure.kind == "number":
+        return _bounded(measure)
+    return Field(None, description=measure.description, **constraints)
+
+
+class Vitals(_Strict):
+    """Vital signs, each optional; units are fixed by the protocol. The engine reads them by name,
+    so they are declared here, each with the field registry's bounds and description (a test
+    holds the names to the registry's, in its order)."""
+
+    temperature: float | None = _vital("temperature")
+    heart_rate: float | None = _vital("heart_rate")
+    blood_pressure: str | None = _vital("blood_pressure", max_length=9)
+    respiratory_rate: float | None = _vital("respiratory_rate")
+    oxygen_saturation: float | None = _vital("oxygen_saturation")
+    supplemental_oxygen: bool | None = _vital("supplemental_oxygen")
+    consciousness: str | None = _vital("consciousness", max_length=12)
 
     @field_validator("blood_pressure")
     @classmethod
@@ -130,10 +155,10 @@ class Vitals(_Strict):
         if not match:
             raise ValueError('must be "systolic/diastolic" in mmHg, e.g. "120/80"')
         systolic, diastolic = int(match[1]), int(match[2])
-        if not 40 <= systolic <= 300:
-            raise ValueError("systolic must be between 40 and 300 mmHg")
-        if not 20 <= diastolic <= 200:
-            raise ValueError("diastolic must be between 20 and 200 mmHg")
+        if not SYSTOLIC_BOUNDS[0] <= systolic <= SYSTOLIC_BOUNDS[1]:
+            raise ValueError("systolic must be between {} and {} mmHg".format(*SYSTOLIC_BOUNDS))
+        if not DIASTOLIC_BOUNDS[0] <= diastolic <= DIASTOLIC_BOUNDS[1]:
+            raise ValueError("diastolic must be between {} and {} mmHg".format(*DIASTOLIC_BOUNDS))
         if diastolic >= systolic:
             raise ValueError("diastolic must be lower than systolic")
         return f"{systolic}/{diastolic}"
@@ -144,7 +169,7 @@ class Vitals(_Strict):
         if value is None:
             return None
         word = value.strip().lower()
-        word = _AVCPU_LETTERS.get(word, word)
+        word = ACVPU_LETTERS.get(word, word)
         if word not in CONSCIOUSNESS_LEVELS:
             raise ValueError(
                 "must be one of alert, confused, voice, pain, unresponsive (or A, C, V, P, U)"
@@ -159,8 +184,24 @@ class Vitals(_Strict):
     def diastolic_bp(self) -> int | None:
         return int(self.blood_pressure.split("/")[1]) if self.blood_pressure else None
 
+    def inputs(self) -> dict[str, float | str | bool | None]:
+        """The vital signs as the inputs derived findings and scores test (blood pressure as its
+        two parts)."""
+        values: dict[str, float | str | bool | None] = {
+            name: getattr(self, name) for name in VITAL_NAMES if name != "blood_pressure"
+        }
+        return values | {"systolic_bp": self.systolic_bp, "diastolic_bp": self.diastolic_bp}
 
-Sex = Literal["male", "female"]
+
+_LAB_FIELDS: dict[str, Any] = {m.name: (float | None, _bounded(m)) for m in LABS}
+Labs = create_model(
+    "Labs",
+    __base__=_Strict,
+    __doc__="Laboratory results; each key names its unit, its range what a sample can show.",
+    **_LAB_FIELDS,
+)
+
+
 NameList = Annotated[list[NonEmptyName], Field(max_length=MAX_LIST_ITEMS)]
 
 
@@ -180,23 +221,6 @@ class History(_Strict):
         if self.pregnant and self.age < 10:
             raise ValueError("pregnant is true but age is under 10 years")
         return self
-
-
-class Labs(_Strict):
-    """Laboratory results; each key carries its unit, and its range is what a sample can show."""
-
-    urea_mmol_l: float | None = Field(None, ge=0, le=150)
-    glucose_mmol_l: float | None = Field(None, ge=0.5, le=150)
-    wbc_10e9_l: float | None = Field(None, ge=0, le=1000)
-    crp_mg_l: float | None = Field(None, ge=0, le=1000)
-    ketones_mmol_l: float | None = Field(None, ge=0, le=20)
-    lactate_mmol_l: float | None = Field(None, ge=0, le=40)
-    haemoglobin_g_l: float | None = Field(None, ge=10, le=260)
-    potassium_mmol_l: float | None = Field(None, ge=1, le=12)
-    creatinine_umol_l: float | None = Field(None, ge=5, le=3000)
-    troponin_ng_l: float | None = Field(None, ge=0, le=1_000_000)
-    alt_u_l: float | None = Field(None, ge=0, le=50_000)
-    inr: float | None = Field(None, ge=0.5, le=20)
 
 
 class DiagnosisRequest(_Strict):
@@ -219,6 +243,19 @@ class DiagnosisRequest(_Strict):
         if not self.symptoms and not self.note:
             raise ValueError("give at least one symptom or a note")
         return self
+
+    def measured(self) -> dict[str, float | str | bool]:
+        """Everything measured about the patient, as the inputs that derived findings and score
+        tables test: age and sex, the vital signs (blood pressure as its two parts), the labs."""
+        values: dict[str, float | str | bool | None] = {
+            "age": self.history.age,
+            "sex": self.history.sex,
+        }
+        if self.vitals is not None:
+            values |= self.vitals.inputs()
+        if self.labs is not None:
+            values |= self.labs.model_dump()
+        return {name: value for name, value in values.items() if value is not None}
 
 
 class NoteReadRequest(_Strict):
@@ -255,7 +292,7 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location) or "non_field_errors"
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     text = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return "unknown field"

@@ -1,51 +1,43 @@
-"""What the engine emits, as pydantic models: the ``complete`` frame's ``result`` of each kind,
-every ``stream_chunk``'s ``content`` by stage, and the frames of protocol v1 around them.
+"""What the engine emits, defined once: the ``complete`` frame's ``result`` of each kind, every
+``stream_chunk``'s ``content`` by stage, and the frames of protocol v1 around them.
 
-These models document and check the engine's output; they do not validate it at run time. The
-engine builds plain dicts and the stream sends them as they are. The models exist for the OpenAPI
-schema (sessions' ``result`` and events) and for tests/engine/test_result_models.py, which runs
-every vignette and prescription case through them. Every model forbids unknown fields and is
-strict (``"0.5"`` is not a probability, ``1`` is not ``true``), so a field the engine adds, renames
-or retypes fails that test until this module describes it.
+Each shape is a ``TypedDict``: the engine builds its output as these types (its builders are
+annotated with them, and ``mypy clinical/engine`` in ``make test`` refuses a key that is missing,
+misspelt or mistyped), the stream stores and sends them as the plain JSON objects they are, and
+the OpenAPI schema of stored results and events is generated from the same types by pydantic. So
+the wire, the stored result and the documentation cannot drift, and building the output costs no
+more than building dicts. Validated with pydantic (tests, the API's own responses), every type
+forbids unknown keys and is strict (``"0.5"`` is not a probability, ``1`` is not ``true``).
 
-Two kinds of optional field: ``X | None`` without a default is always sent and may be null (a
-score's ``risk`` that the missing items leave open); :func:`omitted` is a key the engine leaves out
-when it has nothing to say, and never sends as null. Wire names that are Python keywords (``for``,
-``from``) are aliases. Values are in the request's units (DESIGN.md, wire protocol v1).
+Two kinds of optional key: ``X | None`` is always sent and may be null (a score's ``risk`` that
+the missing items leave open); ``NotRequired`` is a key the engine leaves out when it has nothing
+to say, and never sends as null. Wire names that are Python keywords (``for``, ``from``) use the
+functional ``TypedDict`` syntax. Values are in the request's units (DESIGN.md, wire protocol v1).
+The fixed value sets (urgency levels, certainties, ...) are defined here and imported by the
+engine modules that produce them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    model_validator,
-)
+from pydantic import AfterValidator, ConfigDict, Discriminator, Field, Tag, with_config
+from typing_extensions import TypedDict
 
 from clinical.engine.contract.events import STAGES
+from clinical.engine.contract.fields import LABS, NOTE_ONLY_VITALS, VITAL_SIGNS, Sex
 
 # ---------------------------------------------------------------- shared pieces
 
 
-def omitted(description: str, **constraints: Any) -> Any:
-    """A key the engine leaves out when it has nothing to say (never null)."""
-    return Field(default=None, description=description, **constraints)
-
-
 def _openapi_30(schema: dict[str, Any]) -> None:
-    """No ``default: null`` for an omitted key, and ``enum`` for ``const`` (a one-value
-    ``Literal``): OpenAPI 3.0 has no ``const``."""
+    """``enum`` for ``const`` (a one-value ``Literal``): OpenAPI 3.0 has no ``const``."""
     for field in schema.get("properties", {}).values():
-        if "default" in field and field["default"] is None:
-            del field["default"]
         if "const" in field:
             field["enum"] = [field.pop("const")]
+
+
+wire = with_config(ConfigDict(extra="forbid", strict=True, json_schema_extra=_openapi_30))
 
 
 def _ordered(span: list[int]) -> list[int]:
@@ -55,6 +47,15 @@ def _ordered(span: list[int]) -> list[int]:
 
 
 Urgency = Literal["emergency", "urgent", "routine", "self_care"]
+RedFlagUrgency = Literal["emergency", "urgent", "routine"]
+Certainty = Literal["present", "absent", "possible", "family", "past"]
+Consciousness = Literal["alert", "confused", "voice", "pain", "unresponsive"]
+InteractionSeverity = Literal["contraindicated", "major", "moderate", "minor"]
+FindingCategory = Literal["symptom", "sign", "vital", "lab", "history"]
+FindingStatus = Literal["present", "absent"]
+Via = Literal["symptom", "history", "note", "vitals", "labs", "age", "score"]
+Severity = Literal["mild", "moderate", "severe"]
+CrossReactivityAction = Literal["exclude", "caution"]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Span = Annotated[
     list[Annotated[int, Field(ge=0)]],
@@ -74,256 +75,388 @@ EngineVersion = Annotated[
     ),
 ]
 Disclaimer = Annotated[str, Field(description="Decision support for a clinician, and says so.")]
-Certainty = Literal["present", "absent", "possible", "family", "past"]
-Consciousness = Literal["alert", "confused", "voice", "pain", "unresponsive"]
-InteractionSeverity = Literal["contraindicated", "major", "moderate", "minor"]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_openapi_30)
 
 
 # ---------------------------------------------------------------- findings and scores
 
 
-class FindingReport(_Wire):
+@wire
+class FindingReport(TypedDict):
     """A finding the request established, and what established it."""
 
-    finding: str = Field(description="The knowledge base's finding id.")
+    finding: Annotated[str, Field(description="The knowledge base's finding id.")]
     label: str
-    category: Literal["symptom", "sign", "vital", "lab", "history"]
-    status: Literal["present", "absent"]
-    via: Literal["symptom", "history", "note", "vitals", "labs", "age", "score"]
-    name: str = Field(description="What the request said (symptom name, input name, history).")
-    value: float | str = omitted("The measured value (vitals, labs, age, score).")
-    severity: Literal["mild", "moderate", "severe"] = omitted("As the symptom gave it.")
-    duration: str = omitted("As the symptom or the note gave it.")
+    category: FindingCategory
+    status: FindingStatus
+    via: Via
+    name: Annotated[
+        str, Field(description="What the request said (symptom name, input name, history).")
+    ]
+    value: NotRequired[
+        Annotated[float | str, Field(description="The measured value (vitals, labs, age, score).")]
+    ]
+    severity: NotRequired[Annotated[Severity, Field(description="As the symptom gave it.")]]
+    duration: NotRequired[Annotated[str, Field(description="As the symptom or the note gave it.")]]
 
 
-class RaisedCondition(_Wire):
+@wire
+class RaisedCondition(TypedDict):
     condition_id: str
     diagnosis: str
-    factor: float = Field(ge=0, description="The prior's multiplier.")
+    factor: Annotated[float, Field(ge=0, description="The prior's multiplier.")]
 
 
+@wire
 class RiskFactor(FindingReport):
     """A history finding present that raises the prior of some conditions."""
 
     raises: list[RaisedCondition]
 
 
-class _Score(_Wire):
-    """A published score: the points of the items scored; an outcome field is null while the
-    missing items could still change it."""
+Components = Annotated[dict[str, int], Field(description="Points per item scored.")]
+Missing = Annotated[
+    list[str], Field(description="Items that could not be scored (inputs unknown).")
+]
 
+
+@wire
+class News2Score(TypedDict):
+    """NEWS2 (RCP 2017); an outcome field is null while the missing items could change it."""
+
+    total: Annotated[int, Field(ge=0, le=20)]
+    risk: Literal["low", "low-medium", "medium", "high"] | None
     advice: str | None
-    components: dict[str, int] = Field(description="Points per item scored.")
-    missing: list[str] = Field(description="Items that could not be scored (inputs unknown).")
+    components: Components
+    missing: Missing
+    complete: bool
+    red_score: Annotated[bool | None, Field(description="3 points in a single parameter.")]
+    scale: Annotated[int, Field(ge=1, le=2, description="SpO2 scale.")]
+    source: str
+
+
+@wire
+class QsofaScore(TypedDict):
+    score: Annotated[int, Field(ge=0, le=3)]
+    advice: str | None
+    components: Components
+    missing: Missing
+    complete: bool
+    positive: Annotated[bool | None, Field(description="2 or more.")]
+    source: str
+
+
+@wire
+class Curb65Score(TypedDict):
+    score: Annotated[int, Field(ge=0, le=5)]
+    risk: Literal["low", "intermediate", "high"] | None
+    advice: str | None
+    mortality: str | None
+    components: Components
+    missing: Missing
     complete: bool
     source: str
 
 
-class News2Score(_Score):
-    total: int = Field(ge=0, le=20)
-    risk: Literal["low", "low-medium", "medium", "high"] | None
-    red_score: bool | None = Field(description="3 points in a single parameter.")
-    scale: int = Field(ge=1, le=2, description="SpO2 scale.")
-
-
-class QsofaScore(_Score):
-    score: int = Field(ge=0, le=3)
-    positive: bool | None = Field(description="2 or more.")
-
-
-class Curb65Score(_Score):
-    score: int = Field(ge=0, le=5)
+@wire
+class Crb65Score(TypedDict):
+    score: Annotated[int, Field(ge=0, le=4)]
     risk: Literal["low", "intermediate", "high"] | None
+    advice: str | None
     mortality: str | None
+    components: Components
+    missing: Missing
+    complete: bool
+    source: str
 
 
-class Crb65Score(Curb65Score):
-    score: int = Field(ge=0, le=4)
-
-
-class CentorScore(_Score):
-    score: int = Field(ge=0, le=4)
+@wire
+class CentorScore(TypedDict):
+    score: Annotated[int, Field(ge=0, le=4)]
+    advice: str | None
     probability: str | None
+    components: Components
+    missing: Missing
+    complete: bool
+    source: str
 
 
-class McIsaacScore(CentorScore):
-    score: int = Field(ge=-1, le=5)
+@wire
+class McIsaacScore(TypedDict):
+    score: Annotated[int, Field(ge=-1, le=5)]
+    advice: str | None
+    probability: str | None
+    components: Components
+    missing: Missing
+    complete: bool
+    source: str
 
 
-class Scores(_Wire):
+def _score(text: str) -> Any:
+    return Field(description=text)
+
+
+@wire
+class Scores(TypedDict):
     """Every score that applies to this patient and has an input known, by score id."""
 
-    news2: News2Score = omitted("Age 16 or over, with a vital sign given.")
-    qsofa: QsofaScore = omitted("Age 18 or over, with one of its inputs known.")
-    curb65: Curb65Score = omitted("Age 18 or over, with urea given.")
-    crb65: Crb65Score = omitted("Age 18 or over, without urea, one of its inputs known.")
-    centor: CentorScore = omitted("With a sore throat or tonsillar exudate.")
-    mcisaac: McIsaacScore = omitted("The same, age 3 or over.")
+    news2: NotRequired[Annotated[News2Score, _score("Age 16 or over, with a vital sign given.")]]
+    qsofa: NotRequired[
+        Annotated[QsofaScore, _score("Age 18 or over, with one of its inputs known.")]
+    ]
+    curb65: NotRequired[Annotated[Curb65Score, _score("Age 18 or over, with urea given.")]]
+    crb65: NotRequired[
+        Annotated[Crb65Score, _score("Age 18 or over, without urea, one of its inputs known.")]
+    ]
+    centor: NotRequired[Annotated[CentorScore, _score("With a sore throat or tonsillar exudate.")]]
+    mcisaac: NotRequired[Annotated[McIsaacScore, _score("The same, age 3 or over.")]]
+
+
+# The wire shape of each score table's result, by score id: the knowledge base's loader checks
+# that every table it loads produces exactly these keys.
+SCORE_RESULTS: dict[str, type] = {
+    "news2": News2Score,
+    "qsofa": QsofaScore,
+    "curb65": Curb65Score,
+    "crb65": Crb65Score,
+    "centor": CentorScore,
+    "mcisaac": McIsaacScore,
+}
 
 
 # ---------------------------------------------------------------- the note's reading (extracted)
 
+NoteWords = Annotated[str, Field(description="The note's own words: note[span[0]:span[1]].")]
 
-class NoteText(_Wire):
-    text: str = Field(description="The note's own words: note[span[0]:span[1]].")
+
+@wire
+class NoteText(TypedDict):
+    text: NoteWords
     span: Span
 
 
+@wire
 class Mention(NoteText):
     """A finding or condition the note names, with its certainty (ConText)."""
 
     kind: Literal["finding", "condition"]
     id: str
     label: str
-    category: Literal["symptom", "sign", "vital", "lab", "history"] = omitted("Findings only.")
+    category: NotRequired[Annotated[FindingCategory, Field(description="Findings only.")]]
     certainty: Certainty
-    duration: str = omitted("The duration stated in its clause, as written.")
-    onset: Literal["sudden", "gradual"] = omitted("The onset stated in its clause.")
-    fuzzy: bool = omitted("Sent (true) only when a misspelling was forgiven.")
+    duration: NotRequired[
+        Annotated[str, Field(description="The duration stated in its clause, as written.")]
+    ]
+    onset: NotRequired[
+        Annotated[
+            Literal["sudden", "gradual"], Field(description="The onset stated in its clause.")
+        ]
+    ]
+    fuzzy: NotRequired[
+        Annotated[bool, Field(description="Sent (true) only when a misspelling was forgiven.")]
+    ]
 
-    @model_validator(mode="after")
-    def _category_for_findings_only(self) -> Mention:
-        if (self.category is not None) != (self.kind == "finding"):
-            raise ValueError("a finding has a category, a condition none")
-        return self
 
-
+@wire
 class UsedMention(Mention):
-    used: bool = Field(description="Whether the diagnosis took it from the note.")
+    used: Annotated[bool, Field(description="Whether the diagnosis took it from the note.")]
 
 
+def _category_for_findings_only(mention: Any) -> Any:
+    if ("category" in mention) != (mention["kind"] == "finding"):
+        raise ValueError("a finding has a category, a condition none")
+    return mention
+
+
+CheckedMention = Annotated[Mention, AfterValidator(_category_for_findings_only)]
+CheckedUsedMention = Annotated[UsedMention, AfterValidator(_category_for_findings_only)]
+ReadUnit = Annotated[
+    str, Field(description="As written (mg/dL, F, months), or how it was read (GCS).")
+]
+Written = Annotated[float, Field(description="The number as written, when converted.")]
+Used = Annotated[
+    bool, Field(description="Whether the diagnosis took it (a structured field wins).")
+]
+
+
+@wire
 class _Reading(NoteText):
     """A value read from the note, in the request's unit."""
 
-    unit: str = omitted("As written (mg/dL, F, months), or how it was read (GCS).")
-    written: float = omitted("The number as written, when converted.")
-    used: bool = Field(description="Whether the diagnosis took it (a structured field wins).")
+    unit: NotRequired[ReadUnit]
+    written: NotRequired[Written]
+    used: Used
 
 
+@wire
 class NumberReading(_Reading):
     value: float
 
 
+@wire
 class BloodPressureReading(_Reading):
-    value: str = Field(pattern=r"^\d{2,3}/\d{2,3}$")
+    value: Annotated[str, Field(pattern=r"^\d{2,3}/\d{2,3}$")]
 
 
+@wire
 class FlagReading(_Reading):
     value: bool
 
 
+@wire
 class ConsciousnessReading(_Reading):
     value: Consciousness
 
 
+@wire
 class GcsReading(_Reading):
-    value: int = Field(ge=3, le=15)
+    value: Annotated[int, Field(ge=3, le=15)]
 
 
+@wire
 class SexReading(_Reading):
-    value: Literal["male", "female"]
+    value: Sex
 
 
-class ExtractedVitals(_Wire):
-    temperature: NumberReading = omitted("Degrees C.")
-    heart_rate: NumberReading = omitted("Beats per minute.")
-    blood_pressure: BloodPressureReading = omitted('"SYS/DIA" mmHg.')
-    respiratory_rate: NumberReading = omitted("Breaths per minute.")
-    oxygen_saturation: NumberReading = omitted("SpO2 %.")
-    supplemental_oxygen: FlagReading = omitted("On oxygen (false: on air).")
-    consciousness: ConsciousnessReading = omitted("ACVPU, or from a GCS.")
-    gcs: GcsReading = omitted("Glasgow Coma Scale total.")
+_READING_OF_KIND: dict[str, Any] = {
+    "number": NumberReading,
+    "pressure": BloodPressureReading,
+    "flag": FlagReading,
+    "level": ConsciousnessReading,
+}
+_VITAL_READINGS: dict[str, Any] = {
+    m.name: NotRequired[
+        Annotated[
+            _READING_OF_KIND[m.kind], Field(description=f"{m.label} ({m.unit or m.description}).")
+        ]
+    ]
+    for m in VITAL_SIGNS
+} | {
+    name: NotRequired[Annotated[GcsReading, Field(description="Glasgow Coma Scale total.")]]
+    for name in NOTE_ONLY_VITALS
+}
+# The vital signs and labs a note may give, one key per measurement of the field registry.
+ExtractedVitals = wire(TypedDict("ExtractedVitals", _VITAL_READINGS))  # type: ignore[operator]
+ExtractedLabs = wire(
+    TypedDict(  # type: ignore[operator]
+        "ExtractedLabs",
+        {
+            m.name: NotRequired[
+                Annotated[NumberReading, Field(description=f"{m.label} ({m.unit or 'ratio'}).")]
+            ]
+            for m in LABS
+        },
+    )
+)
 
 
-class ExtractedLabs(_Wire):
-    urea_mmol_l: NumberReading = omitted("mmol/L.")
-    glucose_mmol_l: NumberReading = omitted("mmol/L.")
-    wbc_10e9_l: NumberReading = omitted("10^9/L.")
-    crp_mg_l: NumberReading = omitted("mg/L.")
-    ketones_mmol_l: NumberReading = omitted("mmol/L.")
-    lactate_mmol_l: NumberReading = omitted("mmol/L.")
-    haemoglobin_g_l: NumberReading = omitted("g/L.")
-    potassium_mmol_l: NumberReading = omitted("mmol/L.")
-    creatinine_umol_l: NumberReading = omitted("umol/L.")
-    troponin_ng_l: NumberReading = omitted("ng/L.")
-    alt_u_l: NumberReading = omitted("U/L.")
-    inr: NumberReading = omitted("Ratio.")
-
-
+@wire
 class PregnancyStatement(NoteText):
     value: bool
 
 
-class ExtractedHistory(_Wire):
-    age: NumberReading = omitted("Years.")
-    sex: SexReading = omitted("The patient's sex.")
-    gestation_weeks: NumberReading = omitted("Weeks of pregnancy.")
-    pregnant: PregnancyStatement = omitted("Whether the note says the patient is pregnant.")
-    past: list[Mention] = Field(description="Findings and conditions in the past.")
-    family: list[Mention] = Field(description="Findings and conditions of relatives.")
+@wire
+class ExtractedHistory(TypedDict):
+    age: NotRequired[Annotated[NumberReading, Field(description="Years.")]]
+    sex: NotRequired[Annotated[SexReading, Field(description="The patient's sex.")]]
+    gestation_weeks: NotRequired[Annotated[NumberReading, Field(description="Weeks of pregnancy.")]]
+    pregnant: NotRequired[
+        Annotated[
+            PregnancyStatement,
+            Field(description="Whether the note says the patient is pregnant."),
+        ]
+    ]
+    past: Annotated[list[CheckedMention], Field(description="Findings and conditions in the past.")]
+    family: Annotated[
+        list[CheckedMention], Field(description="Findings and conditions of relatives.")
+    ]
 
 
+@wire
 class DurationReading(NoteText):
     kind: Literal["duration"]
-    value: float = Field(ge=0, description="Days.")
+    value: Annotated[float, Field(ge=0, description="Days.")]
     unit: Literal["days"]
 
 
+@wire
 class OnsetReading(NoteText):
     kind: Literal["onset"]
     value: Literal["sudden", "gradual"]
 
 
+@wire
 class ExtractedMedication(NoteText):
-    id: str = Field(description="The drug id.")
+    id: Annotated[str, Field(description="The drug id.")]
     name: str
     certainty: Certainty
     used: bool
 
 
+@wire
 class ExtractedAllergy(NoteText):
-    groups: list[str] = omitted("Allergy group ids, when the allergen is known.")
-    drug: str = omitted("The drug id, when the allergen names one drug.")
+    groups: NotRequired[
+        Annotated[list[str], Field(description="Allergy group ids, when the allergen is known.")]
+    ]
+    drug: NotRequired[
+        Annotated[str, Field(description="The drug id, when the allergen names one drug.")]
+    ]
 
 
+@wire
 class Unrecognized(NoteText):
     kind: Literal["allergy", "medication", "history"]
 
 
-class ExtractedNote(_Wire):
+@wire
+class ExtractedNote(TypedDict):
     """What was read from ``note``, every item with its span (``extracted``)."""
 
-    findings: list[UsedMention] = Field(description="Findings present.")
-    negated: list[UsedMention] = Field(description="Findings and conditions denied.")
-    uncertain: list[UsedMention] = Field(description="Findings and conditions only possible.")
-    conditions: list[Mention] = Field(description="Conditions present.")
-    vitals: ExtractedVitals
-    labs: ExtractedLabs
+    findings: Annotated[list[CheckedUsedMention], Field(description="Findings present.")]
+    negated: Annotated[
+        list[CheckedUsedMention], Field(description="Findings and conditions denied.")
+    ]
+    uncertain: Annotated[
+        list[CheckedUsedMention], Field(description="Findings and conditions only possible.")
+    ]
+    conditions: Annotated[list[CheckedMention], Field(description="Conditions present.")]
+    vitals: ExtractedVitals  # type: ignore[valid-type]
+    labs: ExtractedLabs  # type: ignore[valid-type]
     history: ExtractedHistory
     timing: list[Annotated[DurationReading | OnsetReading, Field(discriminator="kind")]]
     medications: list[ExtractedMedication]
     allergies: list[ExtractedAllergy]
-    unrecognized: list[Unrecognized] = Field(description="Named where one is expected, unknown.")
-    no_known_allergies: NoteText = omitted('The "no known allergies" statement.')
-    nothing_extracted: bool = omitted("Sent (true) when nothing could be read.")
-    message: str = omitted("Why nothing was read, with nothing_extracted.")
+    unrecognized: Annotated[
+        list[Unrecognized], Field(description="Named where one is expected, unknown.")
+    ]
+    no_known_allergies: NotRequired[
+        Annotated[NoteText, Field(description='The "no known allergies" statement.')]
+    ]
+    nothing_extracted: NotRequired[
+        Annotated[bool, Field(description="Sent (true) when nothing could be read.")]
+    ]
+    message: NotRequired[
+        Annotated[str, Field(description="Why nothing was read, with nothing_extracted.")]
+    ]
 
 
 # ---------------------------------------------------------------- diagnosis
 
 
-class EvidenceItem(_Wire):
+EvidenceStatus = Literal["present", "absent", "risk_factor"]
+
+
+@wire
+class EvidenceItem(TypedDict):
     finding: str
     label: str
-    status: Literal["present", "absent", "risk_factor"]
-    likelihood_ratio: float = Field(ge=0, description="Or the prior's factor (risk_factor).")
+    status: EvidenceStatus
+    likelihood_ratio: Annotated[
+        float, Field(ge=0, description="Or the prior's factor (risk_factor).")
+    ]
 
 
-class DifferentialItem(_Wire):
+@wire
+class DifferentialItem(TypedDict):
     """One ranked condition: ``{diagnosis, icd10, probability, reasoning}`` and what it rests on."""
 
     diagnosis: str
@@ -331,77 +464,107 @@ class DifferentialItem(_Wire):
     probability: Probability
     reasoning: str
     condition_id: str
-    base_urgency: Urgency = Field(description="The care the condition usually needs.")
+    base_urgency: Annotated[Urgency, Field(description="The care the condition usually needs.")]
     prior: Probability
-    evidence: list[EvidenceItem] = Field(description="The findings that raised or lowered it.")
+    evidence: Annotated[
+        list[EvidenceItem], Field(description="The findings that raised or lowered it.")
+    ]
 
 
-class RecommendedTest(_Wire):
-    text: str
-    source: str
-    for_: str = Field(alias="for", description="The condition id it helps confirm or exclude.")
+RecommendedTest = TypedDict(
+    "RecommendedTest",
+    {
+        "text": str,
+        "source": str,
+        "for": Annotated[str, Field(description="The condition id it helps confirm or exclude.")],
+    },
+)
+wire(RecommendedTest)
 
 
-class PresentRedFlag(_Wire):
+@wire
+class PresentRedFlag(TypedDict):
     """A red-flag rule that fired on the findings present."""
 
     status: Literal["present"]
     id: str
     text: str
-    urgency: Literal["emergency", "urgent", "routine"]
-    findings: list[str] = Field(description="The finding ids that fired it.")
+    urgency: RedFlagUrgency
+    findings: Annotated[list[str], Field(description="The finding ids that fired it.")]
     source: str
 
 
-class WatchForRedFlag(_Wire):
-    """A warning sign to safety-net on for a leading condition."""
-
-    status: Literal["watch_for"]
-    text: str
-    for_: str = Field(alias="for", description="The condition id.")
-    source: str
-
-
-RedFlag = Annotated[PresentRedFlag | WatchForRedFlag, Field(discriminator="status")]
-
-
-class _Triage(_Wire):
-    icd10: Icd10
-    condition_id: str
-    confidence: Probability = Field(description="The primary diagnosis's probability.")
-    urgency: Urgency
-    urgency_reason: str
-    recommended_tests: list[RecommendedTest]
-    red_flags: list[RedFlag] = Field(description="Red flags present, then warning signs.")
+WatchForRedFlag = TypedDict(
+    "WatchForRedFlag",
+    {
+        "status": Literal["watch_for"],
+        "text": str,
+        "for": Annotated[str, Field(description="The condition id.")],
+        "source": str,
+    },
+)
+wire(WatchForRedFlag)
+WatchForRedFlag.__doc__ = "A warning sign to safety-net on for a leading condition."
+RedFlagItem = PresentRedFlag | WatchForRedFlag
+RedFlag = Annotated[RedFlagItem, Field(discriminator="status")]
+RedFlags = Annotated[list[RedFlag], Field(description="Red flags present, then warning signs.")]
+Confidence = Annotated[Probability, Field(description="The primary diagnosis's probability.")]
 
 
-class SymptomsAnalysis(_Wire):
-    recognized_findings: list[FindingReport] = Field(description="From symptoms and the note.")
+@wire
+class SymptomsAnalysis(TypedDict):
+    recognized_findings: Annotated[
+        list[FindingReport], Field(description="From symptoms and the note.")
+    ]
     unrecognized_symptoms: list[str]
-    extracted: ExtractedNote = omitted("When the request has a note.")
+    extracted: NotRequired[
+        Annotated[ExtractedNote, Field(description="When the request has a note.")]
+    ]
 
 
-class VitalsEvaluation(_Wire):
-    findings: list[FindingReport] = Field(description="From vitals, labs, age and scores.")
+@wire
+class VitalsEvaluation(TypedDict):
+    findings: Annotated[
+        list[FindingReport], Field(description="From vitals, labs, age and scores.")
+    ]
     scores: Scores
 
 
-class HistoryReview(_Wire):
+@wire
+class HistoryReview(TypedDict):
     history_findings: list[FindingReport]
     risk_factors: list[RiskFactor]
     unrecognized_history: list[str]
 
 
-class PrimaryDiagnosis(_Triage):
+@wire
+class PrimaryDiagnosis(TypedDict):
     diagnosis: str
+    condition_id: str
+    icd10: Icd10
+    confidence: Confidence
+    urgency: Urgency
+    urgency_reason: str
+    recommended_tests: list[RecommendedTest]
+    red_flags: RedFlags
 
 
-class DiagnosisResult(_Triage):
+@wire
+class DiagnosisResult(TypedDict):
     """A diagnosis stream's ``complete.result``."""
 
     primary_diagnosis: str
-    differential: list[DifferentialItem] = Field(min_length=1, description="Ranked.")
-    other_probability: Probability = Field(description="What the differential leaves out.")
+    condition_id: str
+    icd10: Icd10
+    confidence: Confidence
+    urgency: Urgency
+    urgency_reason: str
+    differential: Annotated[list[DifferentialItem], Field(min_length=1, description="Ranked.")]
+    other_probability: Annotated[
+        Probability, Field(description="What the differential leaves out.")
+    ]
+    recommended_tests: list[RecommendedTest]
+    red_flags: RedFlags
     scores: Scores
     recognized_findings: list[FindingReport]
     unrecognized_symptoms: list[str]
@@ -409,49 +572,62 @@ class DiagnosisResult(_Triage):
     warnings: list[str]
     engine_version: EngineVersion
     disclaimer: Disclaimer
-    extracted: ExtractedNote = omitted("When the request has a note.")
+    extracted: NotRequired[
+        Annotated[ExtractedNote, Field(description="When the request has a note.")]
+    ]
 
 
 # ---------------------------------------------------------------- prescription
 
 
-class RecognizedAllergy(_Wire):
-    allergy: str = Field(description="As the request wrote it.")
-    groups: list[str] = Field(description="Allergy group names.")
-    drugs: list[str] = Field(description="Drug names.")
+@wire
+class RecognizedAllergy(TypedDict):
+    allergy: Annotated[str, Field(description="As the request wrote it.")]
+    groups: Annotated[list[str], Field(description="Allergy group names.")]
+    drugs: Annotated[list[str], Field(description="Drug names.")]
     matched: Literal["exact", "by a name within it"]
 
 
-class CrossReactivity(_Wire):
-    from_: str = Field(alias="from", description="The patient's allergy group.")
-    to: str = Field(description="The group it may cross-react with.")
-    action: Literal["exclude", "caution"]
-    text: str
-    source: str
+CrossReactivity = TypedDict(
+    "CrossReactivity",
+    {
+        "from": Annotated[str, Field(description="The patient's allergy group.")],
+        "to": Annotated[str, Field(description="The group it may cross-react with.")],
+        "action": CrossReactivityAction,
+        "text": str,
+        "source": str,
+    },
+)
+wire(CrossReactivity)
 
 
-class AllergyCheck(_Wire):
+@wire
+class AllergyCheck(TypedDict):
     recognized: list[RecognizedAllergy]
     unrecognized: list[str]
-    groups: list[str] = Field(description="The patient's allergy groups.")
+    groups: Annotated[list[str], Field(description="The patient's allergy groups.")]
     cross_reactivity: list[CrossReactivity]
 
 
-class Medication(_Wire):
+@wire
+class Medication(TypedDict):
     name: str
-    drug: str = Field(description="The drug id.")
-    dose: str = Field(description='As written: "500 mg", "1 g", "62.5 micrograms".')
-    dose_mg: float = Field(ge=0)
+    drug: Annotated[str, Field(description="The drug id.")]
+    dose: Annotated[str, Field(description='As written: "500 mg", "1 g", "62.5 micrograms".')]
+    dose_mg: Annotated[float, Field(ge=0)]
     route: str
     frequency: str
     duration: str
-    rationale: str = Field(description="Why, with the arithmetic of the dose.")
+    rationale: Annotated[str, Field(description="Why, with the arithmetic of the dose.")]
     source: str
-    adjustments: list[str] = Field(description="Renal and other dose changes.")
-    check_before_prescribing: list[str] = Field(description="What the request does not say.")
+    adjustments: Annotated[list[str], Field(description="Renal and other dose changes.")]
+    check_before_prescribing: Annotated[
+        list[str], Field(description="What the request does not say.")
+    ]
 
 
-class ExcludedDrug(_Wire):
+@wire
+class ExcludedDrug(TypedDict):
     """A candidate dropped for allergy, contraindication, renal function, pregnancy or
     interaction."""
 
@@ -460,33 +636,45 @@ class ExcludedDrug(_Wire):
     reason: str
 
 
-class Interaction(_Wire):
-    drugs: list[str] = Field(min_length=2, max_length=2, description="Prescribed, then other.")
-    drug_ids: list[str] = Field(min_length=2, max_length=2)
-    severity: InteractionSeverity = Field(description="A contraindicated pair is excluded instead.")
+@wire
+class Interaction(TypedDict):
+    drugs: Annotated[
+        list[str], Field(min_length=2, max_length=2, description="Prescribed, then other.")
+    ]
+    drug_ids: Annotated[list[str], Field(min_length=2, max_length=2)]
+    severity: Annotated[
+        InteractionSeverity, Field(description="A contraindicated pair is excluded instead.")
+    ]
     mechanism: str
     advice: str
     source: str
 
 
-class MonitoringItem(_Wire):
-    text: str
-    for_: str = Field(alias="for", description="The condition or drug name.")
-    source: str
+MonitoringItem = TypedDict(
+    "MonitoringItem",
+    {
+        "text": str,
+        "for": Annotated[str, Field(description="The condition or drug name.")],
+        "source": str,
+    },
+)
+wire(MonitoringItem)
 
 
-class Finalization(_Wire):
+@wire
+class Finalization(TypedDict):
     follow_up: str
     warnings: list[str]
 
 
-class PrescriptionResult(_Wire):
+@wire
+class PrescriptionResult(TypedDict):
     """A prescription stream's ``complete.result``."""
 
     diagnosis: str
     icd10: Icd10
     condition_id: str
-    urgency: Urgency = Field(description="The condition's usual urgency.")
+    urgency: Annotated[Urgency, Field(description="The condition's usual urgency.")]
     allergy_check: AllergyCheck
     medications: list[Medication]
     excluded: list[ExcludedDrug]
@@ -517,147 +705,182 @@ Timestamp = Annotated[
         description="ISO 8601 UTC with Z.",
     ),
 ]
+Seq = Annotated[int, Field(ge=0, description="From 0, rising by 1 with no gap.")]
+RequestId = Annotated[
+    str,
+    Field(max_length=100, description="The request_id of the message that started the stream."),
+]
 _PERCENT = {(stage, percent) for stages in STAGES.values() for stage, percent, _ in stages}
+StageName = Literal[
+    "symptoms_analysis",
+    "vitals_evaluation",
+    "history_review",
+    "differential_diagnosis",
+    "primary_diagnosis",
+    "allergy_check",
+    "medication_selection",
+    "interaction_check",
+    "monitoring_advice",
+    "finalization",
+    "complete",
+]
 
 
-class _Frame(_Wire):
+@wire
+class Accepted(TypedDict):
+    type: Literal["accepted"]
     session_id: SessionId
-    seq: int = Field(ge=0, description="From 0, rising by 1 with no gap.")
-    request_id: str = omitted(
-        "The request_id of the message that started the stream.", max_length=100
-    )
+    seq: Annotated[int, Field(ge=0, le=0)]
+    kind: Literal["diagnosis", "prescription"]
+    request_id: NotRequired[RequestId]
     timestamp: Timestamp
 
 
-class Accepted(_Frame):
-    type: Literal["accepted"]
-    seq: int = Field(ge=0, le=0)
-    kind: Literal["diagnosis", "prescription"]
-
-
-class Progress(_Frame):
+@wire
+class Progress(TypedDict):
     type: Literal["progress"]
-    stage: Literal[
-        "symptoms_analysis",
-        "vitals_evaluation",
-        "history_review",
-        "differential_diagnosis",
-        "primary_diagnosis",
-        "allergy_check",
-        "medication_selection",
-        "interaction_check",
-        "monitoring_advice",
-        "finalization",
-        "complete",
-    ]
-    progress: int = Field(ge=0, le=100, description="Fixed per stage.")
+    session_id: SessionId
+    seq: Seq
+    stage: StageName
+    progress: Annotated[int, Field(ge=0, le=100, description="Fixed per stage.")]
     message: str
-
-    @model_validator(mode="after")
-    def _stage_percent(self) -> Progress:
-        if (self.stage, self.progress) not in _PERCENT:
-            raise ValueError(f"{self.stage} is not at {self.progress}%")
-        return self
+    request_id: NotRequired[RequestId]
+    timestamp: Timestamp
 
 
-class _Chunk(_Frame):
+def _stage_percent(frame: Any) -> Any:
+    if (frame["stage"], frame["progress"]) not in _PERCENT:
+        raise ValueError(f"{frame['stage']} is not at {frame['progress']}%")
+    return frame
+
+
+CheckedProgress = Annotated[Progress, AfterValidator(_stage_percent)]
+
+
+@wire
+class _ChunkFrame(TypedDict):
+    """A ``stream_chunk``: each stage's subclass gives its ``content`` that stage's shape."""
+
     type: Literal["stream_chunk"]
+    session_id: SessionId
+    seq: Seq
+    request_id: NotRequired[RequestId]
+    timestamp: Timestamp
 
 
-class SymptomsAnalysisChunk(_Chunk):
+@wire
+class SymptomsAnalysisChunk(_ChunkFrame):
     stage: Literal["symptoms_analysis"]
     content: SymptomsAnalysis
 
 
-class VitalsEvaluationChunk(_Chunk):
+@wire
+class VitalsEvaluationChunk(_ChunkFrame):
     stage: Literal["vitals_evaluation"]
     content: VitalsEvaluation
 
 
-class HistoryReviewChunk(_Chunk):
+@wire
+class HistoryReviewChunk(_ChunkFrame):
     stage: Literal["history_review"]
     content: HistoryReview
 
 
-class DifferentialChunk(_Chunk):
+@wire
+class DifferentialChunk(_ChunkFrame):
     stage: Literal["differential_diagnosis"]
     content: DifferentialItem
 
 
-class PrimaryDiagnosisChunk(_Chunk):
+@wire
+class PrimaryDiagnosisChunk(_ChunkFrame):
     stage: Literal["primary_diagnosis"]
     content: PrimaryDiagnosis
 
 
-class AllergyCheckChunk(_Chunk):
+@wire
+class AllergyCheckChunk(_ChunkFrame):
     stage: Literal["allergy_check"]
     content: AllergyCheck
 
 
-class MedicationChunk(_Chunk):
+@wire
+class MedicationChunk(_ChunkFrame):
     stage: Literal["medication_selection"]
     content: Medication
 
 
-class InteractionChunk(_Chunk):
+@wire
+class InteractionChunk(_ChunkFrame):
     stage: Literal["interaction_check"]
     content: Interaction
 
 
-class MonitoringChunk(_Chunk):
+@wire
+class MonitoringChunk(_ChunkFrame):
     stage: Literal["monitoring_advice"]
     content: MonitoringItem
 
 
-class FinalizationChunk(_Chunk):
+@wire
+class FinalizationChunk(_ChunkFrame):
     stage: Literal["finalization"]
     content: Finalization
 
 
-StreamChunk = Annotated[
-    SymptomsAnalysisChunk
-    | VitalsEvaluationChunk
-    | HistoryReviewChunk
-    | DifferentialChunk
-    | PrimaryDiagnosisChunk
-    | AllergyCheckChunk
-    | MedicationChunk
-    | InteractionChunk
-    | MonitoringChunk
-    | FinalizationChunk,
-    Field(discriminator="stage"),
+@wire
+class Complete(TypedDict):
+    type: Literal["complete"]
+    session_id: SessionId
+    seq: Seq
+    result: DiagnosisResult | PrescriptionResult
+    request_id: NotRequired[RequestId]
+    timestamp: Timestamp
+
+
+ErrorCode = Literal[
+    "invalid_json",
+    "unknown_type",
+    "validation_error",
+    "not_found",
+    "forbidden",
+    "rate_limited",
+    "too_many_sockets",
+    "invalid_state",
+    "unavailable",
+    "stream_failed",
+    "cancelled",
+    "internal_error",
 ]
 
 
-class Complete(_Frame):
-    type: Literal["complete"]
-    result: DiagnosisResult | PrescriptionResult
-
-
-class StreamError(_Wire):
+@wire
+class StreamError(TypedDict):
     """An error: in reply to a message, or (with ``seq``) a stream's terminal frame."""
 
     type: Literal["error"]
-    error: str = Field(description="For people.")
-    code: Literal[
-        "invalid_json",
-        "unknown_type",
-        "validation_error",
-        "not_found",
-        "forbidden",
-        "rate_limited",
-        "too_many_sockets",
-        "invalid_state",
-        "unavailable",
-        "stream_failed",
-        "cancelled",
-        "internal_error",
-    ] = Field(description="For programs.")
-    details: dict[str, list[str]] = omitted("validation_error: each field path's messages.")
-    session_id: SessionId = omitted("The stream it ends or concerns.")
-    seq: int = omitted("A stream's terminal frame: after its last event.", ge=1)
-    request_id: str = omitted("The request_id of the message it answers.", max_length=100)
-    retry_after: float = omitted("rate_limited: seconds to wait.", ge=0)
+    error: Annotated[str, Field(description="For people.")]
+    code: Annotated[ErrorCode, Field(description="For programs.")]
+    details: NotRequired[
+        Annotated[
+            dict[str, list[str]],
+            Field(description="validation_error: each field path's messages."),
+        ]
+    ]
+    session_id: NotRequired[
+        Annotated[SessionId, Field(description="The stream it ends or concerns.")]
+    ]
+    seq: NotRequired[
+        Annotated[int, Field(ge=1, description="A stream's terminal frame: after its last event.")]
+    ]
+    request_id: NotRequired[
+        Annotated[
+            str, Field(max_length=100, description="The request_id of the message it answers.")
+        ]
+    ]
+    retry_after: NotRequired[
+        Annotated[float, Field(ge=0, description="rate_limited: seconds to wait.")]
+    ]
     timestamp: Timestamp
 
 
@@ -670,7 +893,7 @@ def _frame_tag(frame: Any) -> str | None:
 
 Frame = Annotated[
     Annotated[Accepted, Tag("accepted")]
-    | Annotated[Progress, Tag("progress")]
+    | Annotated[CheckedProgress, Tag("progress")]
     | Annotated[SymptomsAnalysisChunk, Tag("symptoms_analysis")]
     | Annotated[VitalsEvaluationChunk, Tag("vitals_evaluation")]
     | Annotated[HistoryReviewChunk, Tag("history_review")]

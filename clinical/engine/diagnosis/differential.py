@@ -22,6 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from clinical.engine.contract.results import EvidenceStatus
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Condition, narrower
 
@@ -38,7 +39,7 @@ class Contribution:
     """One piece of evidence for or against a condition, as a likelihood ratio."""
 
     finding: str
-    status: str  # "present", "absent" or "risk_factor"
+    status: EvidenceStatus
     ratio: float
 
 
@@ -68,7 +69,7 @@ class Ranked(NamedTuple):
     """A condition's place in the differential (a tuple: 52 of them are made per request)."""
 
     condition: Condition
-    index: int
+    model_index: int  # the condition's place in the model's tables
     probability: float  # rounded to PROBABILITY_DECIMALS; all of them sum to exactly 1 unit-wise
 
 
@@ -232,9 +233,9 @@ def _narrowings(
     pairs = []
     for index, condition in enumerate(conditions):
         derived = {
-            finding_id: kb.findings[finding_id].derived
+            finding_id: rule
             for finding_id in sorted(condition.findings)
-            if kb.findings[finding_id].derived is not None
+            if (rule := kb.findings[finding_id].derived) is not None
         }
         pairs += [
             (index, narrow, broad)
@@ -246,14 +247,12 @@ def _narrowings(
 
 
 def band_label(low: float | None, high: float | None) -> str:
-    def years(value: float) -> str:
-        return f"{value:g}"
-
+    """An age band's words: "4 or under", "65 or over", "16-64" (a band has at least one end)."""
     if low is None:
-        return f"{years(high)} or under"
+        return f"{high:g} or under"
     if high is None:
-        return f"{years(low)} or over"
-    return f"{years(low)}-{years(high)}"
+        return f"{low:g} or over"
+    return f"{low:g}-{high:g}"
 
 
 def normalise(log_scores: Sequence[float]) -> list[float]:

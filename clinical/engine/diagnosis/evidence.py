@@ -10,30 +10,19 @@ probability. A name the vocabulary does not know is kept and reported back, neve
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from clinical.engine.contract import results
+from clinical.engine.contract.fields import LAB_NAMES, VITAL_INPUTS, VITAL_NAMES
 from clinical.engine.contract.requests import DiagnosisRequest, Labs, Vitals
+from clinical.engine.contract.results import FindingCategory, Severity, Via
+from clinical.engine.contract.results import FindingStatus as Status
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import SCORE_INPUTS, Derived, Finding
-from clinical.engine.note.reader import NoteReading, Used
-
-Status = Literal["present", "absent"]
-Via = Literal["symptom", "history", "note", "vitals", "labs", "age", "score"]
-_VITAL_INPUTS = frozenset(
-    {
-        "temperature",
-        "heart_rate",
-        "systolic_bp",
-        "diastolic_bp",
-        "respiratory_rate",
-        "oxygen_saturation",
-        "consciousness",
-    }
-)
+from clinical.engine.note import NoteReading, Used
 
 
 class FindingReport(NamedTuple):
@@ -41,17 +30,24 @@ class FindingReport(NamedTuple):
 
     finding: str
     label: str
-    category: str
+    category: FindingCategory
     status: Status
     via: Via
     name: str
     value: float | str | None = None
-    severity: str | None = None
+    severity: Severity | None = None
     duration: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> results.FindingReport:
         """The report as wire data (a fresh dict: it appears in several events)."""
-        item = dict(zip(_WIRE_FIELDS, self[:6], strict=True))
+        item: results.FindingReport = {
+            "finding": self.finding,
+            "label": self.label,
+            "category": self.category,
+            "status": self.status,
+            "via": self.via,
+            "name": self.name,
+        }
         if self.value is not None:
             item["value"] = self.value
         if self.severity is not None:
@@ -59,9 +55,6 @@ class FindingReport(NamedTuple):
         if self.duration is not None:
             item["duration"] = self.duration
         return item
-
-
-_WIRE_FIELDS = ("finding", "label", "category", "status", "via", "name")
 
 
 @dataclass
@@ -107,16 +100,16 @@ class Evidence:
 class DerivedRules:
     """The knowledge base's ``derived`` findings, grouped by input once per knowledge base."""
 
-    measured: tuple[tuple[str, Finding], ...]
-    scored: tuple[tuple[str, Finding], ...]
+    measured: tuple[tuple[str, Finding, Derived], ...]
+    scored: tuple[tuple[str, Finding, Derived], ...]
 
     @classmethod
     def of(cls, knowledge_base: KnowledgeBase) -> DerivedRules:
         rules = sorted(
             (
-                (finding.derived.input, finding)
+                (derived.input, finding, derived)
                 for finding in knowledge_base.findings.values()
-                if finding.derived is not None
+                if (derived := finding.derived) is not None
             ),
             key=lambda rule: (rule[0], rule[1].id),
         )
@@ -124,25 +117,6 @@ class DerivedRules:
             measured=tuple(rule for rule in rules if rule[0] not in SCORE_INPUTS),
             scored=tuple(rule for rule in rules if rule[0] in SCORE_INPUTS),
         )
-
-
-def measured_inputs(request: DiagnosisRequest) -> dict[str, float | str]:
-    """Every derived-rule input the request measured: vital signs, labs and age."""
-    values: dict[str, float | str | None] = {"age": request.history.age}
-    vitals = request.vitals
-    if vitals is not None:
-        values |= {
-            "temperature": vitals.temperature,
-            "heart_rate": vitals.heart_rate,
-            "systolic_bp": vitals.systolic_bp,
-            "diastolic_bp": vitals.diastolic_bp,
-            "respiratory_rate": vitals.respiratory_rate,
-            "oxygen_saturation": vitals.oxygen_saturation,
-            "consciousness": vitals.consciousness,
-        }
-    if request.labs is not None:
-        values |= request.labs.model_dump()
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def _report(finding: Finding, status: Status, via: Via, name: str, **extra: Any) -> FindingReport:
@@ -233,45 +207,45 @@ def _holds(derived: Derived, value: float | str, on_oxygen: bool) -> bool | None
 
 
 def add_measured(evidence: Evidence, request: DiagnosisRequest, rules: DerivedRules) -> None:
-    values = measured_inputs(request)
+    values = request.measured()
     on_oxygen = bool(request.vitals and request.vitals.supplemental_oxygen)
-    for name, finding in rules.measured:
+    for name, finding, derived in rules.measured:
         if name not in values:
             continue
-        holds = _holds(finding.derived, values[name], on_oxygen)
+        holds = _holds(derived, values[name], on_oxygen)
         if holds is None:
             continue
-        via: Via = "vitals" if name in _VITAL_INPUTS else "age" if name == "age" else "labs"
+        via: Via = "vitals" if name in VITAL_INPUTS else "age" if name == "age" else "labs"
         status: Status = "present" if holds else "absent"
         evidence.add(_report(finding, status, via, name, value=values[name]))
 
 
-def score_inputs(scores: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[float, bool]]:
+def score_inputs(scores: results.Scores) -> dict[str, tuple[float, bool]]:
     """Score-derived inputs as (value, complete). An incomplete total is a floor: it can show a
     threshold is reached, never that it is not."""
     inputs: dict[str, tuple[float, bool]] = {}
-    news2 = scores.get("news2")
-    if news2 is not None:
-        complete = bool(news2.get("complete"))
+    if "news2" in scores:
+        news2 = scores["news2"]
+        complete = news2["complete"]
         inputs["news2_total"] = (news2["total"], complete)
-        components = news2.get("components") or {}
-        inputs["news2_highest_parameter"] = (max(components.values(), default=0), complete)
-    for score_id in ("qsofa", "crb65", "curb65"):
-        result = scores.get(score_id)
-        if result is not None and "score" in result:
-            inputs[score_id] = (result["score"], bool(result.get("complete")))
+        highest = max(news2["components"].values(), default=0)
+        inputs["news2_highest_parameter"] = (highest, complete)
+    if "qsofa" in scores:
+        inputs["qsofa"] = (scores["qsofa"]["score"], scores["qsofa"]["complete"])
+    if "crb65" in scores:
+        inputs["crb65"] = (scores["crb65"]["score"], scores["crb65"]["complete"])
+    if "curb65" in scores:
+        inputs["curb65"] = (scores["curb65"]["score"], scores["curb65"]["complete"])
     return inputs
 
 
-def add_scored(
-    evidence: Evidence, scores: Mapping[str, Mapping[str, Any]], rules: DerivedRules
-) -> None:
+def add_scored(evidence: Evidence, scores: results.Scores, rules: DerivedRules) -> None:
     inputs = score_inputs(scores)
-    for name, finding in rules.scored:
+    for name, finding, derived in rules.scored:
         if name not in inputs:
             continue
         value, complete = inputs[name]
-        holds = finding.derived.holds(value)
+        holds = derived.holds(value)
         if holds or complete:
             status: Status = "present" if holds else "absent"
             evidence.add(_report(finding, status, "score", name, value=value))
@@ -327,8 +301,8 @@ def apply_note_measurements(
 ) -> tuple[DiagnosisRequest, set[str]]:
     """The request with the note's vital signs and labs filling what it left out; age and sex
     are always given in the request, so the note's never replace them. Returns the fields used."""
-    vitals = reading.values(Vitals.model_fields)
-    labs = reading.values(Labs.model_fields)
+    vitals = reading.values(VITAL_NAMES)
+    labs = reading.values(LAB_NAMES)
     if not vitals and not labs:
         return request, set()
     merged_vitals, vitals_used = _fill(Vitals, request.vitals, vitals)

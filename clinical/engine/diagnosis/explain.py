@@ -7,8 +7,8 @@ raised or lowered it with their likelihood ratios, and its prior with the factor
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
+from clinical.engine.contract import results
 from clinical.engine.diagnosis.differential import Contribution, Explanation, Ranked
 from clinical.engine.diagnosis.evidence import Evidence
 from clinical.engine.knowledge.loader import KnowledgeBase
@@ -58,7 +58,7 @@ class Explainer:
         self.mid_sentence = {
             finding_id: lower_first(label) for finding_id, label in self.labels.items()
         }
-        raises: dict[str, list[dict[str, Any]]] = {}
+        raises: dict[str, list[results.RaisedCondition]] = {}
         for condition_id in sorted(kb.conditions):
             condition = kb.conditions[condition_id]
             for finding_id, factor in sorted(condition.risk_factors.items()):
@@ -90,7 +90,9 @@ class Explainer:
         sentences.append(f"{prior} ({factors})." if factors else f"{prior}.")
         return " ".join(sentences)
 
-    def differential_item(self, ranked: Ranked, explanation: Explanation) -> dict[str, Any]:
+    def differential_item(
+        self, ranked: Ranked, explanation: Explanation
+    ) -> results.DifferentialItem:
         """The protocol's ``{diagnosis, icd10, probability, reasoning}`` plus what it rests on."""
         condition = ranked.condition
         labels = self.labels
@@ -113,18 +115,18 @@ class Explainer:
             ],
         }
 
-    def risk_factor_reports(self, evidence: Evidence) -> list[dict[str, Any]]:
+    def risk_factor_reports(self, evidence: Evidence) -> list[results.RiskFactor]:
         """Each history finding present that raises some condition, with what it raises."""
         return [
-            {**report.as_dict(), "raises": [dict(item) for item in self.raises[report.finding]]}
+            {**report.as_dict(), "raises": [item.copy() for item in self.raises[report.finding]]}
             for report in evidence.of_via("history")
             if report.status == "present" and report.finding in self.raises
         ]
 
 
-def recommended_tests(shown: Sequence[Ranked]) -> list[dict[str, str]]:
+def recommended_tests(shown: Sequence[Ranked]) -> list[results.RecommendedTest]:
     """The primary's tests, then those of other conditions still worth excluding."""
-    tests: list[dict[str, str]] = []
+    tests: list[results.RecommendedTest] = []
     seen: set[str] = set()
     for position, item in enumerate(shown):
         if position and item.probability < SUPPORTING_PROBABILITY:
@@ -138,9 +140,9 @@ def recommended_tests(shown: Sequence[Ranked]) -> list[dict[str, str]]:
 
 def primary_red_flags(
     fired: Sequence[RedFlagRule], shown: Sequence[Ranked], present: Collection[str]
-) -> list[dict[str, Any]]:
+) -> list[results.RedFlagItem]:
     """Red flags present now, then warning signs to safety-net on for the leading conditions."""
-    flags: list[dict[str, Any]] = [
+    flags: list[results.RedFlagItem] = [
         {
             "status": "present",
             "id": rule.id,

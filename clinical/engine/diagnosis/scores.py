@@ -12,9 +12,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from clinical.engine.contract.requests import DiagnosisRequest, Vitals
+from clinical.engine.contract import results
+from clinical.engine.contract.requests import DiagnosisRequest
 from clinical.engine.knowledge.score_tables import (
     OUTCOME_FIELDS,
     OXYGEN_INPUT,
@@ -52,16 +53,7 @@ class Observations:
     def from_request(
         cls, request: DiagnosisRequest, present: Iterable[str], absent: Iterable[str]
     ) -> Observations:
-        vitals = request.vitals or Vitals()
-        values: dict[str, Value | None] = {
-            name: getattr(vitals, name) for name in Vitals.model_fields if name != "blood_pressure"
-        }
-        values |= {"systolic_bp": vitals.systolic_bp, "diastolic_bp": vitals.diastolic_bp}
-        values |= (request.labs.model_dump() if request.labs else {}) | {
-            "age": request.history.age,
-            "sex": request.history.sex,
-        }
-        return cls.of(values, present, absent)
+        return cls.of(request.measured(), present, absent)
 
 
 def _test(condition: Condition, seen: Observations) -> bool | None:
@@ -139,9 +131,11 @@ def _item_points(item: Item, seen: Observations, scale: int | None) -> int | Non
     if not isinstance(value, str | bool):
         value = _rounded(float(value), item.resolution)
     oxygen = seen.values.get(OXYGEN_INPUT)
-    states = (
+    states: list[bool | None] = (
         [oxygen]
-        if isinstance(oxygen, bool) or not any(b.breathing for b in bands)
+        if isinstance(oxygen, bool)
+        else [None]
+        if not any(b.breathing for b in bands)
         else [False, True]
     )
     points = {_band_points(bands, value, state) for state in states}
@@ -235,7 +229,7 @@ def compute_scores(
     tables: Mapping[str, ScoreTable],
     *,
     scales: Mapping[str, int] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> results.Scores:
     """The wire ``scores`` dict: every table that applies to this request, by score id.
 
     ``present``/``absent`` are finding ids known present or absent (derived vital-sign findings
@@ -244,8 +238,10 @@ def compute_scores(
     """
     seen = Observations.from_request(request, present, absent)
     chosen = scales or {}
-    return {
+    scores = {
         table_id: evaluate_score(table, seen, scale=chosen.get(table_id))
         for table_id, table in tables.items()
         if is_reported(table, seen)
     }
+    # Each table's result has its contract shape: the loader checks every table's keys.
+    return cast(results.Scores, scores)

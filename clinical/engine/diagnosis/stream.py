@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clinical.engine.contract import events
+from clinical.engine.contract import events, results
 from clinical.engine.contract.events import Event
 from clinical.engine.contract.requests import (
     DiagnosisRequest,
@@ -39,9 +39,9 @@ from clinical.engine.diagnosis.scores import compute_scores
 from clinical.engine.diagnosis.triage import RedFlagIndex, Urgency, decide_urgency, settle_self_care
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
 from clinical.engine.knowledge.schema import RedFlagRule
-from clinical.engine.note.reader import read_note
+from clinical.engine.note import extracted, read_note
 
-KIND = "diagnosis"
+KIND: events.Kind = "diagnosis"
 MIN_DIFFERENTIAL = 5
 MAX_DIFFERENTIAL = 8
 # Items beyond the first MIN_DIFFERENTIAL are shown only when at least this probable.
@@ -92,7 +92,7 @@ _ANY_PATIENT = History(age=40, sex="female")
 
 def read_note_alone(
     data: Mapping[str, Any] | NoteReadRequest, knowledge_base: KnowledgeBase | None = None
-) -> dict[str, Any]:
+) -> results.ExtractedNote:
     """What a diagnosis of this note alone sends as ``extracted`` in ``symptoms_analysis``.
 
     Validates eagerly (:class:`EngineValidationError` naming ``note``), then reads the note with
@@ -126,7 +126,7 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
     ranking = engine.model.rank(case)
     shown = _shown(ranking)
     explain, describe = engine.model.explain, engine.explainer.differential_item
-    items = [describe(item, explain(item.index, case)) for item in shown]
+    items = [describe(item, explain(item.model_index, case)) for item in shown]
     for item in items:
         yield events.chunk("differential_diagnosis", item)
 
@@ -146,7 +146,7 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
 
 def _read(
     request: DiagnosisRequest, engine: DiagnosisEngine
-) -> tuple[DiagnosisRequest, Evidence, dict[str, Any] | None]:
+) -> tuple[DiagnosisRequest, Evidence, results.ExtractedNote | None]:
     """The request completed from its note, its evidence, and what the note was read as."""
     kb = engine.kb
     if request.note is None:
@@ -156,20 +156,20 @@ def _read(
     request, measured = apply_note_measurements(request, reading)
     evidence, used = gather_evidence(request, kb, engine.rules, reading)
     used.fields |= measured
-    return request, evidence, reading.as_wire(used)
+    return request, evidence, extracted(reading, used)
 
 
-def _unsettled(extracted: dict[str, Any] | None) -> list[str]:
+def _unsettled(extracted: results.ExtractedNote | None) -> list[str]:
     """The labels of what the note left only possible (findings and conditions), in order."""
     if extracted is None:
         return []
-    labels = [item["label"] for item in extracted.get("uncertain", []) if item.get("label")]
+    labels = [item["label"] for item in extracted["uncertain"] if item["label"]]
     return list(dict.fromkeys(labels))
 
 
 def _primary_summary(
     urgency: Urgency, fired: list[RedFlagRule], shown: list[Ranked], present: frozenset[str]
-) -> dict[str, Any]:
+) -> results.PrimaryDiagnosis:
     primary = shown[0].condition
     return {
         "diagnosis": primary.name,
@@ -183,7 +183,7 @@ def _primary_summary(
     }
 
 
-def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) -> dict[str, Any]:
+def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) -> results.Scores:
     if not kb.score_tables:
         return {}
     return compute_scores(request, evidence.present, evidence.absent, kb.score_tables)
@@ -198,8 +198,10 @@ def _shown(ranking: list[Ranked]) -> list[Ranked]:
     return shown
 
 
-def _symptoms_content(evidence: Evidence, extracted: dict[str, Any] | None) -> dict[str, Any]:
-    content = {
+def _symptoms_content(
+    evidence: Evidence, extracted: results.ExtractedNote | None
+) -> results.SymptomsAnalysis:
+    content: results.SymptomsAnalysis = {
         "recognized_findings": [report.as_dict() for report in evidence.of_via("symptom", "note")],
         "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
     }
@@ -208,12 +210,12 @@ def _symptoms_content(evidence: Evidence, extracted: dict[str, Any] | None) -> d
     return content
 
 
-def _vitals_content(evidence: Evidence, scores: dict[str, Any]) -> dict[str, Any]:
+def _vitals_content(evidence: Evidence, scores: results.Scores) -> results.VitalsEvaluation:
     measured = evidence.of_via("vitals", "labs", "age", "score")
     return {"findings": [report.as_dict() for report in measured], "scores": scores}
 
 
-def _history_content(evidence: Evidence, explainer: Explainer) -> dict[str, Any]:
+def _history_content(evidence: Evidence, explainer: Explainer) -> results.HistoryReview:
     return {
         "history_findings": [report.as_dict() for report in evidence.of_via("history")],
         "risk_factors": explainer.risk_factor_reports(evidence),
@@ -221,9 +223,9 @@ def _history_content(evidence: Evidence, explainer: Explainer) -> dict[str, Any]
     }
 
 
-def _warnings(evidence: Evidence, extracted: dict[str, Any] | None) -> list[str]:
+def _warnings(evidence: Evidence, extracted: results.ExtractedNote | None) -> list[str]:
     warnings = []
-    if extracted is not None and extracted.get("nothing_extracted"):
+    if extracted is not None and "message" in extracted:
         warnings.append(extracted["message"])
     if not evidence.of_via("symptom", "note"):
         warnings.append(
@@ -234,16 +236,16 @@ def _warnings(evidence: Evidence, extracted: dict[str, Any] | None) -> list[str]
 
 
 def _result(
-    summary: dict[str, Any],
-    items: list[dict[str, Any]],
+    summary: results.PrimaryDiagnosis,
+    items: list[results.DifferentialItem],
     shown: list[Ranked],
-    scores: dict[str, Any],
+    scores: results.Scores,
     evidence: Evidence,
     kb: KnowledgeBase,
-    extracted: dict[str, Any] | None,
-) -> dict[str, Any]:
+    extracted: results.ExtractedNote | None,
+) -> results.DiagnosisResult:
     shown_units = sum(round(item.probability * 10**PROBABILITY_DECIMALS) for item in shown)
-    result = {
+    result: results.DiagnosisResult = {
         "primary_diagnosis": summary["diagnosis"],
         "condition_id": summary["condition_id"],
         "icd10": summary["icd10"],

@@ -13,6 +13,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from clinical.engine.contract.results import Urgency as UrgencyLevel
 from clinical.engine.diagnosis.differential import Ranked
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import URGENCY_ORDER, RedFlagRule
@@ -34,7 +35,7 @@ LEVEL_WORDS = {
 
 @dataclass(frozen=True)
 class Urgency:
-    level: str
+    level: UrgencyLevel
     reason: str
 
 

@@ -17,45 +17,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from clinical.engine.contract.fields import ACVPU_LETTERS, LAB_INPUTS, VITAL_INPUTS, Sex
+from clinical.engine.contract.results import (
+    CrossReactivityAction,
+    FindingCategory,
+    InteractionSeverity,
+    RedFlagUrgency,
+    Urgency,
+)
+
 SNAKE_ID = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=SNAKE_ID, max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
-Urgency = Literal["emergency", "urgent", "routine", "self_care"]
 URGENCY_ORDER: tuple[str, ...] = ("self_care", "routine", "urgent", "emergency")
-CONSCIOUSNESS_LETTERS = {
-    "a": "alert",
-    "c": "confused",
-    "v": "voice",
-    "p": "pain",
-    "u": "unresponsive",
-}
-
-VITAL_INPUTS = (
-    "temperature",
-    "heart_rate",
-    "systolic_bp",
-    "diastolic_bp",
-    "respiratory_rate",
-    "oxygen_saturation",
-    "consciousness",
-)
-LAB_INPUTS = (
-    "urea_mmol_l",
-    "glucose_mmol_l",
-    "wbc_10e9_l",
-    "crp_mg_l",
-    "ketones_mmol_l",
-    "lactate_mmol_l",
-    "haemoglobin_g_l",
-    "potassium_mmol_l",
-    "creatinine_umol_l",
-    "troponin_ng_l",
-    "alt_u_l",
-    "inr",
-)
 SCORE_INPUTS = ("news2_total", "news2_highest_parameter", "qsofa", "crb65", "curb65")
 DERIVED_INPUTS = (*VITAL_INPUTS, *LAB_INPUTS, "age", *SCORE_INPUTS)
 COMPARISONS = ("at_least", "above", "below", "at_most", "in")
@@ -99,10 +76,8 @@ class Derived(Entry):
     def _levels_are_acvpu(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        levels = [
-            CONSCIOUSNESS_LETTERS.get(item.strip().lower(), item.strip().lower()) for item in value
-        ]
-        unknown = [item for item in levels if item not in CONSCIOUSNESS_LETTERS.values()]
+        levels = [ACVPU_LETTERS.get(item.strip().lower(), item.strip().lower()) for item in value]
+        unknown = [item for item in levels if item not in ACVPU_LETTERS.values()]
         if unknown or not levels:
             raise ValueError("must list consciousness levels A, C, V, P or U")
         return levels
@@ -164,13 +139,10 @@ def narrower(strict: Derived, weak: Derived) -> bool:
     return beyond or (a == b and edge_kept)
 
 
-Sex = Literal["male", "female"]
-
-
 class Finding(Entry):
     id: Id
     label: Text
-    category: Literal["symptom", "sign", "vital", "lab", "history"]
+    category: FindingCategory
     synonyms: list[Text] = []
     base_rate: Probability
     derived: Derived | None = None
@@ -302,7 +274,7 @@ class RedFlagRule(Entry):
     any: list[Id] = []
     # routine: a visit within days, for a feature that needs a clinician but not today (a
     # suspected cancer pathway referral); it still lifts self-care advice.
-    urgency: Literal["emergency", "urgent", "routine"]
+    urgency: RedFlagUrgency
     source: Id
 
     @model_validator(mode="after")
@@ -559,7 +531,7 @@ class Drug(Entry):
 
 class CrossReactivity(Entry):
     group: Id
-    action: Literal["exclude", "caution"]
+    action: CrossReactivityAction
     text: Text
     source: Id
 
@@ -578,7 +550,7 @@ _INTERACTANT = re.compile(r"^(tag:)?[a-z][a-z0-9_]*$")
 
 class Interaction(Entry):
     between: Annotated[list[str], Field(min_length=2, max_length=2)]
-    severity: Literal["contraindicated", "major", "moderate", "minor"]
+    severity: InteractionSeverity
     mechanism: Text
     advice: Text
     source: Id

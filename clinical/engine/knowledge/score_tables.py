@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -37,29 +37,11 @@ from pydantic import (
 )
 
 from clinical.engine.contract.errors import KnowledgeBaseError
-from clinical.engine.contract.requests import CONSCIOUSNESS_LEVELS, Labs, Sex
+from clinical.engine.contract.fields import CATEGORICAL_INPUTS, NUMERIC_INPUTS
+from clinical.engine.contract.results import SCORE_RESULTS
 
 SCORES_KEY = "scores"
 
-NUMERIC_INPUTS = frozenset(
-    {
-        "age",
-        "temperature",
-        "heart_rate",
-        "systolic_bp",
-        "diastolic_bp",
-        "respiratory_rate",
-        "oxygen_saturation",
-        *Labs.model_fields,
-    }
-)
-CATEGORICAL_INPUTS: Mapping[str, tuple[str | bool, ...]] = MappingProxyType(
-    {
-        "consciousness": CONSCIOUSNESS_LEVELS,
-        "supplemental_oxygen": (False, True),
-        "sex": get_args(Sex),
-    }
-)
 OXYGEN_INPUT = "supplemental_oxygen"
 OXYGEN_STATES: Mapping[str, bool] = MappingProxyType({"air": False, "oxygen": True})
 OUTCOME_FIELDS = ("risk", "advice", "probability", "mortality")
@@ -436,6 +418,12 @@ class ScoreTable(_TableModel):
     def default_scale(self) -> int | None:
         return self.scales[0] if self.scales else None
 
+    def result_keys(self) -> set[str]:
+        """The keys of the result this table's evaluation sends."""
+        used = {name for name in OUTCOME_FIELDS if any(getattr(o, name) for o in self.outcomes)}
+        keys = {self.score_name, "components", "missing", "complete", "source"}
+        return keys | used | set(self.flags) | ({"scale"} if self.scales else set())
+
     def references(self) -> Iterator[tuple[str, str, str]]:
         """``(field, kind, id)`` for every source and finding the table cites."""
         yield "source", "source", self.source
@@ -476,11 +464,28 @@ def load_score_tables(
                 message = f"{table.id!r} is already defined in {defined_in[table.id]}"
                 raise _error(relative, table.id, "id", message)
             _check_references(relative, table, source_ids, finding_ids)
+            _check_result_shape(relative, table)
             tables[table.id] = table
             defined_in[table.id] = relative
     if not tables:
         raise KnowledgeBaseError(f"{directory}: no score tables (*.yaml with `{SCORES_KEY}:`)")
     return tables
+
+
+def _check_result_shape(relative: str, table: ScoreTable) -> None:
+    """The table's result must have the shape the contract declares for its score, so a table
+    edited in the data cannot send what the OpenAPI and the stored results do not describe."""
+    shape = SCORE_RESULTS.get(table.id)
+    if shape is None:
+        known = ", ".join(sorted(SCORE_RESULTS))
+        message = f"the engine's contract declares no result for this score (it has {known})"
+        raise _error(relative, table.id, "id", message)
+    declared = set(shape.__required_keys__ | shape.__optional_keys__)  # type: ignore[attr-defined]
+    produced = table.result_keys()
+    if produced != declared:
+        extra, lacking = sorted(produced - declared), sorted(declared - produced)
+        message = f"its result would send {extra} and lack {lacking} of the contract's keys"
+        raise _error(relative, table.id, "", message)
 
 
 def _error(relative: str, entry: str, field_path: str, message: str) -> KnowledgeBaseError:

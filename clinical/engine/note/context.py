@@ -33,10 +33,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from clinical.engine.contract.results import Certainty
 from clinical.engine.knowledge.vocabulary import normalise
 from clinical.engine.note.text import ASKED_KEY as ASKED
 
-Certainty = Literal["present", "absent", "possible", "family", "past"]
 Category = Literal["negated", "possible", "family", "historical", "pseudo"]
 Direction = Literal["forward", "backward", "both"]
 

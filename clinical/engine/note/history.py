@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from clinical.engine.knowledge.vocabulary import AllergyMatch, Vocabulary
 
@@ -96,11 +97,11 @@ def allergy_spans(note: str) -> list[tuple[int, int]]:
     return spans
 
 
-def listed(note: str) -> Iterator[tuple[str, Item]]:
+def listed(note: str) -> Iterator[tuple[Literal["medication", "history"], Item]]:
     """Items of labelled lists, as ("medication" or "history", item), doses trimmed off."""
     for match in _LIST.finditer(note):
         label = match.group("label").lower()
-        kind = "medication" if label[0] in "mdrt" else "history"
+        kind: Literal["medication", "history"] = "medication" if label[0] in "mdrt" else "history"
         for item in _items(note, match.start("items"), match.group("items")):
             name = _DOSE.sub("", item.text).strip()
             if name:

@@ -1,25 +1,34 @@
 """Numbers in a note: vital signs, labs, age and sex, gestation, and when things started.
 
-A number means something only where a label or a unit says what it is ("HR 110", "110 bpm",
-"BP 150/90", "sats 91% on 2 L", "BUN 30 mg/dL", "72M"); a number on its own is left alone. Each
-reading is converted to the unit the request uses (DESIGN.md: temperature in deg C, labs in the
-unit their key names) and keeps the unit it was written in. A lab written without a unit is read in
-the unit its label implies where one is usual (BUN in mg/dL, urea in mmol/L), or by its size where
-the two units cannot be confused (creatinine 1.8 is mg/dL, 160 is umol/L).
+A number means something only where a label or a unit says what it is ("HR 110", "110 bpm", "BP
+150/90", "sats 91% on 2 L", "BUN 30 mg/dL", "72M"); a number on its own is left alone. Each reading
+is converted to the unit the request uses (DESIGN.md: temperature in deg C, labs in the unit their
+key names) and keeps the unit it was written in. A lab written without a unit is read in the unit
+its label implies where one is usual (BUN in mg/dL, urea in mmol/L), or by its size where the two
+units cannot be confused (creatinine 1.8 is mg/dL, 160 is umol/L).
 
-Conversion factors are molar-mass and SI-prefix arithmetic as tabulated by Young (Ann Intern Med
-1987, source ``young_1987_si_units``). GCS is read as ACVPU by Kelly et al. (Ann Emerg Med 2004,
-source ``kelly_2004_avpu_gcs``), whose median GCS was 15 for alert, 13 for voice, 8 for pain and 3
-for unresponsive: a total takes the level whose median is nearest (11-13 voice, 6-10 pain, 3-5
-unresponsive), and GCS 14, the one point a confused patient loses (verbal 4, "confused"), is new
-confusion.
+Each measurement's labels, units and conversion factors are the field registry's
+(:mod:`clinical.engine.contract.fields`); this module holds the shapes a note writes them in. GCS is
+read as ACVPU by Kelly et al. (Ann Emerg Med 2004, source ``kelly_2004_avpu_gcs``), whose median GCS
+was 15 for alert, 13 for voice, 8 for pain and 3 for unresponsive: a total takes the level whose
+median is nearest (11-13 voice, 6-10 pain, 3-5 unresponsive), and GCS 14, the one point a confused
+patient loses (verbal 4, "confused"), is new confusion.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from clinical.engine.contract.fields import (
+    ACVPU_LETTERS,
+    LABS,
+    MEASURES,
+    VITAL_SIGNS,
+    Measure,
+    NoteForm,
+)
 
 
 def _num(name: str) -> str:
@@ -53,32 +62,30 @@ def _number(text: str) -> float:
 # ---------------------------------------------------------------- vital signs
 
 _TEMPERATURE = re.compile(
-    rf"\b(?:temp(?:erature)?|tmax|t|febrile|pyrexial|fever){_JOIN}{_NUMBER}"
+    rf"\b(?:{MEASURES['temperature'].note_labels}){_JOIN}{_NUMBER}"
     r"(?:\s*+(?:°|º|deg(?:rees?)?)?\s*+(?P<unit>c|f|celsius|fahrenheit|centigrade)\b)?"
     rf"|\b{_num('bare')}\s*+(?:°|º|deg(?:rees?)?)\s*+(?P<bare_unit>c|f)?\b"
     r"|\b(?P<compact>\d{2,3}(?:\.\d)?)\s?(?P<compact_unit>[cf])\b",
     re.IGNORECASE,
 )
+
+
+def _labelled_vital(measure: Measure) -> re.Pattern[str]:
+    """A vital sign written after its label ("HR 110", "sats: 94%"), or with a unit that says
+    what it is ("110 bpm")."""
+    return re.compile(
+        rf"\b(?:{measure.note_labels}){_JOIN}{_num('a')}(?:\s*+(?:{measure.note_units}))?"
+        rf"|\b{_num('b')}\s*+(?:{measure.note_unit_alone})\b",
+        re.IGNORECASE,
+    )
+
+
 _SIMPLE_VITALS: dict[str, re.Pattern[str]] = {
-    "heart_rate": re.compile(
-        rf"\b(?:hr|heart\s++rate|pulse(?:\s++rate)?|pr){_JOIN}{_num('a')}(?:\s*+(?:bpm|/\s*+min))?"
-        rf"|\b{_num('b')}\s*+(?:bpm|beats\s*+(?:/|per)\s*+min(?:ute)?)\b",
-        re.IGNORECASE,
-    ),
-    "respiratory_rate": re.compile(
-        rf"\b(?:rr|resp(?:iratory)?\s++rate|resps?|respirations?|breathing\s++at){_JOIN}{_num('a')}"
-        rf"(?:\s*+(?:/\s*+min|breaths))?|\b{_num('b')}\s*+breaths\s*+(?:/|per)\s*+min(?:ute)?\b",
-        re.IGNORECASE,
-    ),
-    "oxygen_saturation": re.compile(
-        rf"\b(?:spo2|sp02|sao2|o2\s++sats?|sats?|saturations?|saturating|oxygen\s++saturations?"
-        rf"|o2){_JOIN}{_num('a')}\s*+%?"
-        rf"|\b{_num('b')}\s*+%\s*+(?=on\s++(?:ra|room\s++air|air|\d|o2|oxygen))",
-        re.IGNORECASE,
-    ),
+    m.name: _labelled_vital(m) for m in VITAL_SIGNS if m.note_unit_alone
 }
 _BLOOD_PRESSURE = re.compile(
-    r"\b(?:bp|b/p|blood\s++pressure)\s*+(?:of|was|is|:|=)?\s*+(?P<sys>\d{2,3})\s*+(?:/|over)\s*+"
+    rf"\b(?:{MEASURES['blood_pressure'].note_labels})\s*+(?:of|was|is|:|=)?\s*+(?P<sys>\d{{2,3}})"
+    r"\s*+(?:/|over)\s*+"
     r"(?P<dia>\d{2,3})\b(?:\s*+mm\s*+hg)?"
     r"|\b(?P<sys2>\d{2,3})\s*+/\s*+(?P<dia2>\d{2,3})\s*+mm\s*+hg\b",
     re.IGNORECASE,
@@ -103,7 +110,6 @@ _ACVPU = re.compile(
     r"|(?<!not\s)\b(?P<alert>alert(?:\s++and\s++orientated|\s++and\s++oriented)?|a\s*+&\s*+o(?:x\s*+3)?)\b",
     re.IGNORECASE,
 )
-_ACVPU_LETTERS = {"a": "alert", "c": "confused", "v": "voice", "p": "pain", "u": "unresponsive"}
 # GCS totals to ACVPU (Kelly et al. 2004): the level whose median GCS is nearest.
 _GCS_BANDS = ((15, "alert"), (14, "confused"), (11, "voice"), (6, "pain"), (3, "unresponsive"))
 
@@ -159,7 +165,7 @@ def _consciousness(note: str) -> Iterator[Reading]:
             yield Reading("consciousness", level, *match.span(), match.group(), "GCS")
     for match in _ACVPU.finditer(note):
         if match.group("letter"):
-            level = _ACVPU_LETTERS[match.group("letter").lower()]
+            level = ACVPU_LETTERS[match.group("letter").lower()]
         else:
             level = next(name for name in ("voice", "pain", "alert") if match.group(name))
         yield Reading("consciousness", level, *match.span(), match.group())
@@ -168,81 +174,6 @@ def _consciousness(note: str) -> Iterator[Reading]:
 # ---------------------------------------------------------------- labs
 
 
-@dataclass(frozen=True)
-class Lab:
-    """How one lab is written: its labels, its units with factors to the request's unit, and
-    the unit an unmarked value is read in (a function of label and value)."""
-
-    labels: str
-    units: dict[str, float]
-    unmarked: Callable[[str, float], str]
-
-
-def _always(unit: str) -> Callable[[str, float], str]:
-    return lambda _label, _value: unit
-
-
-_PER_UL = 0.001  # cells per microlitre to 10^9 per litre
-# Urea nitrogen (BUN, US) and urea itself (UK) are both the request's urea in mmol/L.
-LABS: dict[str, Lab] = {
-    "bun": Lab(
-        r"bun|blood\s++urea\s++nitrogen|urea\s++nitrogen",
-        {"mmol/l": 1.0, "mg/dl": 0.357},
-        _always("mg/dl"),
-    ),
-    "urea_mmol_l": Lab(
-        r"(?:serum\s++|plasma\s++)?urea(?!\s++nitrogen)",
-        {"mmol/l": 1.0, "mg/dl": 0.1665},
-        _always("mmol/l"),
-    ),
-    "glucose_mmol_l": Lab(
-        r"(?:blood\s++|capillary\s++|plasma\s++|random\s++|fasting\s++)?(?:glucose|sugars?)|bm|cbg|gluc",
-        {"mmol/l": 1.0, "mg/dl": 0.0555},
-        lambda _label, value: "mg/dl" if value > 35 else "mmol/l",
-    ),
-    "wbc_10e9_l": Lab(
-        r"wbc|wcc|white\s++(?:blood\s++)?cell(?:\s++count)?s?|white\s++count|leu[ck]ocytes",
-        {"x10^9/l": 1.0, "10^9/l": 1.0, "k/ul": 1.0, "/ul": _PER_UL, "/mm3": _PER_UL},
-        lambda _label, value: "/ul" if value > 500 else "x10^9/l",
-    ),
-    "crp_mg_l": Lab(
-        r"crp|c[-\s]reactive\s++protein", {"mg/l": 1.0, "mg/dl": 10.0}, _always("mg/l")
-    ),
-    "alt_u_l": Lab(
-        r"alt|alanine\s++(?:amino)?transaminase|alanine\s++aminotransferase|sgpt",
-        {"u/l": 1.0, "iu/l": 1.0},
-        _always("u/l"),
-    ),
-    "inr": Lab(r"inr", {}, _always("")),
-    "ketones_mmol_l": Lab(
-        r"(?:blood\s++|capillary\s++|serum\s++)?ketones?|beta[-\s]?hydroxybutyrate|bhb",
-        {"mmol/l": 1.0},
-        _always("mmol/l"),
-    ),
-    "lactate_mmol_l": Lab(
-        r"(?:venous\s++|serum\s++)?lactate|lactic\s++acid",
-        {"mmol/l": 1.0, "mg/dl": 0.111},
-        _always("mmol/l"),
-    ),
-    "potassium_mmol_l": Lab(
-        r"(?:serum\s++)?potassium|k\+?", {"mmol/l": 1.0, "meq/l": 1.0}, _always("mmol/l")
-    ),
-    "creatinine_umol_l": Lab(
-        r"(?:serum\s++)?creatinine|creat|cr",
-        {"umol/l": 1.0, "\u00b5mol/l": 1.0, "\u03bcmol/l": 1.0, "micromol/l": 1.0, "mg/dl": 88.4},
-        lambda _label, value: "mg/dl" if value < 20 else "umol/l",
-    ),
-    "troponin_ng_l": Lab(
-        r"(?:hs[-\s]?|high[-\s]sensitivity\s++)?(?:troponin|trop)(?:\s*+[ti])?|hs[-\s]?tn[ti]|tn[ti]",
-        {"ng/l": 1.0, "pg/ml": 1.0, "ng/ml": 1000.0, "ug/l": 1000.0, "\u00b5g/l": 1000.0},
-        _always("ng/l"),
-    ),
-    "haemoglobin_g_l": Lab(
-        r"hb|ha?emoglobin|hgb",
-        {"g/l": 1.0, "g/dl": 10.0},
-        lambda _l, v: "g/dl" if v < 25 else "g/l",
-    ),
-}
 _UNIT = (
     r"(?P<unit>(?:x|\u00d7|\*)?\s*+10\s*+(?:\^|e)?\s*+9\s*+/\s*+l|k\s*+/\s*+[u\u00b5\u03bc]l|/\s*+(?:[u\u00b5\u03bc]l|mm3)"
     r"|cells\s*+/\s*+[u\u00b5\u03bc]l|[m\u00b5\u03bcu]mol\s*+/\s*+l|micromol\s*+/\s*+l|mg\s*+/\s*+[dl]l|ng\s*+/\s*+[ml]l"
@@ -250,14 +181,16 @@ _UNIT = (
 )
 
 
-def _lab_pattern(lab: Lab) -> re.Pattern[str]:
+def _lab_pattern(form: NoteForm) -> re.Pattern[str]:
     return re.compile(
-        rf"(?<![\w/])(?P<label>{lab.labels}){_JOIN}(?:<\s*+)?{_NUMBER}(?!\s*+\+)(?:\s*+{_UNIT})?\b",
+        rf"(?<![\w/])(?P<label>{form.labels}){_JOIN}(?:<\s*+)?{_NUMBER}(?!\s*+\+)(?:\s*+{_UNIT})?\b",
         re.IGNORECASE,
     )
 
 
-_LAB_PATTERNS = {key: _lab_pattern(lab) for key, lab in LABS.items()}
+_LAB_PATTERNS = tuple(
+    (lab.name, form, _lab_pattern(form)) for lab in LABS for form in lab.note_forms
+)
 _URINE = re.compile(r"\burine\s*+$|\burinary\s*+$|\bdipstick\s*+$", re.IGNORECASE)
 
 
@@ -278,27 +211,24 @@ def _unit_key(written: str) -> str:
     return key
 
 
-def _lab_reading(field: str, lab: Lab, match: re.Match[str]) -> Reading | None:
+def _lab_reading(field: str, form: NoteForm, match: re.Match[str]) -> Reading | None:
     written = _number(match.group("value"))
-    unit = _unit_key(match.group("unit")) if match.group("unit") else None
-    if unit is None:
-        unit = lab.unmarked(match.group("label"), written)
-    units = {_unit_key(name): factor for name, factor in lab.units.items()} or {"": 1.0}
+    unit = _unit_key(match.group("unit")) if match.group("unit") else form.unit_for(written)
+    units = {_unit_key(name): factor for name, factor in form.units.items()} or {"": 1.0}
     factor = units.get(unit)
     if factor is None:
         return None
     value = round(written * factor, 2)
-    field = "urea_mmol_l" if field == "bun" else field
     shown = _UNIT_DISPLAY.get(unit, unit) if unit else None
     return Reading(field, value, *match.span(), match.group(), shown, written)
 
 
 def _labs(note: str) -> Iterator[Reading]:
-    for field, pattern in _LAB_PATTERNS.items():
+    for field, form, pattern in _LAB_PATTERNS:
         for match in pattern.finditer(note):
             if _URINE.search(note, max(0, match.start() - 10), match.start()):
                 continue
-            reading = _lab_reading(field, LABS[field], match)
+            reading = _lab_reading(field, form, match)
             if reading is not None:
                 yield reading
 

@@ -10,17 +10,16 @@ labelled lists by :mod:`clinical.engine.note.history`. Nothing is guessed from a
 is read can be pointed at in the note, and what looks like a medication or allergen but names
 nothing known is reported as unrecognised.
 
-:func:`read_note` returns a :class:`NoteReading`; :meth:`NoteReading.as_wire` is the
-``extracted`` object of the ``symptoms_analysis`` stage, told which items the engine used (a
-structured field always wins over the note).
+:func:`read_note` returns a :class:`~clinical.engine.note.reading.NoteReading`;
+:func:`clinical.engine.note.report.extracted` is what the wire sends of it.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import cast
 
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.vocabulary import normalise
@@ -28,33 +27,10 @@ from clinical.engine.note.context import CUE_WORDS, Certainty, Found, assert_cla
 from clinical.engine.note.history import Allergy, Item, allergies, allergy_spans, dosed, listed
 from clinical.engine.note.measures import Reading, measurements, sexes, timing
 from clinical.engine.note.overdose import Ingestion, ingestions
+from clinical.engine.note.reading import Mention, NoteReading, Onset, UnrecognizedKind
 from clinical.engine.note.terms import Lexicon, TermKind, lexicon_for
 from clinical.engine.note.text import Word, clause_finder, clauses, words
 
-LAB_FIELDS = (
-    "urea_mmol_l",
-    "glucose_mmol_l",
-    "wbc_10e9_l",
-    "crp_mg_l",
-    "ketones_mmol_l",
-    "lactate_mmol_l",
-    "haemoglobin_g_l",
-    "potassium_mmol_l",
-    "creatinine_umol_l",
-    "troponin_ng_l",
-    "alt_u_l",
-    "inr",
-)
-VITAL_FIELDS = (
-    "temperature",
-    "heart_rate",
-    "blood_pressure",
-    "respiratory_rate",
-    "oxygen_saturation",
-    "supplemental_oxygen",
-    "consciousness",
-    "gcs",
-)
 _FINDING_KINDS: tuple[TermKind, ...] = ("finding", "condition")
 _DRUG_KINDS: tuple[TermKind, ...] = ("drug",)
 # The words of the consciousness finding that say how far consciousness is reduced (NEWS2's
@@ -69,89 +45,6 @@ _PASSING_WORDS = frozenset(normalise("her his their your our its really quite ju
 _PAST_LEADS = ("previous", "history of", "past")
 # Readings whose words still name findings ("8 weeks pregnant" is also "pregnant").
 _UNSKIPPED = frozenset({"gestation_weeks", "sex"})
-_LATIN_SHARE = 0.5
-_NOTHING = "Nothing could be read from the note: no finding, measurement or history was recognised."
-_NOT_LATIN = " It does not look like English (most of its letters are not in the Latin alphabet)."
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A finding, condition or drug the note names, with its certainty."""
-
-    kind: TermKind
-    id: str
-    label: str
-    category: str
-    text: str
-    start: int
-    end: int
-    certainty: Certainty
-    clause: int
-    fuzzy: bool = False
-    duration: str | None = None
-    onset: str | None = None
-
-    def as_dict(self, used: bool | None = None) -> dict[str, Any]:
-        item: dict[str, Any] = {"kind": self.kind, "id": self.id, "label": self.label}
-        item |= {"text": self.text, "span": [self.start, self.end], "certainty": self.certainty}
-        if self.kind == "finding":
-            item["category"] = self.category
-        for name in ("duration", "onset"):
-            if getattr(self, name) is not None:
-                item[name] = getattr(self, name)
-        if self.fuzzy:
-            item["fuzzy"] = True
-        if used is not None:
-            item["used"] = used
-        return item
-
-
-@dataclass
-class NoteReading:
-    """Everything read from one note."""
-
-    note: str
-    mentions: list[Mention] = field(default_factory=list)
-    drugs: list[Mention] = field(default_factory=list)
-    readings: list[Reading] = field(default_factory=list)
-    timing: list[Reading] = field(default_factory=list)
-    allergies: list[Allergy] = field(default_factory=list)
-    no_known_allergies: Item | None = None
-    unrecognized: list[tuple[str, Item]] = field(default_factory=list)
-    ingestions: list[Ingestion] = field(default_factory=list)
-
-    def first(self, field_name: str) -> Reading | None:
-        return next((item for item in self.readings if item.field == field_name), None)
-
-    def values(self, fields: Iterable[str]) -> dict[str, Any]:
-        """The first reading of each field among ``fields``, as request values."""
-        wanted = set(fields)
-        values: dict[str, Any] = {}
-        for reading in self.readings:
-            if reading.field in wanted and reading.field not in values:
-                values[reading.field] = reading.value
-        return values
-
-    def finding_mentions(self) -> list[Mention]:
-        return [mention for mention in self.mentions if mention.kind == "finding"]
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.mentions or self.drugs or self.readings or self.timing or self.allergies
-        ) and (self.no_known_allergies is None)
-
-    def as_wire(self, used: Used | None = None) -> dict[str, Any]:
-        return wire(self, used or Used())
-
-
-@dataclass
-class Used:
-    """What the engine took from the note: mention and drug positions, reading fields."""
-
-    mentions: set[int] = field(default_factory=set)
-    drugs: set[int] = field(default_factory=set)
-    fields: set[str] = field(default_factory=set)
 
 
 # ---------------------------------------------------------------- reading
@@ -410,7 +303,8 @@ def _with_timing(
     for mention in mentions:
         stated = by_clause.get(mention.clause, {})
         if mention.kind == "finding" and mention.certainty == "present" and stated:
-            mention = replace(mention, duration=stated.get("duration"), onset=stated.get("onset"))
+            onset = cast(Onset | None, stated.get("onset"))  # an onset reading is one of the two
+            mention = replace(mention, duration=stated.get("duration"), onset=onset)
         timed.append(mention)
     return timed
 
@@ -442,16 +336,20 @@ def _consciousness_from_findings(mentions: list[Mention]) -> Iterator[Reading]:
         return
 
 
-def _unrecognized(note: str, reading: NoteReading, kb: KnowledgeBase) -> list[tuple[str, Item]]:
+def _unrecognized(
+    note: str, reading: NoteReading, kb: KnowledgeBase
+) -> list[tuple[UnrecognizedKind, Item]]:
     """Allergens, medications and past conditions written where one is expected that the
     knowledge base does not know."""
-    spans = [(m.start, m.end) for m in (*reading.mentions, *reading.drugs, *reading.readings)]
+    spans: list[tuple[int, int]] = [(m.start, m.end) for m in (*reading.mentions, *reading.drugs)]
+    spans += [(r.start, r.end) for r in reading.readings]
     spans += [(item.start, item.end) for item in reading.ingestions]
-    unknown: dict[int, tuple[str, Item]] = {}
+    unknown: dict[int, tuple[UnrecognizedKind, Item]] = {}
     for allergy in reading.allergies:
         if allergy.match is None and not _covered(allergy.item, spans):
             unknown[allergy.item.start] = ("allergy", allergy.item)
-    candidates = [*listed(note), *(("medication", item) for item in dosed(note))]
+    candidates: list[tuple[UnrecognizedKind, Item]] = [*listed(note)]
+    candidates += [("medication", item) for item in dosed(note)]
     for kind, item in candidates:
         if item.start in unknown or _covered(item, spans) or _known(item.text, kb):
             continue
@@ -474,112 +372,3 @@ def _known(text: str, kb: KnowledgeBase) -> bool:
 
 def _inside_allergy(item: Item, reading: NoteReading) -> bool:
     return any(allergy.item.start <= item.start < allergy.item.end for allergy in reading.allergies)
-
-
-# ---------------------------------------------------------------- wire format
-
-
-def _reading_dict(reading: Reading, used: Used | None) -> dict[str, Any]:
-    item: dict[str, Any] = {"value": reading.value, "text": reading.text}
-    item["span"] = [reading.start, reading.end]
-    if reading.unit is not None:
-        item["unit"] = reading.unit
-    if reading.written is not None and reading.written != reading.value:
-        item["written"] = reading.written
-    if used is not None:
-        item["used"] = reading.field in used.fields
-    return item
-
-
-def _readings(reading: NoteReading, fields: Iterable[str], used: Used) -> dict[str, Any]:
-    chosen: dict[str, Any] = {}
-    wanted = set(fields)
-    for item in reading.readings:
-        if item.field in wanted and item.field not in chosen:
-            chosen[item.field] = _reading_dict(item, used)
-    return chosen
-
-
-def _history(reading: NoteReading, used: Used) -> dict[str, Any]:
-    history = _readings(reading, ("age", "sex", "gestation_weeks"), used)
-    pregnancy = [m for m in reading.mentions if m.id == "pregnant"]
-    if pregnancy:
-        history["pregnant"] = {
-            "value": pregnancy[0].certainty == "present",
-            "text": pregnancy[0].text,
-            "span": [pregnancy[0].start, pregnancy[0].end],
-        }
-    for certainty, name in (("past", "past"), ("family", "family")):
-        history[name] = [m.as_dict() for m in reading.mentions if m.certainty == certainty]
-    return history
-
-
-def _by_certainty(reading: NoteReading, used: Used, certainty: str) -> list[dict[str, Any]]:
-    return [
-        mention.as_dict(position in used.mentions)
-        for position, mention in enumerate(reading.mentions)
-        if mention.certainty == certainty and (mention.kind == "finding" or certainty != "present")
-    ]
-
-
-def _medications(reading: NoteReading, used: Used) -> list[dict[str, Any]]:
-    return [
-        {"id": m.id, "name": m.label, "text": m.text, "span": [m.start, m.end]}
-        | {"certainty": m.certainty, "used": position in used.drugs}
-        for position, m in enumerate(reading.drugs)
-    ]
-
-
-def _allergies(reading: NoteReading) -> list[dict[str, Any]]:
-    listed_allergies = []
-    for allergy in reading.allergies:
-        item: dict[str, Any] = {"text": allergy.item.text}
-        item["span"] = [allergy.item.start, allergy.item.end]
-        if allergy.match is not None:
-            item["groups"] = list(allergy.match.groups)
-            if allergy.match.drug is not None:
-                item["drug"] = allergy.match.drug
-        listed_allergies.append(item)
-    return listed_allergies
-
-
-def _looks_latin(note: str) -> bool:
-    letters = [ch for ch in note if ch.isalpha()]
-    if not letters:
-        return True
-    latin = sum(1 for ch in letters if ch.isascii() or "\u00c0" <= ch <= "\u024f")
-    return latin / len(letters) >= _LATIN_SHARE
-
-
-def wire(reading: NoteReading, used: Used) -> dict[str, Any]:
-    """The ``extracted`` object of protocol v1's ``symptoms_analysis`` stage."""
-    extracted: dict[str, Any] = {
-        "findings": _by_certainty(reading, used, "present"),
-        "negated": _by_certainty(reading, used, "absent"),
-        "uncertain": _by_certainty(reading, used, "possible"),
-        "conditions": [
-            m.as_dict()
-            for m in reading.mentions
-            if m.kind == "condition" and m.certainty == "present"
-        ],
-        "vitals": _readings(reading, VITAL_FIELDS, used),
-        "labs": _readings(reading, LAB_FIELDS, used),
-        "history": _history(reading, used),
-        "timing": [{"kind": item.field} | _reading_dict(item, None) for item in reading.timing],
-        "medications": _medications(reading, used),
-        "allergies": _allergies(reading),
-        "unrecognized": [
-            {"kind": kind, "text": item.text, "span": [item.start, item.end]}
-            for kind, item in reading.unrecognized
-        ],
-    }
-    if reading.no_known_allergies is not None:
-        statement = reading.no_known_allergies
-        extracted["no_known_allergies"] = {
-            "text": statement.text,
-            "span": [statement.start, statement.end],
-        }
-    if reading.empty:
-        extracted["nothing_extracted"] = True
-        extracted["message"] = _NOTHING + ("" if _looks_latin(reading.note) else _NOT_LATIN)
-    return extracted

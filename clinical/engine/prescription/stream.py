@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinical.engine.contract import results
 from clinical.engine.contract.errors import EngineValidationError
 from clinical.engine.contract.events import Event, chunk, complete, progress
 from clinical.engine.contract.requests import PatientInfo, PrescriptionRequest, parse_prescription
@@ -165,7 +166,7 @@ def prescribe(
 
 def prescription_result(
     data: Mapping[str, Any] | PrescriptionRequest, knowledge_base: KnowledgeBase | None = None
-) -> dict[str, Any]:
+) -> results.PrescriptionResult:
     """The ``complete`` event's result alone (what benchmarks and reviews need)."""
     knowledge_base = knowledge_base or load_knowledge_base()
     request = validate_prescription(data, knowledge_base)
@@ -308,7 +309,7 @@ def read_allergies(names: Iterable[str], kb: KnowledgeBase, cat: Catalogue) -> l
     for text in names:
         match = kb.vocabulary.match_allergy(text) or kb.vocabulary.match_allergy(_allergen(text))
         if match is not None:
-            drugs = (match.drug,) if match.drug else ()
+            drugs: tuple[str, ...] = (match.drug,) if match.drug else ()
             allergies.append(NamedAllergy(text, match.groups, drugs, exact=True))
             continue
         groups = names_within(text, cat.group_names, cat.longest_name)
@@ -359,7 +360,7 @@ class FoundInteraction:
         """Identity for de-duplication (interaction models hold lists, so are not hashable)."""
         return (self.first.id, self.second.id, id(self.interaction))
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> results.Interaction:
         return {
             "drugs": [self.first.name, self.second.name],
             "drug_ids": [self.first.id, self.second.id],
@@ -694,7 +695,7 @@ class Prescription:
 
     # ------------------------------------------------------------ the result
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> results.PrescriptionResult:
         self.chosen = self.choose()
         medications = self._medications()
         return {
@@ -718,7 +719,7 @@ class Prescription:
             "disclaimer": self.kb.disclaimer,
         }
 
-    def _allergy_check(self) -> dict[str, Any]:
+    def _allergy_check(self) -> results.AllergyCheck:
         return {
             "recognized": [
                 {
@@ -745,7 +746,7 @@ class Prescription:
             ],
         }
 
-    def _medications(self) -> list[dict[str, Any]]:
+    def _medications(self) -> list[results.Medication]:
         if self.chosen is None:
             return []
         return [
@@ -753,7 +754,7 @@ class Prescription:
             for item, dose in zip(self.chosen.option.drugs, self.chosen.doses, strict=True)
         ]
 
-    def _medication(self, item: RegimenDrug, dose: Dose) -> dict[str, Any]:
+    def _medication(self, item: RegimenDrug, dose: Dose) -> results.Medication:
         assert self.chosen is not None and self.regimen is not None
         drug = self.kb.drugs[item.drug]
         label = self.chosen.label
@@ -795,8 +796,8 @@ class Prescription:
             return []
         return [self.kb.drugs[item.drug] for item in self.chosen.option.drugs]
 
-    def _monitoring(self) -> list[dict[str, Any]]:
-        items: dict[str, dict[str, Any]] = {}
+    def _monitoring(self) -> list[results.MonitoringItem]:
+        items: dict[str, results.MonitoringItem] = {}
         if self.regimen is not None:
             for text in self.regimen.monitoring:
                 items.setdefault(

@@ -1,6 +1,7 @@
-"""The engine's output matches clinical/engine/results.py: every diagnosis vignette (structured and
-note), every prescription case and a prescription of every condition, frame by frame, as the
-stream sends them (JSON, numbered, timestamped); and a result altered by one field fails."""
+"""The engine's output matches its contract (clinical/engine/contract/results.py): every
+diagnosis vignette (structured and note), every prescription case and a prescription of every
+condition, frame by frame, as the stream sends them (JSON, numbered, timestamped); and a result
+altered by one field fails."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ from clinical.engine.diagnosis import evidence
 from clinical.engine.knowledge import schema as knowledge_schema
 from clinical.engine.knowledge.loader import load_knowledge_base
 from clinical.engine.note import context as note_context
-from clinical.engine.note import reader as note
+from clinical.engine.note import report as note
 
 CASES = Path(__file__).parents[1] / "cases"
 FRAMES = TypeAdapter(results.Frame)
+EXTRACTED = TypeAdapter(results.ExtractedNote)
 SESSION = str(uuid.UUID(int=8))
 TIMESTAMP = "2026-01-02T03:04:05.678Z"
 
@@ -82,7 +84,7 @@ def check_stream(kind: str, events: Iterable[dict[str, Any]], request_id: str = 
         FRAMES.validate_python(frame)
     model = results.DiagnosisResult if kind == "diagnosis" else results.PrescriptionResult
     assert frames[-1]["type"] == "complete"
-    model.model_validate(frames[-1]["result"])
+    TypeAdapter(model).validate_python(frames[-1]["result"])
 
 
 @functools.cache
@@ -122,7 +124,7 @@ def test_a_prescription_for_every_condition_matches_the_models() -> None:
 
 def test_every_note_sentence_read_alone_matches_the_extracted_model() -> None:
     for sentence in _cases("note_sentences.yaml", "sentences"):
-        results.ExtractedNote.model_validate(read_note_for_preview({"note": sentence["text"]}))
+        EXTRACTED.validate_python(read_note_for_preview({"note": sentence["text"]}))
 
 
 def _spans(item: Any, path: str = "") -> Iterator[tuple[str, str, list[int]]]:
@@ -228,30 +230,37 @@ def _literal(annotation: Any) -> set[Any]:
     return values
 
 
+def _keys(shape: Any) -> set[str]:
+    return set(shape.__required_keys__ | shape.__optional_keys__)
+
+
 def _field(model: type[BaseModel], name: str) -> set[Any]:
     return _literal(model.model_fields[name].annotation)
 
 
-def test_the_fixed_values_match_the_engine_s_own() -> None:
-    assert _literal(results.Urgency) == _literal(knowledge_schema.Urgency)
-    assert _literal(results.Certainty) == _literal(note_context.Certainty)
+def test_the_engine_s_own_value_sets_are_the_contract_s() -> None:
+    """The fixed value sets are defined once, in the contract, and the knowledge base's schema,
+    the note reader and the evidence use those very definitions."""
+    assert knowledge_schema.Urgency is results.Urgency
+    assert note_context.Certainty is results.Certainty
+    assert evidence.Via is results.Via
+    assert evidence.Status is results.FindingStatus
     assert _literal(results.Consciousness) == set(requests.CONSCIOUSNESS_LEVELS)
-    assert _literal(results.InteractionSeverity) == _field(knowledge_schema.Interaction, "severity")
-    assert _field(results.FindingReport, "via") == _literal(evidence.Via)
-    assert _field(results.FindingReport, "status") == _literal(evidence.Status)
-    assert _field(results.FindingReport, "category") == _field(knowledge_schema.Finding, "category")
-    assert _field(results.FindingReport, "severity") == _field(requests.Symptom, "severity")
-    assert _field(results.CrossReactivity, "action") == _field(
-        knowledge_schema.CrossReactivity, "action"
-    )
-    assert _field(results.PresentRedFlag, "urgency") == _field(
-        knowledge_schema.RedFlagRule, "urgency"
-    )
+    assert _field(knowledge_schema.Interaction, "severity") == _literal(results.InteractionSeverity)
+    assert _field(knowledge_schema.Finding, "category") == _literal(results.FindingCategory)
+    assert _field(requests.Symptom, "severity") == _literal(results.Severity)
     stages = {name for kind in STAGES.values() for name, _, _ in kind}
-    assert _field(results.Progress, "stage") == stages
-    assert set(results.ExtractedVitals.model_fields) == set(note.VITAL_FIELDS)
-    assert set(results.ExtractedLabs.model_fields) == set(note.LAB_FIELDS)
-    assert set(results.Scores.model_fields) == set(load_knowledge_base().score_tables)
+    assert _literal(results.StageName) == stages
+
+
+def test_the_note_s_readings_are_the_field_registry_s() -> None:
+    assert _keys(results.ExtractedVitals) == set(note.VITAL_FIELDS)
+    assert _keys(results.ExtractedLabs) == set(note.LAB_FIELDS)
+
+
+def test_every_score_table_has_its_result_shape() -> None:
+    assert _keys(results.Scores) == set(load_knowledge_base().score_tables)
+    assert set(results.SCORE_RESULTS) == set(load_knowledge_base().score_tables)
 
 
 def test_the_frame_schema_renders_for_openapi() -> None:

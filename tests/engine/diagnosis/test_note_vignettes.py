@@ -20,7 +20,8 @@ import yaml
 from clinical.engine import EngineValidationError
 from clinical.engine.diagnosis.stream import diagnose
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.note.reader import read_note
+from clinical.engine.note import extracted as extracted_of
+from clinical.engine.note import read_note
 
 VIGNETTES_FILE = Path(__file__).parents[1] / "cases" / "note_vignettes.yaml"
 VIGNETTES: list[dict[str, Any]] = yaml.safe_load(VIGNETTES_FILE.read_text(encoding="utf-8"))[
@@ -49,7 +50,7 @@ def _ranked(data: dict[str, Any]) -> tuple[list[str], str | None]:
 
 def note_request(vignette: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
     """The note with the age and sex read from it (the request requires both)."""
-    history = read_note(vignette["note"], kb).as_wire()["history"]
+    history = extracted_of(read_note(vignette["note"], kb))["history"]
     age = history["age"]["value"] if "age" in history else None
     sex = history["sex"]["value"] if "sex" in history else None
     return {"note": vignette["note"], "history": {"age": age, "sex": sex}}

@@ -11,7 +11,8 @@ import pytest
 from clinical.engine import EngineValidationError, diagnose, validate_diagnosis
 from clinical.engine.contract.requests import MAX_NOTE_CHARS
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.note.reader import read_note
+from clinical.engine.note import extracted as extracted_of
+from clinical.engine.note import read_note
 
 NOTE = (
     "72 year old man with 3 days of productive cough and shortness of breath. Denies chest pain, "
@@ -77,7 +78,7 @@ def test_the_extraction_is_in_the_first_stage_and_in_the_result() -> None:
 
 
 def test_spans_point_at_the_text_they_came_from(knowledge_base: KnowledgeBase) -> None:
-    extracted = read_note(NOTE, knowledge_base).as_wire()
+    extracted = extracted_of(read_note(NOTE, knowledge_base))
     items = [*extracted["findings"], *extracted["negated"], *extracted["medications"]]
     items += [*extracted["vitals"].values(), *extracted["labs"].values()]
     for item in items:
@@ -227,7 +228,7 @@ def test_a_note_with_nothing_to_read_says_so(note: str, not_latin: bool) -> None
 def test_each_lab_unit_converts_to_the_request_unit(
     knowledge_base: KnowledgeBase, text: str, key: str, value: float, unit: str
 ) -> None:
-    lab = read_note(text, knowledge_base).as_wire()["labs"][key]
+    lab = extracted_of(read_note(text, knowledge_base))["labs"][key]
     assert lab["value"] == pytest.approx(value, abs=0.05)
     assert lab["unit"] == unit
     assert text[slice(*lab["span"])] == lab["text"]
@@ -251,7 +252,9 @@ def test_each_lab_unit_converts_to_the_request_unit(
     ],
 )
 def test_consciousness_reads_as_acvpu(knowledge_base: KnowledgeBase, text: str, level: str) -> None:
-    assert read_note(text, knowledge_base).as_wire()["vitals"]["consciousness"]["value"] == level
+    assert (
+        extracted_of(read_note(text, knowledge_base))["vitals"]["consciousness"]["value"] == level
+    )
 
 
 def test_a_symptom_set_aside_overrules_the_notes_reading_and_is_no_evidence():

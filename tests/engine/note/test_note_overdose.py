@@ -17,8 +17,8 @@ import pytest
 
 from clinical.engine import diagnose
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
+from clinical.engine.note import read_note
 from clinical.engine.note.overdose import SOURCES, ingestions
-from clinical.engine.note.reader import read_note
 
 HISTORY = {"age": 19, "sex": "female"}
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from clinical.engine import EngineValidationError, diagnose, validate_diagnosis
 from clinical.engine.knowledge.loader import load_knowledge_base
-from clinical.engine.note.reader import read_note
+from clinical.engine.note import extracted as extracted_of
+from clinical.engine.note import read_note
 
 CLINICAL_WORDS = [
     "no", "denies", "without", "?", "possible", "family history of", "history of", "resolved",
@@ -76,5 +77,5 @@ def test_binary_bytes_as_text_are_refused_or_read(note: str) -> None:
 
 def test_the_longest_note_allowed_is_read() -> None:
     note = ("No chest pain. Cough for 3 days, temp 38.5, HR 110. " * 200)[:10_000]
-    extracted = read_note(note, load_knowledge_base()).as_wire()
+    extracted = extracted_of(read_note(note, load_knowledge_base()))
     assert extracted["vitals"]["temperature"]["value"] == 38.5

@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.note.reader import read_note
+from clinical.engine.note import extracted as extracted_of
+from clinical.engine.note import read_note
 
 SENTENCES_FILE = Path(__file__).parents[1] / "cases" / "note_sentences.yaml"
 SENTENCES: list[dict[str, Any]] = yaml.safe_load(SENTENCES_FILE.read_text(encoding="utf-8"))[
@@ -112,7 +113,7 @@ def scored(
     """Expected and extracted facts of every sentence; the figures go to the terminal."""
     rows = []
     for sentence in SENTENCES:
-        found = extracted_facts(read_note(sentence["text"], knowledge_base).as_wire())
+        found = extracted_facts(extracted_of(read_note(sentence["text"], knowledge_base)))
         rows.append({"sentence": sentence, "expected": expected_facts(sentence), "found": found})
     totals = _totals(rows)
     yield {"rows": rows, **totals}
@@ -187,6 +188,6 @@ def test_precision_and_recall_reach_their_floors(scored: dict[str, Any]) -> None
 def test_a_denied_finding_is_never_read_as_present(
     sentence: dict[str, Any], knowledge_base: KnowledgeBase
 ) -> None:
-    extracted = read_note(sentence["text"], knowledge_base).as_wire()
+    extracted = extracted_of(read_note(sentence["text"], knowledge_base))
     present = {item["id"] for item in extracted["findings"]}
     assert not present & set(sentence.get("negated", []))

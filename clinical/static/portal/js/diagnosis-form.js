@@ -21,14 +21,12 @@ import {
   readChoice,
   readNumber,
 } from "./validation.js";
+import { unitOf } from "./measures.js";
 
 const SEVERITIES = ["mild", "moderate", "severe"];
-const VITALS = [
-  ["temperature", "°C"],
-  ["heart_rate", "beats/min"],
-  ["respiratory_rate", "breaths/min"],
-  ["oxygen_saturation", "%"],
-];
+const VITALS = ["temperature", "heart_rate", "respiratory_rate", "oxygen_saturation"].map(
+  (name) => [name, unitOf(name)],
+);
 
 let rowCounter = 0;
 

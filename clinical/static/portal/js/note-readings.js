@@ -4,31 +4,10 @@
 
 import { h } from "./dom.js";
 import { humanize, patientLine } from "./format.js";
+import { MEASURES } from "./measures.js";
 
-const VITALS = {
-  temperature: ["Temperature", "°C"],
-  heart_rate: ["Heart rate", "beats/min"],
-  blood_pressure: ["Blood pressure", "mmHg"],
-  respiratory_rate: ["Respiratory rate", "breaths/min"],
-  oxygen_saturation: ["SpO₂", "%"],
-  supplemental_oxygen: ["Breathing", ""],
-  consciousness: ["Consciousness (ACVPU)", ""],
-  gcs: ["GCS", ""],
-};
-const LABS = {
-  urea_mmol_l: ["Urea", "mmol/L"],
-  glucose_mmol_l: ["Glucose", "mmol/L"],
-  wbc_10e9_l: ["White cells", "×10⁹/L"],
-  crp_mg_l: ["CRP", "mg/L"],
-  ketones_mmol_l: ["Ketones", "mmol/L"],
-  lactate_mmol_l: ["Lactate", "mmol/L"],
-  haemoglobin_g_l: ["Haemoglobin", "g/L"],
-  potassium_mmol_l: ["Potassium", "mmol/L"],
-  creatinine_umol_l: ["Creatinine", "µmol/L"],
-  troponin_ng_l: ["Troponin", "ng/L"],
-  alt_u_l: ["ALT", "U/L"],
-  inr: ["INR", ""],
-};
+const VITALS = MEASURES.vitals;
+const LABS = MEASURES.labs;
 const UNIT_WORDS = { F: "°F", C: "°C" };
 const numberFormat = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 });
 

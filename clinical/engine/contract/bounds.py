@@ -1,41 +1,48 @@
-"""The request bounds the portal's client-side validation mirrors, read from the engine's models.
+"""The request bounds a client's own validation mirrors (the portal's forms), read from the field
+registry and the request models.
 
 The server validates every request again with the same models; reading the bounds from them
-(rather than copying numbers into JavaScript) keeps the two checks from drifting apart. The
-blood-pressure limits live in a validator, not in field metadata, so they are stated here and a
-test checks them against the engine at each edge.
+(rather than copying numbers into JavaScript) keeps the two checks from drifting apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, cast, get_args, get_origin
 
 from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from clinical.engine.contract.fields import (
+    DIASTOLIC_BOUNDS,
+    LABS,
+    SYSTOLIC_BOUNDS,
+    VITAL_SIGNS,
+    Measure,
+)
 from clinical.engine.contract.requests import (
     MAX_LIST_ITEMS,
     MAX_NAME_CHARS,
     MAX_NOTE_CHARS,
     MAX_SYMPTOMS,
     History,
-    Labs,
     PatientInfo,
     Symptom,
-    Vitals,
 )
 
-BLOOD_PRESSURE_BOUNDS = {"systolic": {"min": 40, "max": 300}, "diastolic": {"min": 20, "max": 200}}
+BLOOD_PRESSURE_BOUNDS = {
+    "systolic": {"min": SYSTOLIC_BOUNDS[0], "max": SYSTOLIC_BOUNDS[1]},
+    "diastolic": {"min": DIASTOLIC_BOUNDS[0], "max": DIASTOLIC_BOUNDS[1]},
+}
 
 
 def _collect(items: Iterable[Any], found: dict[str, float]) -> None:
     for item in items:
         if isinstance(item, Ge):
-            found["min"] = item.ge
+            found["min"] = cast(float, item.ge)
         elif isinstance(item, Le):
-            found["max"] = item.le
+            found["max"] = cast(float, item.le)
         elif isinstance(item, MaxLen):
             found["maxLength"] = item.max_length
         elif isinstance(item, FieldInfo):
@@ -57,6 +64,14 @@ def _fields(model: type[BaseModel], *names: str) -> dict[str, dict[str, float]]:
     return {name: field_bounds(model, name) for name in names}
 
 
+def _measured(measures: Iterable[Measure]) -> dict[str, dict[str, float]]:
+    return {
+        m.name: {"min": m.minimum, "max": m.maximum}
+        for m in measures
+        if m.minimum is not None and m.maximum is not None
+    }
+
+
 def request_bounds() -> dict[str, Any]:
     """Every bound the diagnosis and prescription forms check before sending."""
     return {
@@ -65,13 +80,11 @@ def request_bounds() -> dict[str, Any]:
             "name": {"maxLength": MAX_NAME_CHARS},
             "duration": field_bounds(Symptom, "duration"),
         },
-        "vitals": _fields(
-            Vitals, "temperature", "heart_rate", "respiratory_rate", "oxygen_saturation"
-        ),
+        "vitals": _measured(VITAL_SIGNS),
         "blood_pressure": BLOOD_PRESSURE_BOUNDS,
         "history": _fields(History, "age"),
         "lists": {"maxItems": MAX_LIST_ITEMS, "maxLength": MAX_NAME_CHARS},
-        "labs": _fields(Labs, "urea_mmol_l"),
+        "labs": _measured(LABS),
         # Counted as the server counts: characters (code points) after NFC and trimming.
         "note": {"maxLength": MAX_NOTE_CHARS},
         "patient_info": _fields(PatientInfo, "age", "weight", "egfr"),
