@@ -6,7 +6,7 @@ base's own names (every synonym, plural and word order the vocabulary accepts, t
 :mod:`clinical.engine.note.terms`); whether each is present, denied, only possible, a relative's
 or in the past is decided by ConText (:mod:`clinical.engine.note.context`). Numbers are read only
 where a label or unit says what they are (:mod:`clinical.engine.note.measures`); allergies and
-labelled lists by :mod:`clinical.engine.note.history`. Nothing is guessed from a word alone: what
+labelled lists by :mod:`.allergies` and :mod:`.lists`. Nothing is guessed from a word alone: what
 is read can be pointed at in the note, and what looks like a medication or allergen but names
 nothing known is reported as unrecognised.
 
@@ -23,8 +23,9 @@ from typing import cast
 
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.vocabulary import normalise
+from clinical.engine.note.allergies import Allergy, allergies, allergy_spans
 from clinical.engine.note.context import CUE_WORDS, Certainty, Found, assert_clause
-from clinical.engine.note.history import Allergy, Item, allergies, allergy_spans, dosed, listed
+from clinical.engine.note.lists import Item, dosed, listed
 from clinical.engine.note.measures import Reading, measurements, sexes, timing
 from clinical.engine.note.overdose import Ingestion, ingestions
 from clinical.engine.note.reading import Mention, NoteReading, Onset, UnrecognizedKind

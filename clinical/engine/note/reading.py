@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from clinical.engine.contract.results import Certainty
-from clinical.engine.note.history import Allergy, Item
+from clinical.engine.note.allergies import Allergy
+from clinical.engine.note.lists import Item
 from clinical.engine.note.measures import Reading
 from clinical.engine.note.overdose import Ingestion
 from clinical.engine.note.terms import TermKind
