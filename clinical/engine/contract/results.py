@@ -19,7 +19,7 @@ engine modules that produce them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired, get_args
 
 from pydantic import AfterValidator, ConfigDict, Discriminator, Field, Tag, with_config
 from typing_extensions import TypedDict
@@ -51,6 +51,8 @@ RedFlagUrgency = Literal["emergency", "urgent", "routine"]
 Certainty = Literal["present", "absent", "possible", "family", "past"]
 Consciousness = Literal["alert", "confused", "voice", "pain", "unresponsive"]
 InteractionSeverity = Literal["contraindicated", "major", "moderate", "minor"]
+# Most severe first.
+INTERACTION_SEVERITIES: tuple[str, ...] = get_args(InteractionSeverity)
 FindingCategory = Literal["symptom", "sign", "vital", "lab", "history"]
 FindingStatus = Literal["present", "absent"]
 Via = Literal["symptom", "history", "note", "vitals", "labs", "age", "score"]

@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from clinical.engine.contract.errors import KnowledgeBaseError
+from clinical.engine.contract.results import INTERACTION_SEVERITIES
 from clinical.engine.knowledge.schema import (
     ENTRY_MODELS,
     TAG_PREFIX,
@@ -149,7 +150,7 @@ class KnowledgeBase:
         return tuple(group.cross_reactivity) if group else ()
 
 
-_SEVERITY_RANK = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3}
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(INTERACTION_SEVERITIES)}
 
 
 def _drugs_by_tag(drugs: Iterable[Drug]) -> dict[str, tuple[str, ...]]:

@@ -1,0 +1,194 @@
+"""The safety checks of one drug for one patient: allergy and cross-reactivity, contraindications,
+pregnancy, renal function and interactions with current medications, each reason with the source
+it rests on. A check either excludes the drug (a reason), cautions (a warning), or asks the
+prescriber to confirm what the request does not say (a check)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clinical.engine.contract import results
+from clinical.engine.contract.results import INTERACTION_SEVERITIES
+from clinical.engine.knowledge.loader import KnowledgeBase
+from clinical.engine.knowledge.schema import Contraindication, CrossReactivity, Drug, Interaction
+from clinical.engine.prescription.dosing import age_text, applicable_band, number
+from clinical.engine.prescription.patient import PatientFacts, catalogue
+
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(INTERACTION_SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class FoundInteraction:
+    """An interaction of a prescribed drug (``first``) with a current medication or another
+    drug of the same option (``second``)."""
+
+    first: Drug
+    second: Drug
+    interaction: Interaction
+    within_option: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """Identity for de-duplication (interaction models hold lists, so are not hashable)."""
+        return (self.first.id, self.second.id, id(self.interaction))
+
+    def as_dict(self) -> results.Interaction:
+        return {
+            "drugs": [self.first.name, self.second.name],
+            "drug_ids": [self.first.id, self.second.id],
+            "severity": self.interaction.severity,
+            "mechanism": self.interaction.mechanism,
+            "advice": self.interaction.advice,
+            "source": self.interaction.source,
+        }
+
+    @property
+    def order(self) -> tuple[int, str, str]:
+        """Most severe first, then by the drugs' names."""
+        return (_SEVERITY_RANK[self.interaction.severity], self.first.name, self.second.name)
+
+
+@dataclass
+class Assessment:
+    """One drug checked against this patient, independent of the regimen option it is in."""
+
+    drug: Drug
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    interactions: list[FoundInteraction] = field(default_factory=list)
+
+
+class DrugChecks:
+    """Every check that depends on the drug alone, done once per drug per request."""
+
+    def __init__(self, kb: KnowledgeBase, facts: PatientFacts) -> None:
+        self.kb = kb
+        self.cat = catalogue(kb)
+        self.facts = facts
+        self._assessed: dict[str, Assessment] = {}
+
+    def assess(self, drug_id: str) -> Assessment:
+        if drug_id not in self._assessed:
+            assessment = Assessment(self.kb.drugs[drug_id])
+            self._check_allergy(assessment)
+            self._check_contraindications(assessment)
+            self._check_pregnancy(assessment)
+            self._check_renal(assessment)
+            self._check_current_medications(assessment)
+            self._assessed[drug_id] = assessment
+        return self._assessed[drug_id]
+
+    def _check_allergy(self, a: Assessment) -> None:
+        drug = a.drug
+        if drug.id in self.facts.named_drugs:
+            allergy = self.facts.named_drugs[drug.id]
+            a.reasons.append(f"{allergy.described} ({drug.name} is named as an allergy)")
+        for group in drug.allergy_groups:
+            if group in self.facts.allergic_groups:
+                allergy = self.facts.allergic_groups[group]
+                if drug.id not in allergy.drugs:
+                    a.reasons.append(
+                        f"{allergy.described} ({drug.name} belongs to the "
+                        f"{self.cat.group_label[group]} allergy group){self.cat.group_cited[group]}"
+                    )
+            for source_group, rule in self.facts.cross.get(group, ()):
+                self._apply_cross_reactivity(a, source_group, rule)
+
+    def _apply_cross_reactivity(
+        self, a: Assessment, source_group: str, rule: CrossReactivity
+    ) -> None:
+        allergy = self.facts.allergic_groups[source_group]
+        labels = self.cat.group_label
+        note = (
+            f"{allergy.described}: cross-reactivity between {labels[source_group]} and "
+            f"{labels[rule.group]} ({a.drug.name}): {rule.text} [{rule.source}]"
+        )
+        if rule.action == "exclude":
+            a.reasons.append(note)
+        else:
+            a.warnings.append(f"{a.drug.name}: caution, {note}")
+
+    def _check_contraindications(self, a: Assessment) -> None:
+        for rule in a.drug.contraindications:
+            if not self._applies_to_sex(rule):
+                continue
+            reason = self._contraindication(rule)
+            if reason is not None:
+                a.reasons.append(reason)
+            elif rule.history is not None and rule.history not in self.cat.age_findings:
+                a.checks.append(_labelled(self._history_label(rule.history), rule.text))
+            elif rule.pregnant and self.facts.pregnancy_unknown():
+                a.checks.append(f"pregnancy not stated: {rule.text}")
+
+    def _applies_to_sex(self, rule: Contraindication) -> bool:
+        """A rule on a finding only the other sex can have (breastfeeding) is not asked about."""
+        finding = self.kb.findings.get(rule.history) if rule.history is not None else None
+        return finding is None or finding.applies_to(self.facts.patient.sex)
+
+    def _contraindication(self, rule: Contraindication) -> str | None:
+        """The exclusion reason if the request shows the contraindication, else None."""
+        if rule.age_below_years is not None and self.facts.patient.age < rule.age_below_years:
+            return (
+                f"age {age_text(self.facts.patient.age)} is below {number(rule.age_below_years)} "
+                f"years: {rule.text} [{rule.source}]"
+            )
+        if rule.pregnant and self.facts.patient.pregnant:
+            return f"pregnancy: contraindicated: {rule.text} [{rule.source}]"
+        if rule.history is not None and rule.history in self.facts.history:
+            return (
+                f"contraindicated in {self._history_label(rule.history)} "
+                f"({self.facts.history[rule.history]}): {rule.text} [{rule.source}]"
+            )
+        return None
+
+    def _history_label(self, history_id: str) -> str:
+        if history_id in self.kb.findings:
+            return self.kb.findings[history_id].label.lower()
+        return self.kb.conditions[history_id].name
+
+    def _check_pregnancy(self, a: Assessment) -> None:
+        advice = a.drug.pregnancy
+        if advice is None or advice.category == "compatible":
+            return
+        if self.facts.patient.pregnant and advice.category == "avoid":
+            a.reasons.append(f"pregnancy: avoid ({advice.advice}) [{advice.source}]")
+        elif self.facts.patient.pregnant:
+            a.warnings.append(f"{a.drug.name} in pregnancy: {advice.advice} [{advice.source}]")
+        elif advice.category == "avoid" and self.facts.pregnancy_unknown():
+            a.checks.append(f"pregnancy not stated: avoid in pregnancy ({advice.advice})")
+
+    def _check_renal(self, a: Assessment) -> None:
+        band = applicable_band(a.drug, self.facts.patient.egfr)
+        if band is None or band.action == "reduce":
+            return  # a reduction is applied to the dose
+        where = f"eGFR {number(self.facts.patient.egfr or 0)} below {number(band.egfr_below)}"
+        if band.action == "avoid":
+            a.reasons.append(f"{where}: avoid ({band.advice}) [{band.source}]")
+        else:
+            a.warnings.append(f"{a.drug.name}: {where}: caution: {band.advice} [{band.source}]")
+
+    def _check_current_medications(self, a: Assessment) -> None:
+        for other_id, medication in self.facts.current.items():
+            if other_id == a.drug.id:
+                a.warnings.append(
+                    f"{a.drug.name} is already a current medication ({medication.text!r}): "
+                    "check before adding it again"
+                )
+                continue
+            other = self.kb.drugs[other_id]
+            for interaction in self.kb.interactions_between(a.drug.id, other_id):
+                found = FoundInteraction(a.drug, other, interaction)
+                if interaction.severity == "contraindicated":
+                    a.reasons.append(
+                        f"contraindicated with {other.name} (current medication "
+                        f"{medication.text!r}): "
+                        f"{interaction.mechanism} [{interaction.source}]"
+                    )
+                else:
+                    a.interactions.append(found)
+
+
+def _labelled(label: str, text: str) -> str:
+    """``text`` prefixed with ``label`` unless it already says it."""
+    return text if label.lower() in text.lower() else f"{label}: {text}"
