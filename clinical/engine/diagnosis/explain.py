@@ -12,13 +12,10 @@ from clinical.engine.contract import results
 from clinical.engine.diagnosis.differential import Contribution, Explanation, Ranked
 from clinical.engine.diagnosis.evidence import Evidence
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.knowledge.schema import RedFlagRule
+from clinical.engine.knowledge.schema import RedFlagRule, TriagePolicy
 
 MAX_RAISED = 4
 MAX_LOWERED = 3
-# Other differential conditions whose tests and warning signs join the primary's.
-SUPPORTING_PROBABILITY = 0.15
-WATCH_FOR_PROBABILITY = 0.1
 
 
 def ratio_text(ratio: float) -> str:
@@ -124,12 +121,14 @@ class Explainer:
         ]
 
 
-def recommended_tests(shown: Sequence[Ranked]) -> list[results.RecommendedTest]:
+def recommended_tests(
+    shown: Sequence[Ranked], policy: TriagePolicy
+) -> list[results.RecommendedTest]:
     """The primary's tests, then those of other conditions still worth excluding."""
     tests: list[results.RecommendedTest] = []
     seen: set[str] = set()
     for position, item in enumerate(shown):
-        if position and item.probability < SUPPORTING_PROBABILITY:
+        if position and item.probability < policy.supporting_probability.value:
             continue
         for test in item.condition.recommended_tests:
             if test.text not in seen:
@@ -139,7 +138,10 @@ def recommended_tests(shown: Sequence[Ranked]) -> list[results.RecommendedTest]:
 
 
 def primary_red_flags(
-    fired: Sequence[RedFlagRule], shown: Sequence[Ranked], present: Collection[str]
+    fired: Sequence[RedFlagRule],
+    shown: Sequence[Ranked],
+    present: Collection[str],
+    policy: TriagePolicy,
 ) -> list[results.RedFlagItem]:
     """Red flags present now, then warning signs to safety-net on for the leading conditions."""
     flags: list[results.RedFlagItem] = [
@@ -156,7 +158,7 @@ def primary_red_flags(
     seen = {flag["text"] for flag in flags}
     for position, item in enumerate(shown):
         watch = position == 0 or (
-            item.probability >= WATCH_FOR_PROBABILITY
+            item.probability >= policy.watch_for_probability.value
             and item.condition.base_urgency in ("emergency", "urgent")
         )
         for flag in item.condition.red_flags if watch else ():

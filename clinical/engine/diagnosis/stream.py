@@ -38,7 +38,7 @@ from clinical.engine.diagnosis.explain import Explainer, primary_red_flags, reco
 from clinical.engine.diagnosis.scores import compute_scores
 from clinical.engine.diagnosis.triage import RedFlagIndex, Urgency, decide_urgency, settle_self_care
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
-from clinical.engine.knowledge.schema import RedFlagRule
+from clinical.engine.knowledge.schema import RedFlagRule, TriagePolicy
 from clinical.engine.note import extracted, read_note
 
 KIND: events.Kind = "diagnosis"
@@ -133,11 +133,11 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
     yield events.progress(KIND, "primary_diagnosis")
     fired = engine.red_flags.fired(present)
     urgency = settle_self_care(
-        decide_urgency(fired, ranking),
+        decide_urgency(fired, ranking, kb.policy.triage),
         stated=any(r.status == "present" and r.via != "age" for r in evidence.reports.values()),
         unsettled=_unsettled(extracted),
     )
-    summary = _primary_summary(urgency, fired, shown, present)
+    summary = _primary_summary(urgency, fired, shown, present, kb.policy.triage)
     yield events.chunk("primary_diagnosis", summary)
 
     yield events.progress(KIND, "complete")
@@ -168,7 +168,11 @@ def _unsettled(extracted: results.ExtractedNote | None) -> list[str]:
 
 
 def _primary_summary(
-    urgency: Urgency, fired: list[RedFlagRule], shown: list[Ranked], present: frozenset[str]
+    urgency: Urgency,
+    fired: list[RedFlagRule],
+    shown: list[Ranked],
+    present: frozenset[str],
+    policy: TriagePolicy,
 ) -> results.PrimaryDiagnosis:
     primary = shown[0].condition
     return {
@@ -178,8 +182,8 @@ def _primary_summary(
         "confidence": shown[0].probability,
         "urgency": urgency.level,
         "urgency_reason": urgency.reason,
-        "recommended_tests": recommended_tests(shown),
-        "red_flags": primary_red_flags(fired, shown, present),
+        "recommended_tests": recommended_tests(shown, policy),
+        "red_flags": primary_red_flags(fired, shown, present, policy),
     }
 
 

@@ -16,15 +16,8 @@ from dataclasses import dataclass
 from clinical.engine.contract.results import Urgency as UrgencyLevel
 from clinical.engine.diagnosis.differential import Ranked
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.knowledge.schema import URGENCY_ORDER, RedFlagRule
+from clinical.engine.knowledge.schema import URGENCY_ORDER, RedFlagRule, TriagePolicy
 
-# Probability mass of conditions at or above a level that makes that level the urgency. These
-# are the engine's triage policy (no source gives them), biased to safety: a one-in-five chance
-# of a condition needing emergency care is treated as an emergency, and self-care is advised only
-# when conditions needing a clinician's review make up less than 40% of the differential. The
-# vignette accuracy does not change anywhere between 0.1-0.3 (emergency), 0.2-0.4 (urgent) and
-# 0.35-0.5 (routine), so these are not tuned to the test cases.
-LEVEL_THRESHOLDS: dict[str, float] = {"emergency": 0.2, "urgent": 0.3, "routine": 0.4}
 LEVEL_WORDS = {
     "emergency": "emergency care",
     "urgent": "urgent (same-day) care",
@@ -71,8 +64,9 @@ class RedFlagIndex:
         return sorted(fired, key=lambda rule: (-URGENCY_RANK[rule.urgency], rule.id))
 
 
-def differential_urgency(ranking: Sequence[Ranked]) -> Urgency:
-    """The highest level whose conditions together reach its threshold, naming them."""
+def differential_urgency(ranking: Sequence[Ranked], policy: TriagePolicy) -> Urgency:
+    """The highest level whose conditions together reach the policy's share for it (the
+    knowledge base's ``policy/triage.yaml``), naming them."""
     # Conditions with any probability left after rounding, in ranking order, with their level.
     weighted = [
         (URGENCY_RANK[item.condition.base_urgency], item)
@@ -84,7 +78,7 @@ def differential_urgency(ranking: Sequence[Ranked]) -> Urgency:
         floor = URGENCY_RANK[level]
         members = [item for rank, item in weighted if rank >= floor]
         mass = math.fsum(item.probability for item in members)
-        if mass >= LEVEL_THRESHOLDS[level]:
+        if mass >= policy.share(level):
             named = ", ".join(_percent_of(item) for item in _named(members))
             return Urgency(
                 level,
@@ -99,9 +93,11 @@ def differential_urgency(ranking: Sequence[Ranked]) -> Urgency:
     )
 
 
-def decide_urgency(fired: Sequence[RedFlagRule], ranking: Sequence[Ranked]) -> Urgency:
+def decide_urgency(
+    fired: Sequence[RedFlagRule], ranking: Sequence[Ranked], policy: TriagePolicy
+) -> Urgency:
     """The most urgent of the fired rules and the differential, with every reason at that level."""
-    from_differential = differential_urgency(ranking)
+    from_differential = differential_urgency(ranking, policy)
     level = max(
         [from_differential.level, *(rule.urgency for rule in fired)],
         key=rank_of,

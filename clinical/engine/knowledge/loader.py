@@ -34,6 +34,7 @@ from clinical.engine.knowledge.schema import (
     Entry,
     Finding,
     Interaction,
+    Policy,
     RedFlagRule,
     Regimen,
     Source,
@@ -55,6 +56,7 @@ DISCLAIMER = (
 )
 ENTRY_KINDS = tuple(ENTRY_MODELS)
 SCORES_KIND = "scores"
+POLICY_KIND = "policy"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class KnowledgeBase:
     regimens: dict[str, Regimen]
     score_tables: dict[str, Any]
     vocabulary: Vocabulary
+    policy: Policy
     disclaimer: str = DISCLAIMER
     _tagged: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
     _pairs: dict[frozenset[str], tuple[Interaction, ...]] = field(
@@ -219,9 +222,9 @@ def _entries_of(kind: str, document: Any, relative: str) -> Iterator[tuple[Locat
     body = document[kind]
     if body is None:
         return
-    if kind == "sources":
+    if kind in ("sources", POLICY_KIND):
         if not isinstance(body, dict):
-            raise KnowledgeBaseError(f"{relative}: `sources` must map source ids to entries")
+            raise KnowledgeBaseError(f"{relative}: `{kind}` must map names to entries")
         for source_id, entry in body.items():
             yield Located(relative, str(source_id)), entry
         return
@@ -263,8 +266,8 @@ def _canonical(document: Any) -> bytes:
 def read_files(root: Path) -> tuple[dict[str, RawKind], str]:
     """Every kind's raw entries, and the SHA-256 over all files' canonical content."""
     digest = hashlib.sha256()
-    raw: dict[str, RawKind] = {kind: RawKind() for kind in ENTRY_KINDS}
-    for kind in (*ENTRY_KINDS, SCORES_KIND):
+    raw: dict[str, RawKind] = {kind: RawKind() for kind in (*ENTRY_KINDS, POLICY_KIND)}
+    for kind in (*ENTRY_KINDS, POLICY_KIND, SCORES_KIND):
         for path in _yaml_files(root / kind):
             relative = path.relative_to(root).as_posix()
             document = _read_yaml(path, relative)
@@ -417,6 +420,11 @@ def _check_drugs(parsed: Parsed) -> None:
                     f"contraindications.{index}.history",
                     f"unknown history finding or condition {rule.history!r}",
                 )
+        if drug.overdose is not None:
+            _require(findings, drug.overdose.finding, "finding", where, "overdose.finding")
+            if drug.adult.max_daily_mg is None:
+                message = "an overdose rule needs adult.max_daily_mg (the amount it is judged by)"
+                raise kb_error(where, "overdose", message)
 
 
 def _check_allergy_groups(parsed: Parsed) -> None:
@@ -513,7 +521,48 @@ def build_vocabulary(parsed: Parsed) -> Vocabulary:
     return vocabulary
 
 
-# ---------------------------------------------------------------- scores and assembly
+# ---------------------------------------------------------------- policy, scores and assembly
+
+
+def _load_policy(raw: RawKind, parsed: Parsed) -> Policy:
+    """The sections of ``policy/*.yaml`` as one :class:`Policy`, each section defined once, its
+    sources and findings known."""
+    sections: dict[str, Any] = {}
+    defined_in: dict[str, Located] = {}
+    for where, section in raw.entries:
+        if where.entry in sections:
+            first = defined_in[where.entry].file
+            raise kb_error(where, "", f"section {where.entry!r} is already defined in {first}")
+        sections[where.entry] = section
+        defined_in[where.entry] = where
+    where = Located(f"{POLICY_KIND}/", POLICY_KIND)
+    try:
+        policy = Policy.model_validate(sections)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        section = str(problem["loc"][0]) if problem["loc"] else POLICY_KIND
+        where = defined_in.get(section, Located(f"{POLICY_KIND}/", section))
+        message = _MESSAGES.get(problem["type"], problem["msg"].removeprefix("Value error, "))
+        raise kb_error(where, _field_path(problem["loc"][1:]), message) from None
+    sources, findings = parsed.of("sources"), parsed.of("findings")
+    for field_path, source_id in _source_references(policy):
+        section, _, inside = field_path.partition(".")
+        _require(sources, source_id, "source", defined_in.get(section, where), inside)
+    poisoning = policy.note_reading.self_poisoning
+    _require(findings, poisoning, "finding", defined_in["note_reading"], "self_poisoning")
+    return policy
+
+
+def _check_child_doses(parsed: Parsed, policy: Policy) -> None:
+    """A drug's own age for the adult dose must come before the age every drug's adult dose
+    applies from (the prescribing policy's), or the child's rule could never apply."""
+    adult_from = policy.prescribing.adult_dose_from_years.value
+    for _, drug, where in parsed.items("drugs"):
+        child = drug.paediatric
+        own = child.adult_dose_from_years if child is not None else None
+        if own is not None and own >= adult_from:
+            message = f"must be under {adult_from:g}, the age adults are dosed from (policy)"
+            raise kb_error(where, "paediatric.adult_dose_from_years", message)
 
 
 def _load_scores(root: Path, parsed: Parsed) -> dict[str, Any]:
@@ -551,6 +600,8 @@ def build_knowledge_base(root: Path) -> KnowledgeBase:
     for check in _REFERENCE_CHECKS:
         check(parsed)
     vocabulary = build_vocabulary(parsed)
+    policy = _load_policy(raw[POLICY_KIND], parsed)
+    _check_child_doses(parsed, policy)
     return KnowledgeBase(
         path=root,
         content_hash=content_hash,
@@ -564,6 +615,7 @@ def build_knowledge_base(root: Path) -> KnowledgeBase:
         regimens=parsed.of("regimens"),
         score_tables=_load_scores(root, parsed),
         vocabulary=vocabulary,
+        policy=policy,
     )
 
 

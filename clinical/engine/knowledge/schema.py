@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from clinical.engine.contract.fields import ACVPU_LETTERS, LAB_INPUTS, VITAL_INPUTS, Sex
 from clinical.engine.contract.results import (
+    Consciousness,
     CrossReactivityAction,
     FindingCategory,
     InteractionSeverity,
@@ -48,6 +49,21 @@ class Entry(BaseModel):
     """Unknown fields are errors (a misspelt field would otherwise be silently ignored)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Figure(Entry):
+    """A number the engine works with, with the source that gives it or, where no source does,
+    an estimate stating its reasoning (exactly one of the two)."""
+
+    value: float
+    source: Id | None = None
+    estimate: Text | None = None
+
+    @model_validator(mode="after")
+    def _sourced_or_reasoned(self) -> Figure:
+        if (self.source is None) == (self.estimate is None):
+            raise ValueError("give a source or an estimate explaining the figure (one of them)")
+        return self
 
 
 class Source(Entry):
@@ -432,7 +448,7 @@ class PaediatricDose(Entry):
     max_dose_mg: Positive | None = None
     min_age_months: float | None = Field(None, ge=0)
     bands: list[DoseBand] = []
-    adult_dose_from_years: float | None = Field(None, ge=0, lt=18)
+    adult_dose_from_years: float | None = Field(None, ge=0)
     not_licensed: Text | None = None
     source: Id | None = None
 
@@ -504,6 +520,16 @@ class Contraindication(Entry):
         return self
 
 
+class OverdoseRule(Entry):
+    """How an ingestion of the drug stated as a quantity is judged an overdose: more than its
+    adult maximum daily dose (``adult.max_daily_mg``), or at least ``toxic_mg_per_kg``; with no
+    strength written, a tablet is taken as ``usual_tablet_mg``."""
+
+    finding: Id
+    usual_tablet_mg: Figure
+    toxic_mg_per_kg: Figure
+
+
 class Drug(Entry):
     id: Id
     name: Text
@@ -518,6 +544,7 @@ class Drug(Entry):
     pregnancy: PregnancyAdvice | None = None
     contraindications: list[Contraindication] = []
     monitoring: list[Text] = []
+    overdose: OverdoseRule | None = None
     sources: Annotated[list[Id], Field(min_length=1)]
 
     @field_validator("renal")
@@ -616,3 +643,71 @@ ENTRY_MODELS: dict[str, type[Entry]] = {
     "interactions": Interaction,
     "regimens": Regimen,
 }
+
+
+# ---------------------------------------------------------------- the engine's policy
+
+
+class GcsLevel(Entry):
+    """The ACVPU level a GCS total from ``gcs_at_least`` up is read as."""
+
+    gcs_at_least: int = Field(ge=3, le=15)
+    level: Consciousness
+
+
+class GcsReading(Entry):
+    """GCS totals read as ACVPU, from the highest level down; every total from 3 has a level."""
+
+    levels: Annotated[list[GcsLevel], Field(min_length=1)]
+    source: Id
+
+    @field_validator("levels")
+    @classmethod
+    def _every_total_has_a_level(cls, levels: list[GcsLevel]) -> list[GcsLevel]:
+        floors = [level.gcs_at_least for level in levels]
+        if floors != sorted(floors, reverse=True) or len(set(floors)) != len(floors):
+            raise ValueError("list the levels from the highest GCS down, each floor once")
+        if floors[-1] != 3:
+            raise ValueError("the last level must start at GCS 3, so every total has a level")
+        return levels
+
+    def level(self, total: int) -> str:
+        return next(level.level for level in self.levels if total >= level.gcs_at_least)
+
+
+class NoteReadingPolicy(Entry):
+    """Figures the note reader needs: how many tablets a container or a handful holds when a
+    note does not say, the finding a self-poisoning is, and GCS read as ACVPU."""
+
+    tablets_per_container: Figure
+    tablets_per_handful: Figure
+    self_poisoning: Id
+    gcs_to_acvpu: GcsReading
+
+
+class TriagePolicy(Entry):
+    """How the differential's probabilities weigh in urgency, and which of its conditions lend
+    their tests and warning signs to the result."""
+
+    emergency_share: Figure
+    urgent_share: Figure
+    routine_share: Figure
+    supporting_probability: Figure
+    watch_for_probability: Figure
+
+    def share(self, level: str) -> float:
+        """The probability mass of conditions at ``level`` or above that makes it the urgency."""
+        return float(getattr(self, f"{level}_share").value)
+
+
+class PrescribingPolicy(Entry):
+    adult_dose_from_years: Figure
+    pregnancy_possible_from_years: Figure
+
+
+class Policy(Entry):
+    """The engine's own figures, each with its source or reasoning (``policy/*.yaml``)."""
+
+    note_reading: NoteReadingPolicy
+    triage: TriagePolicy
+    prescribing: PrescribingPolicy

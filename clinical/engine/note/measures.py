@@ -8,11 +8,8 @@ its label implies where one is usual (BUN in mg/dL, urea in mmol/L), or by its s
 units cannot be confused (creatinine 1.8 is mg/dL, 160 is umol/L).
 
 Each measurement's labels, units and conversion factors are the field registry's
-(:mod:`clinical.engine.contract.fields`); this module holds the shapes a note writes them in. GCS is
-read as ACVPU by Kelly et al. (Ann Emerg Med 2004, source ``kelly_2004_avpu_gcs``), whose median GCS
-was 15 for alert, 13 for voice, 8 for pain and 3 for unresponsive: a total takes the level whose
-median is nearest (11-13 voice, 6-10 pain, 3-5 unresponsive), and GCS 14, the one point a confused
-patient loses (verbal 4, "confused"), is new confusion.
+(:mod:`clinical.engine.contract.fields`); this module holds the shapes a note writes them in. A
+GCS total is read as the ACVPU level the knowledge base's policy gives it (Kelly et al. 2004).
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ from clinical.engine.contract.fields import (
     Measure,
     NoteForm,
 )
+from clinical.engine.knowledge.schema import GcsReading
 
 
 def _num(name: str) -> str:
@@ -111,7 +109,6 @@ _ACVPU = re.compile(
     re.IGNORECASE,
 )
 # GCS totals to ACVPU (Kelly et al. 2004): the level whose median GCS is nearest.
-_GCS_BANDS = ((15, "alert"), (14, "confused"), (11, "voice"), (6, "pain"), (3, "unresponsive"))
 
 
 def _celsius(value: float, unit: str | None) -> tuple[float, str]:
@@ -153,7 +150,7 @@ def _oxygen(note: str) -> Iterator[Reading]:
         yield Reading("supplemental_oxygen", on_oxygen, *match.span(), match.group())
 
 
-def _consciousness(note: str) -> Iterator[Reading]:
+def _consciousness(note: str, gcs: GcsReading) -> Iterator[Reading]:
     for match in _GCS.finditer(note):
         if match.group("value"):
             total = int(match.group("value"))
@@ -161,7 +158,7 @@ def _consciousness(note: str) -> Iterator[Reading]:
             total = sum(int(match.group(part)) for part in "evm")
         if 3 <= total <= 15:
             yield Reading("gcs", total, *match.span(), match.group())
-            level = next(name for floor, name in _GCS_BANDS if total >= floor)
+            level = gcs.level(total)
             yield Reading("consciousness", level, *match.span(), match.group(), "GCS")
     for match in _ACVPU.finditer(note):
         if match.group("letter"):
@@ -383,7 +380,7 @@ def _onsets(note: str) -> Iterator[Reading]:
 # ---------------------------------------------------------------- everything
 
 
-def measurements(note: str) -> list[Reading]:
+def measurements(note: str, gcs: GcsReading) -> list[Reading]:
     """Vital signs, labs, consciousness, age, sex, gestation: every reading, in note order.
 
     Where two readings overlap, the one that starts first (then the longer) is kept, so "temp
@@ -394,7 +391,7 @@ def measurements(note: str) -> list[Reading]:
         *_temperatures(note),
         *_simple_vitals(note),
         *_oxygen(note),
-        *_consciousness(note),
+        *_consciousness(note, gcs),
         *_ages(note),
         *_gestations(note),
         *_labs(note),

@@ -11,35 +11,22 @@ or "too many", "lots of", "a lot of", "loads of". What was taken is a name of a 
 "caps"), with an optional strength ("500 mg", "1 g") and possessive words ("40 of her mum's
 paracetamol").
 
-Whether a paracetamol ingestion is an overdose:
+Whether an ingestion of a drug with an overdose rule (the knowledge base's ``drugs/``, e.g.
+paracetamol's) is an overdose:
 
 - an overdose verb, or "too many" / "lots of": the note says it is;
-- a total per kilogram: 75 mg/kg or more (MHRA 2012, source ``mhra_paracetamol_overdose_2012``;
-  NHS GGC, source ``ggc_paracetamol_overdose``: the threshold for hospital assessment);
-- otherwise the amount taken above the adult maximum daily dose, which the knowledge base's drug
-  entry gives (``adult.max_daily_mg``, 4 g for paracetamol, source ``bnf_paracetamol``; Ferner
-  et al. BMJ 2011, source ``ferner_2011_paracetamol``, table 1: 1 g a dose, 4 g in 24 hours).
-  The NHS tells the public to get help after more than eight 500 mg tablets in 24 hours (source
-  ``nhs_paracetamol_adults``): the same 4 g. A note rarely says whether the tablets were taken at
-  once or over the day, so the daily maximum, not the 1 g single dose, is the threshold: "took 2
-  paracetamol" is a dose, "took 8" may be a day's doses, "took 9" is too much either way.
+- a total per kilogram: at least the rule's ``toxic_mg_per_kg``;
+- otherwise the amount taken above the drug's adult maximum daily dose (``adult.max_daily_mg``).
 
-The amount is tablets times strength. With no strength written a tablet is taken as 500 mg, an
-ESTIMATE: it is the standard UK adult tablet (the NHS's usual adult dose is "one or two 500 mg
-tablets", source ``nhs_paracetamol_adults``; the BNF's adult dose of 1 g, source
-``bnf_paracetamol``, is two of them); a note of "40 paracetamol" means 40 such tablets. A
-container is counted as 16 tablets, also an ESTIMATE: since 1998 UK packs hold at most 16 tablets
-outside pharmacies and 32 in them (Hawton et al. BMJ 2004, source ``hawton_2004_pack_sizes``), so
-16 is the usual packet and the smaller of the two; a bottle or tub is given the same figure. A
-handful is counted as 10 tablets, an ESTIMATE: a hand holds far more than the eight tablets of a
-day's maximum, and 10 is kept low on purpose. Either way a packet, box, bottle or handful is 8 g
-or more at 500 mg a tablet, so always an overdose; the knowledge base already names "swallowed a
-packet of paracetamol" as this finding.
+The amount is tablets times strength. With no strength written a tablet is the rule's
+``usual_tablet_mg``; a container ("a packet", "a bottle") or a handful is the number of tablets
+the knowledge base's ``policy/note_reading.yaml`` gives. Each figure names its source there, or
+is marked an estimate with its reasoning.
 
 A bulk ingestion (a container or handful) or an overdose verb naming a drug with no overdose
-finding of its own, or no drug at all ("took a bottle of pills", "overdosed on sertraline"), is
-self-poisoning: the finding ``intentional_overdose``, which "took an overdose" already names, and
-which NICE CG16 (source ``nice_cg16``) sends to hospital whatever was taken. A counted ingestion
+rule of its own, or no drug at all ("took a bottle of pills", "overdosed on sertraline"), is
+self-poisoning: the policy's ``self_poisoning`` finding, which "took an overdose" already names,
+and which NICE CG16 sends to hospital whatever was taken. A counted ingestion
 of such a drug ("took 2 pills") decides nothing.
 
 Every ingestion, overdose or not, also says which of its words name tablets, so that "pills" in
@@ -58,21 +45,7 @@ import re
 from dataclasses import dataclass
 
 from clinical.engine.knowledge.loader import KnowledgeBase
-
-# The knowledge-base sources the rules below rest on (tests check that each exists).
-SOURCES = (
-    "bnf_paracetamol", "ferner_2011_paracetamol", "nhs_paracetamol_adults",
-    "hawton_2004_pack_sizes", "mhra_paracetamol_overdose_2012", "ggc_paracetamol_overdose",
-    "nice_cg16",
-)  # fmt: skip
-# Drugs with an overdose finding of their own, and the strength of a tablet when none is written
-# (see the module docstring for the sources and the estimates).
-OVERDOSE_FINDINGS = {"paracetamol": "paracetamol_overdose"}
-SELF_POISONING = "intentional_overdose"
-USUAL_TABLET_MG = {"paracetamol": 500.0}
-TABLETS_PER_CONTAINER = 16.0
-TABLETS_PER_HANDFUL = 10.0
-OVERDOSE_MG_PER_KG = 75.0
+from clinical.engine.knowledge.schema import OverdoseRule
 
 # Spaces within a line: an ingestion never runs on past a new line.
 _S = r"[^\S\n]++"
@@ -171,10 +144,16 @@ class _Taken:
 
 @dataclass(frozen=True)
 class _Reader:
+    """The knowledge base's drug names and overdose rules, and the note-reading figures."""
+
     drugs: re.Pattern[str]
     drug_of: dict[str, str]
+    rules: dict[str, OverdoseRule]
     max_daily_mg: dict[str, float]
     findings: frozenset[str]
+    self_poisoning: str
+    per_container: float
+    per_handful: float
 
 
 def _mg(value: str, unit: str) -> float:
@@ -199,13 +178,15 @@ def _reader(kb: KnowledgeBase) -> _Reader:
             if "pill" not in name.lower():
                 names[name.lower()] = drug.id
     pattern = re.compile(rf"{_G}(?P<name>{_alternation(list(names))})(?:s|es)?\b", re.I)
-    max_daily = {
-        drug_id: kb.drugs[drug_id].adult.max_daily_mg
-        for drug_id in OVERDOSE_FINDINGS
-        if drug_id in kb.drugs and kb.drugs[drug_id].adult is not None
-    }
-    known = frozenset(f for f in (*OVERDOSE_FINDINGS.values(), SELF_POISONING) if f in kb.findings)
-    return _Reader(pattern, names, {k: v for k, v in max_daily.items() if v}, known)
+    rules = {drug.id: drug.overdose for drug in kb.drugs.values() if drug.overdose is not None}
+    # The loader requires a daily maximum of every drug with an overdose rule.
+    max_daily = {drug_id: kb.drugs[drug_id].adult.max_daily_mg or 0.0 for drug_id in rules}
+    policy = kb.policy.note_reading
+    known = frozenset({*(rule.finding for rule in rules.values()), policy.self_poisoning})
+    return _Reader(
+        pattern, names, rules, max_daily, known, policy.self_poisoning,
+        policy.tablets_per_container.value, policy.tablets_per_handful.value,
+    )  # fmt: skip
 
 
 def _taken(note: str, position: int, reader: _Reader) -> _Taken | None:
@@ -247,15 +228,16 @@ def _verdict(
     bulk: bool,
 ) -> str | None:  # fmt: skip
     """The finding an ingestion is, or None."""
-    if drug in OVERDOSE_FINDINGS and drug in reader.max_daily_mg:
+    rule = reader.rules.get(drug or "")
+    if drug is not None and rule is not None:
         if stated:
-            return OVERDOSE_FINDINGS[drug]
+            return rule.finding
         if amount_mg is None:
             return None
         if per_kg:
-            return OVERDOSE_FINDINGS[drug] if amount_mg >= OVERDOSE_MG_PER_KG else None
-        return OVERDOSE_FINDINGS[drug] if amount_mg > reader.max_daily_mg[drug] else None
-    return SELF_POISONING if stated or bulk else None
+            return rule.finding if amount_mg >= rule.toxic_mg_per_kg.value else None
+        return rule.finding if amount_mg > reader.max_daily_mg[drug] else None
+    return reader.self_poisoning if stated or bulk else None
 
 
 def _ingestion(note: str, lead: re.Match[str], reader: _Reader) -> Ingestion | None:
@@ -279,8 +261,9 @@ def _ingestion(note: str, lead: re.Match[str], reader: _Reader) -> Ingestion | N
         bulk, estimated, position = True, True, container.end()
         many = container.group("count") or "a"
         counted = _COUNT.fullmatch(" " + many)
-        per = TABLETS_PER_HANDFUL if container.group("bulk").lower() == "handful" else None
-        tablets = (_count(counted) if counted else 1.0) * (per or TABLETS_PER_CONTAINER)
+        handful = container.group("bulk").lower() == "handful"
+        per = reader.per_handful if handful else reader.per_container
+        tablets = (_count(counted) if counted else 1.0) * per
     elif (count := _COUNT.match(note, position)) is not None:
         tablets, position = _count(count), count.end()
     elif not overdose_verb:
@@ -292,7 +275,9 @@ def _ingestion(note: str, lead: re.Match[str], reader: _Reader) -> Ingestion | N
     if total is not None:
         amount = _mg(total.group("value"), total.group("unit"))
     elif tablets is not None and taken.drug is not None:
-        strength = taken.strength_mg or USUAL_TABLET_MG.get(taken.drug)
+        rule = reader.rules.get(taken.drug)
+        usual = rule.usual_tablet_mg.value if rule is not None else None
+        strength = taken.strength_mg or usual
         estimated = estimated or taken.strength_mg is None
         amount = tablets * strength if strength else None
     per_kg = total is not None and total.group("per_kg") is not None
@@ -300,7 +285,8 @@ def _ingestion(note: str, lead: re.Match[str], reader: _Reader) -> Ingestion | N
     if finding is not None and finding not in reader.findings:
         finding = None
     start, end = lead.start(), taken.end
-    also = (SELF_POISONING,) if lead.group("took_od") and finding != SELF_POISONING else ()
+    poisoning = reader.self_poisoning
+    also = (poisoning,) if lead.group("took_od") and finding != poisoning else ()
     return Ingestion(
         start, end, note[start:end], finding, taken.drug, amount, estimated and amount is not None,
         taken.forms, also if finding is not None else (),

@@ -54,7 +54,8 @@ _UNSKIPPED = frozenset({"gestation_weeks", "sex"})
 def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     """Everything the note states, each item with its span."""
     lexicon = lexicon_for(kb, CUE_WORDS)
-    reading = NoteReading(note, readings=measurements(note), timing=timing(note))
+    gcs = kb.policy.note_reading.gcs_to_acvpu
+    reading = NoteReading(note, readings=measurements(note, gcs), timing=timing(note))
     reading.allergies, reading.no_known_allergies = allergies(note, kb.vocabulary)
     skip = [(r.start, r.end) for r in reading.readings if r.field not in _UNSKIPPED]
     skip += _allergy_skips(note, reading)

@@ -128,7 +128,10 @@ class RegimenChoice:
 
     def _dose(self, item: RegimenDrug, assessment: Assessment) -> Dose | DoseRefusal:
         band = applicable_band(assessment.drug, self.facts.patient.egfr)
-        return dose_for(assessment.drug, item, self.facts.patient, band)
+        adult_from = self.kb.policy.prescribing.adult_dose_from_years.value
+        return dose_for(
+            assessment.drug, item, self.facts.patient, band, adult_from_years=adult_from
+        )
 
     def _within_option(self, option: RegimenOption) -> list[FoundInteraction] | None:
         """Interactions between the option's own drugs; None when a pair is contraindicated."""

@@ -23,8 +23,6 @@ from clinical.engine.knowledge.schema import (
     RenalBand,
 )
 
-# BNF for Children covers patients up to 18 years; from 18 the adult dose applies.
-ADULT_FROM_YEARS = 18
 _SIGNIFICANT_FIGURES = 2
 _MG_PER_G = Decimal(1000)
 
@@ -95,15 +93,21 @@ def _months(months: float) -> str:
     return f"{number(months)} month{'' if months == 1 else 's'}"
 
 
-def is_adult(patient: PatientInfo) -> bool:
-    return patient.age >= ADULT_FROM_YEARS
-
-
 def dose_for(
-    drug: Drug, item: RegimenDrug, patient: PatientInfo, band: RenalBand | None
+    drug: Drug,
+    item: RegimenDrug,
+    patient: PatientInfo,
+    band: RenalBand | None,
+    *,
+    adult_from_years: float,
 ) -> Dose | DoseRefusal:
-    """The dose of ``drug`` as the regimen ``item`` gives it, for this patient and renal band."""
-    dose = _adult_dose(drug, item) if is_adult(patient) else _paediatric_dose(drug, item, patient)
+    """The dose of ``drug`` as the regimen ``item`` gives it, for this patient and renal band; a
+    patient of ``adult_from_years`` or older (the knowledge base's prescribing policy) is dosed
+    as an adult."""
+    if patient.age >= adult_from_years:
+        dose: Dose | DoseRefusal = _adult_dose(drug, item)
+    else:
+        dose = _paediatric_dose(drug, item, patient, adult_from_years)
     if isinstance(dose, DoseRefusal) or band is None or band.action != "reduce":
         return dose
     return _renal_reduction(dose, band, patient)
@@ -119,7 +123,9 @@ def _adult_dose(drug: Drug, item: RegimenDrug) -> Dose:
     )
 
 
-def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dose | DoseRefusal:
+def _paediatric_dose(
+    drug: Drug, item: RegimenDrug, patient: PatientInfo, adult_from_years: float
+) -> Dose | DoseRefusal:
     """A child's dose, tried in this order: the adult dose from ``adult_dose_from_years``; the
     regimen item's own mg/kg; the band covering the child's age and weight; the drug's mg/kg.
     A weight-based dose is rounded down and capped (at ``max_dose_mg``, else the adult dose)."""
@@ -149,7 +155,7 @@ def _paediatric_dose(drug: Drug, item: RegimenDrug, patient: PatientInfo) -> Dos
     if child is not None and child.mg_per_kg is not None and child.frequency is not None:
         cap = item.paediatric_max_dose_mg or child.max_dose_mg
         return _weight_based(drug, item, patient, child.mg_per_kg, cap, child.frequency, cited)
-    return DoseRefusal(_no_child_dose(drug, patient))
+    return DoseRefusal(_no_child_dose(drug, patient, adult_from_years))
 
 
 def _band_for(child: PaediatricDose, patient: PatientInfo) -> DoseBand | None:
@@ -235,11 +241,11 @@ def _weight_based(
     )
 
 
-def _no_child_dose(drug: Drug, patient: PatientInfo) -> str:
+def _no_child_dose(drug: Drug, patient: PatientInfo, adult_from_years: float) -> str:
     """Why a child gets no dose: what the knowledge base holds for which ages, and why not."""
     reason = (
         f"no paediatric dose for {drug.name} in the knowledge base "
-        f"(age {age_text(patient.age)}, under {ADULT_FROM_YEARS})"
+        f"(age {age_text(patient.age)}, under {number(adult_from_years)})"
     )
     child = drug.paediatric
     if child is None:

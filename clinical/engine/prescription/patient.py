@@ -18,8 +18,6 @@ from clinical.engine.knowledge.schema import Condition, CrossReactivity, Derived
 from clinical.engine.knowledge.vocabulary import Key, id_as_name, normalise, words
 from clinical.engine.prescription.dosing import age_text
 
-# A pregnancy is possible from this age: the same bound the request models apply.
-_PREGNANCY_POSSIBLE_FROM_YEARS = 10
 _ALLERGIC_TO = re.compile(r"^\s*allergic\s+to\s+", re.I)
 # Words that already say the text is a reaction ("aspirin sensitivity"): "allergy" is not added.
 _REACTION_WORDS = frozenset(
@@ -205,6 +203,8 @@ class PatientFacts:
     cross: dict[str, list[tuple[str, CrossReactivity]]]
     # History ids the request shows, each with how it shows it (for the exclusion reason).
     history: dict[str, str]
+    # From this age a woman may be pregnant (the knowledge base's prescribing policy).
+    pregnancy_possible_from_years: float
 
     @classmethod
     def of(
@@ -227,13 +227,14 @@ class PatientFacts:
             current=first_naming((m.drugs, m) for m in medications),
             cross=_cross_reactions(groups, kb),
             history=_history_present(request.patient_info, condition, medications, kb, cat),
+            pregnancy_possible_from_years=kb.policy.prescribing.pregnancy_possible_from_years.value,
         )
 
     def pregnancy_unknown(self) -> bool:
         return (
             self.patient.pregnant is None
             and self.patient.sex == "female"
-            and self.patient.age >= _PREGNANCY_POSSIBLE_FROM_YEARS
+            and self.patient.age >= self.pregnancy_possible_from_years
         )
 
 

@@ -348,3 +348,21 @@ def test_a_finding_the_vocabulary_lacks_is_refused_where_it_is_read() -> None:
         "scores/sore_throat.yaml: entry 'centor': field 'items.no_cough.when': "
         "unknown finding 'cough'"
     )
+
+
+def test_a_table_whose_result_leaves_the_contract_s_shape_is_refused(
+    scores_copy: ScoresCopy,
+) -> None:
+    scores_copy.edit("news2.yaml", lambda document: table(document, "news2").pop("flags"))
+    with pytest.raises(KnowledgeBaseError) as error:
+        scores_copy.load()
+    assert str(error.value) == (
+        "scores/news2.yaml: entry 'news2': its result would send [] and lack ['red_score'] of "
+        "the contract's keys"
+    )
+
+
+def test_a_score_the_contract_does_not_declare_is_refused(scores_copy: ScoresCopy) -> None:
+    scores_copy.edit("qsofa.yaml", lambda document: table(document, "qsofa").update(id="sofa"))
+    with pytest.raises(KnowledgeBaseError, match="entry 'sofa': field 'id': the engine's contract"):
+        scores_copy.load()

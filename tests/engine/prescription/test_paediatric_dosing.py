@@ -20,7 +20,9 @@ from clinical.engine.prescription.stream import prescription_result
 
 def child_dose(kb: KnowledgeBase, drug_id: str, age: float, weight: float = 20.0, **item: Any):
     patient = PatientInfo(age=age, weight=weight, sex="female")
-    return dose_for(kb.drugs[drug_id], RegimenDrug(drug=drug_id, **item), patient, None)
+    adult_from = kb.policy.prescribing.adult_dose_from_years.value
+    drug, regimen_item = kb.drugs[drug_id], RegimenDrug(drug=drug_id, **item)
+    return dose_for(drug, regimen_item, patient, None, adult_from_years=adult_from)
 
 
 def given(dose: Dose | DoseRefusal) -> tuple[Decimal, str]:
