@@ -485,13 +485,18 @@ def _check_derived(parsed: Parsed) -> None:
 
 
 def _index_names(
-    index: NameIndex, entry_id: str, names: Iterable[tuple[str, str]], where: Located
+    index: NameIndex,
+    entry_id: str,
+    names: Iterable[tuple[str, str]],
+    where: Located,
+    defined: Mapping[str, Located],
 ) -> None:
     for field_path, name in names:
         try:
             index.add(name, entry_id)
         except NameClashError as clash:
-            raise kb_error(where, field_path, f"name {name!r} also names {clash.owner!r}") from None
+            owner = f"{clash.owner!r} ({defined[clash.owner].file})"
+            raise kb_error(where, field_path, f"name {name!r} also names {owner}") from None
         except ValueError as error:
             raise kb_error(where, field_path, str(error)) from None
 
@@ -506,14 +511,32 @@ def build_vocabulary(parsed: Parsed) -> Vocabulary:
     """Index every finding, drug, allergy group and condition name, rejecting a clash."""
     vocabulary = Vocabulary()
     for finding_id, finding, where in parsed.items("findings"):
-        _index_names(vocabulary.findings, finding_id, _named(finding, "label"), where)
+        _index_names(
+            vocabulary.findings,
+            finding_id,
+            _named(finding, "label"),
+            where,
+            parsed.where["findings"],
+        )
     for drug_id, drug, where in parsed.items("drugs"):
-        _index_names(vocabulary.drugs, drug_id, _named(drug, "name"), where)
+        _index_names(vocabulary.drugs, drug_id, _named(drug, "name"), where, parsed.where["drugs"])
         vocabulary.drug_groups[drug_id] = tuple(drug.allergy_groups)
     for group_id, group, where in parsed.items("allergy_groups"):
-        _index_names(vocabulary.allergy_groups, group_id, _named(group, "name"), where)
+        _index_names(
+            vocabulary.allergy_groups,
+            group_id,
+            _named(group, "name"),
+            where,
+            parsed.where["allergy_groups"],
+        )
     for condition_id, condition, where in parsed.items("conditions"):
-        _index_names(vocabulary.conditions, condition_id, _named(condition, "name"), where)
+        _index_names(
+            vocabulary.conditions,
+            condition_id,
+            _named(condition, "name"),
+            where,
+            parsed.where["conditions"],
+        )
         code = icd10_key(condition.icd10)
         if code in vocabulary.icd10:
             raise kb_error(where, "icd10", f"{condition.icd10} is also {vocabulary.icd10[code]!r}")

@@ -54,5 +54,5 @@ def test_a_synonym_claimed_by_two_conditions_is_refused(kb_copy) -> None:
     # abdominal.yaml is read first, so the second claimant (influenza) is the one refused
     assert str(caught.value) == (
         "conditions/respiratory.yaml: entry 'influenza': field 'synonyms.0': "
-        "name 'flu' also names 'acute_appendicitis'"
+        "name 'flu' also names 'acute_appendicitis' (conditions/abdominal.yaml)"
     )

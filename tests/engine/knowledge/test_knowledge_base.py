@@ -20,8 +20,9 @@ from clinical.engine.knowledge.loader import (
 )
 
 CONDITION_FILE = "conditions/respiratory.yaml"
-FINDING_FILE = "findings/core.yaml"
-RED_FLAG_FILE = "red_flags/core.yaml"
+SYMPTOM_FILE = "findings/respiratory_ent.yaml"
+MEASURED_FILE = "findings/measured_vital_signs_and_scores.yaml"
+RED_FLAG_FILE = "red_flags/infectious.yaml"
 DRUG_KINDS = ("drugs", "allergy_groups", "interactions", "regimens")
 
 SOURCES = {
@@ -258,7 +259,7 @@ def test_the_hash_ignores_comments_and_layout(kb_copy) -> None:
 
 def test_the_hash_changes_with_any_content(kb_copy) -> None:
     before = build_knowledge_base(kb_copy.root).content_hash
-    kb_copy.edit(FINDING_FILE, lambda doc: _finding(doc, "cough").update(base_rate=0.061))
+    kb_copy.edit(SYMPTOM_FILE, lambda doc: _finding(doc, "cough").update(base_rate=0.061))
     assert build_knowledge_base(kb_copy.root).content_hash != before
 
 
@@ -390,10 +391,10 @@ def test_a_finding_defined_twice_across_files_is_refused(kb_copy) -> None:
     )
     _assert_refused(
         kb_copy.root,
-        "findings/extra.yaml",
+        "findings/respiratory_ent.yaml",
         "'cough'",
         "'id'",
-        "already defined in findings/core.yaml",
+        "already defined in findings/extra.yaml",
     )
 
 
@@ -431,27 +432,27 @@ def test_a_plural_of_another_findings_synonym_is_a_clash(kb_copy) -> None:
             ]
         },
     )
-    _assert_refused(kb_copy.root, "findings/extra.yaml", "'many_coughs'", "label", "'cough'")
+    _assert_refused(kb_copy.root, "findings/extra.yaml", "'many_coughs'", "'cough'")
 
 
 def test_a_derived_finding_with_two_comparisons_is_refused(kb_copy) -> None:
     def change(document: dict[str, Any]) -> None:
         _finding(document, "fever")["derived"]["below"] = 42
 
-    _assert_refused_after(kb_copy, FINDING_FILE, change, "'fever'", "derived", "exactly one")
+    _assert_refused_after(kb_copy, MEASURED_FILE, change, "'fever'", "derived", "exactly one")
 
 
 def test_a_derived_finding_on_an_unknown_input_is_refused(kb_copy) -> None:
     def change(document: dict[str, Any]) -> None:
         _finding(document, "fever")["derived"]["input"] = "ear_temperature"
 
-    _assert_refused_after(kb_copy, FINDING_FILE, change, "'fever'", "derived.input")
+    _assert_refused_after(kb_copy, MEASURED_FILE, change, "'fever'", "derived.input")
 
 
 def test_a_base_rate_of_one_is_refused(kb_copy) -> None:
     _assert_refused_after(
         kb_copy,
-        FINDING_FILE,
+        SYMPTOM_FILE,
         lambda doc: _finding(doc, "cough").update(base_rate=1),
         "'cough'",
         "base_rate",

@@ -302,11 +302,11 @@ def test_a_broken_child_dose_names_file_entry_and_field(kb_copy) -> None:
         cetirizine = next(d for d in document["drugs"] if d["id"] == "cetirizine")
         cetirizine["paediatric"]["bands"][1]["min_age_years"] = 5
 
-    kb_copy.edit("drugs/allergy_skin.yaml", overlap)
+    kb_copy.edit("drugs/allergy.yaml", overlap)
     with pytest.raises(KnowledgeBaseError) as caught:
         build_knowledge_base(kb_copy.root)
     message = str(caught.value)
-    assert "drugs/allergy_skin.yaml: entry 'cetirizine': field 'paediatric'" in message
+    assert "drugs/allergy.yaml: entry 'cetirizine': field 'paediatric'" in message
     assert "two dose bands cover the same age and weight" in message
 
 
