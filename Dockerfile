@@ -5,7 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     MEDSTREAM_VAR_DIR=/var/lib/medstream
 
-RUN groupadd --system medstream && useradd --system --gid medstream --home /app medstream
+# A fixed UID/GID, so that Kubernetes' runAsUser (deploy/kubernetes/) can name the same user.
+RUN groupadd --system --gid 10001 medstream \
+    && useradd --system --uid 10001 --gid medstream --home /app medstream
 WORKDIR /app
 
 COPY requirements.txt .
