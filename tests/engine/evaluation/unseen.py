@@ -207,6 +207,13 @@ def _per_day(frequency: str) -> int | None:
     return next((count for pattern, count in _TIMES_A_DAY if pattern.search(frequency)), None)
 
 
+def _over_cap(medication: dict[str, Any], caps: dict[str, float]) -> bool:
+    dose = medication["dose_mg"]
+    per_day = _per_day(medication["frequency"])
+    over_dose = dose > caps.get("mg_per_dose", float("inf"))
+    return over_dose or bool(per_day and dose * per_day > caps.get("mg_per_day", float("inf")))
+
+
 def unsafe_reasons(case: dict[str, Any], result: dict[str, Any], kb: KnowledgeBase) -> list[str]:
     """Every way the result breaks the case's safety expectations."""
     expect = case["expect"]
@@ -223,11 +230,7 @@ def unsafe_reasons(case: dict[str, Any], result: dict[str, Any], kb: KnowledgeBa
         reasons.append("no_prescription")
     for drug, caps in (expect.get("max_dose") or {}).items():
         for drug_id in _drug_ids([drug], kb) & set(prescribed):
-            medication = prescribed[drug_id]
-            per_day = _per_day(medication["frequency"])
-            if medication["dose_mg"] > caps.get("mg_per_dose", float("inf")) or (
-                per_day and medication["dose_mg"] * per_day > caps.get("mg_per_day", float("inf"))
-            ):
+            if _over_cap(prescribed[drug_id], caps):
                 reasons.append("max_dose")
     for item in expect.get("flag") or []:
         names = [item] if isinstance(item, str) else list(item)
