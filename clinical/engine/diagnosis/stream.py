@@ -36,7 +36,15 @@ from clinical.engine.diagnosis.evidence import (
 )
 from clinical.engine.diagnosis.explain import Explainer, primary_red_flags, recommended_tests
 from clinical.engine.diagnosis.scores import compute_scores
-from clinical.engine.diagnosis.triage import RedFlagIndex, Urgency, decide_urgency, settle_self_care
+from clinical.engine.diagnosis.triage import (
+    CantMissIndex,
+    Caught,
+    RedFlagIndex,
+    Urgency,
+    apply_safety_net,
+    decide_urgency,
+    settle_self_care,
+)
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
 from clinical.engine.knowledge.schema import RedFlagRule, TriagePolicy
 from clinical.engine.note import extracted, read_note
@@ -56,13 +64,19 @@ class DiagnosisEngine:
     model: DifferentialModel
     rules: DerivedRules
     red_flags: RedFlagIndex
+    cant_miss: CantMissIndex
     explainer: Explainer
 
 
 @functools.cache
 def engine_for(kb: KnowledgeBase) -> DiagnosisEngine:
     return DiagnosisEngine(
-        kb, DifferentialModel(kb), DerivedRules.of(kb), RedFlagIndex(kb), Explainer(kb)
+        kb,
+        DifferentialModel(kb),
+        DerivedRules.of(kb),
+        RedFlagIndex(kb),
+        CantMissIndex(kb),
+        Explainer(kb),
     )
 
 
@@ -124,7 +138,8 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
     present = evidence.present
     case = engine.model.case(present, evidence.absent, request.history.age, request.history.sex)
     ranking = engine.model.rank(case)
-    shown = _shown(ranking)
+    caught = engine.cant_miss.caught(present, ranking, kb.policy.triage)
+    shown = _shown(ranking, caught)
     explain, describe = engine.model.explain, engine.explainer.differential_item
     items = [describe(item, explain(item.model_index, case)) for item in shown]
     for item in items:
@@ -132,8 +147,9 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
 
     yield events.progress(KIND, "primary_diagnosis")
     fired = engine.red_flags.fired(present)
+    decided = decide_urgency(fired, ranking, kb.policy.triage)
     urgency = settle_self_care(
-        decide_urgency(fired, ranking, kb.policy.triage),
+        apply_safety_net(decided, caught, engine.explainer.mid_sentence.__getitem__),
         stated=any(r.status == "present" and r.via != "age" for r in evidence.reports.values()),
         unsettled=_unsettled(extracted),
     )
@@ -193,13 +209,16 @@ def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) ->
     return compute_scores(request, evidence.present, evidence.absent, kb.score_tables)
 
 
-def _shown(ranking: list[Ranked]) -> list[Ranked]:
+def _shown(ranking: list[Ranked], caught: list[Caught]) -> list[Ranked]:
+    """The leading conditions, and every condition not to be missed that the safety net holds
+    (shown wherever it ranks, since it decides the urgency)."""
     shown = ranking[:MIN_DIFFERENTIAL]
     for item in ranking[MIN_DIFFERENTIAL:MAX_DIFFERENTIAL]:
         if item.probability < SHOWN_PROBABILITY:
             break
         shown.append(item)
-    return shown
+    listed = {item.condition.id for item in shown}
+    return shown + [c.ranked for c in caught if c.ranked.condition.id not in listed]
 
 
 def _symptoms_content(

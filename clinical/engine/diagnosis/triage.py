@@ -10,7 +10,7 @@ at least a given level of care is compared with that level's threshold below.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from clinical.engine.contract.results import Urgency as UrgencyLevel
@@ -62,6 +62,70 @@ class RedFlagIndex:
             and (not rule.any or any(finding in present for finding in rule.any))
         ]
         return sorted(fired, key=lambda rule: (-URGENCY_RANK[rule.urgency], rule.id))
+
+
+@dataclass(frozen=True)
+class Caught:
+    """A condition not to be missed, held by the safety net: its place in the ranking and the key
+    feature present (its findings)."""
+
+    ranked: Ranked
+    feature: tuple[str, ...]
+
+
+class CantMissIndex:
+    """The conditions not to be missed (``cant_miss`` in the knowledge base), by the findings of
+    their key features, so a request checks only those one of its findings could catch."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        by_finding: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for condition in kb.conditions.values():
+            rule = condition.cant_miss
+            for feature in rule.features() if rule is not None else ():
+                by_finding.setdefault(feature[0], []).append((condition.id, feature))
+        self._by_finding = {finding: tuple(entries) for finding, entries in by_finding.items()}
+
+    def caught(
+        self, present: Collection[str], ranking: Sequence[Ranked], policy: TriagePolicy
+    ) -> list[Caught]:
+        """The conditions whose key feature is present and whose probability reaches the
+        policy's threshold, most urgent and most probable first (one feature each)."""
+        threshold = policy.cant_miss_probability.value
+        place = {item.condition.id: item for item in ranking}
+        found: dict[str, Caught] = {}
+        for finding in sorted(present):
+            for condition_id, feature in self._by_finding.get(finding, ()):
+                item = place[condition_id]
+                if condition_id in found or item.probability < threshold:
+                    continue
+                if all(part in present for part in feature):
+                    found[condition_id] = Caught(item, feature)
+        return sorted(
+            found.values(),
+            key=lambda c: (-URGENCY_RANK[c.ranked.condition.base_urgency], -c.ranked.probability),
+        )
+
+
+def apply_safety_net(
+    urgency: Urgency, caught: Sequence[Caught], label: Callable[[str], str]
+) -> Urgency:
+    """Urgency raised to the level of each condition not to be missed that the net holds, with
+    the reason saying which and why ("can't miss: subarachnoid haemorrhage, sudden severe
+    headache"). Urgency is never only a function of the posterior mass."""
+    top = max((c.ranked.condition.base_urgency for c in caught), key=rank_of, default=None)
+    if top is None or rank_of(top) < rank_of(urgency.level):
+        return urgency
+    reasons = [
+        f"can't miss: {c.ranked.condition.name} "
+        f"({' with '.join(label(f) for f in c.feature)}, {_percent(c.ranked.probability)} of the "
+        f"differential)"
+        for c in caught
+        if c.ranked.condition.base_urgency == top
+    ]
+    listed = "; ".join(reasons)
+    if rank_of(top) == rank_of(urgency.level):
+        return Urgency(urgency.level, f"{listed[:1].upper()}{listed[1:]}; {urgency.reason}")
+    return Urgency(top, f"{listed[:1].upper()}{listed[1:]}: {LEVEL_WORDS[top]}.")
 
 
 def differential_urgency(ranking: Sequence[Ranked], policy: TriagePolicy) -> Urgency:

@@ -386,6 +386,14 @@ def _check_conditions(parsed: Parsed) -> None:
     for _, condition, where in parsed.items("conditions"):
         for finding_id in condition.findings:
             _require(findings, finding_id, "finding", where, f"findings.{finding_id}")
+        if condition.cant_miss is not None:
+            if condition.base_urgency not in ("emergency", "urgent"):
+                message = "a condition not to be missed needs emergency or urgent care"
+                raise kb_error(where, "cant_miss", message)
+            for index, feature in enumerate(condition.cant_miss.features()):
+                for finding_id in feature:
+                    path = f"cant_miss.key_features.{index}"
+                    _require(findings, finding_id, "finding", where, path)
         for finding_id in condition.risk_factors:
             field_path = f"risk_factors.{finding_id}"
             _require(findings, finding_id, "finding", where, field_path)

@@ -237,6 +237,24 @@ class Citation(Entry):
     source: Id
 
 
+KeyFeature = Id | Annotated[list[Id], Field(min_length=2)]
+
+
+class CantMiss(Entry):
+    """A serious condition not to be missed: when one of its key features is present (a finding,
+    or a list of findings all present together), urgency rises to the condition's own level even
+    at a low probability, down to the triage policy's ``cant_miss_probability``. Key features are
+    the discriminators its source gives, specific enough that their presence alone makes the
+    condition worth excluding."""
+
+    key_features: Annotated[list[KeyFeature], Field(min_length=1)]
+    source: Id
+
+    def features(self) -> list[tuple[str, ...]]:
+        """Each key feature as the findings that must all be present."""
+        return [(item,) if isinstance(item, str) else tuple(item) for item in self.key_features]
+
+
 class Condition(Entry):
     id: Id
     name: Text
@@ -271,6 +289,7 @@ class Condition(Entry):
     risk_factors: dict[Id, Positive] = {}
     red_flags: list[Citation] = []
     recommended_tests: list[Citation] = []
+    cant_miss: CantMiss | None = None
     sources: Annotated[list[Id], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -694,6 +713,7 @@ class TriagePolicy(Entry):
     routine_share: Figure
     supporting_probability: Figure
     watch_for_probability: Figure
+    cant_miss_probability: Figure
 
     def share(self, level: str) -> float:
         """The probability mass of conditions at ``level`` or above that makes it the urgency."""
