@@ -274,6 +274,7 @@ class Condition(Entry):
         "infectious",
         "mental_health",
         "obstetric",
+        "gynaecological",
         "haematological",
         "renal",
         "toxicological",
