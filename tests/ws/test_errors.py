@@ -93,7 +93,9 @@ async def test_an_invalid_diagnosis_names_each_field_and_stores_nothing(
     ("data", "field"),
     [
         (None, "data"),
-        ({"symptoms": ["cough"]}, "history"),
+        # No age or sex in the history and no note stating them: both are named.
+        ({"symptoms": ["cough"]}, "history.age"),
+        ({"symptoms": ["cough"], "note": "2 days of cough"}, "history.sex"),
         ({"symptoms": ["cough"], "history": {"age": 30, "sex": "male"}, "mood": "x"}, "mood"),
         ({"symptoms": [], "history": {"age": 30, "sex": "male"}}, "non_field_errors"),
     ],

@@ -206,8 +206,14 @@ NameList = Annotated[list[NonEmptyName], Field(max_length=MAX_LIST_ITEMS)]
 
 
 class History(_Strict):
-    age: float = Field(ge=0, le=120, description="years; fractions for infants (0.5 = 6 months)")
-    sex: Sex
+    """What the clinician states of the patient's history. Age and sex may be left out when the
+    note states them (a structured value wins over the note's); without either, the diagnosis is
+    refused naming what is missing."""
+
+    age: float | None = Field(
+        None, ge=0, le=120, description="years; fractions for infants (0.5 = 6 months)"
+    )
+    sex: Sex | None = None
     allergies: NameList = []
     conditions: NameList = []
     medications: NameList = []
@@ -218,7 +224,7 @@ class History(_Strict):
     def _pregnancy_is_possible(self) -> History:
         if self.pregnant and self.sex == "male":
             raise ValueError("pregnant is true but sex is male")
-        if self.pregnant and self.age < 10:
+        if self.pregnant and self.age is not None and self.age < 10:
             raise ValueError("pregnant is true but age is under 10 years")
         return self
 
@@ -226,7 +232,7 @@ class History(_Strict):
 class DiagnosisRequest(_Strict):
     symptoms: Annotated[list[Symptom], Field(max_length=MAX_SYMPTOMS)] = []
     vitals: Vitals | None = None
-    history: History
+    history: History = History()
     labs: Labs | None = None
     note: NoteText | None = None
 
@@ -250,7 +256,7 @@ class DiagnosisRequest(_Strict):
         values: dict[str, float | str | bool | None] = {
             "age": self.history.age,
             "sex": self.history.sex,
-        }
+        }  # both known once the engine has read the note (it refuses a request without them)
         if self.vitals is not None:
             values |= self.vitals.inputs()
         if self.labs is not None:

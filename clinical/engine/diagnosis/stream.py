@@ -17,7 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from clinical.engine.contract import events, results
+from clinical.engine.contract.errors import EngineValidationError
 from clinical.engine.contract.events import Event
 from clinical.engine.contract.requests import (
     DiagnosisRequest,
@@ -47,7 +50,7 @@ from clinical.engine.diagnosis.triage import (
 )
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
 from clinical.engine.knowledge.schema import RedFlagRule, TriagePolicy
-from clinical.engine.note import extracted, read_note
+from clinical.engine.note import NoteReading, extracted, read_note
 
 KIND: events.Kind = "diagnosis"
 MIN_DIFFERENTIAL = 5
@@ -80,28 +83,73 @@ def engine_for(kb: KnowledgeBase) -> DiagnosisEngine:
     )
 
 
-def validate_diagnosis(data: Mapping[str, Any] | DiagnosisRequest) -> DiagnosisRequest:
-    """The validated request, or :class:`EngineValidationError` naming each bad field."""
+def validate_diagnosis(
+    data: Mapping[str, Any] | DiagnosisRequest, knowledge_base: KnowledgeBase | None = None
+) -> DiagnosisRequest:
+    """The validated request, or :class:`EngineValidationError` naming each bad field. A note
+    alone is a whole request when it states the patient's age and sex; without them (in
+    ``history`` or the note) the request is refused naming what is missing."""
     if isinstance(data, DiagnosisRequest):
-        return data
-    return parse_diagnosis(dict(data) if isinstance(data, Mapping) else data)
+        request = data
+    else:
+        request = parse_diagnosis(dict(data) if isinstance(data, Mapping) else data)
+    missing = _demographics_missing(request, knowledge_base or load_knowledge_base())
+    if missing:
+        raise EngineValidationError({f"history.{name}": [_MISSING[name]] for name in missing})
+    return request
+
+
+_MISSING = {
+    "age": 'this field is required: give the age here or in the note ("72-year-old", "3 yo")',
+    "sex": 'this field is required: give the sex here or in the note ("man", "F", "her")',
+}
+
+
+def _demographics_missing(request: DiagnosisRequest, kb: KnowledgeBase) -> list[str]:
+    """``age`` and ``sex`` when neither the history nor the note gives them."""
+    wanted = [name for name in ("age", "sex") if getattr(request.history, name) is None]
+    if not wanted or request.note is None:
+        return wanted
+    completed = _with_note_demographics(request, read_note(request.note, kb))[0]
+    return [name for name in wanted if getattr(completed.history, name) is None]
+
+
+def _with_note_demographics(
+    request: DiagnosisRequest, reading: NoteReading
+) -> tuple[DiagnosisRequest, set[str]]:
+    """The request with the note's age and sex where its history gives none (a value the
+    request would refuse is left out); the fields taken from the note."""
+    history = request.history
+    taken: set[str] = set()
+    for name in ("age", "sex"):
+        found = reading.first(name)
+        if getattr(history, name) is not None or found is None:
+            continue
+        try:
+            history = History.model_validate(history.model_dump() | {name: found.value})
+        except ValidationError:
+            continue
+        taken.add(name)
+    if not taken:
+        return request, taken
+    return request.model_copy(update={"history": history}), taken
+
+
+def _age_and_sex(request: DiagnosisRequest) -> tuple[float, str]:
+    """The patient's age and sex, which validation guarantees (from the history or the note)."""
+    age, sex = request.history.age, request.history.sex
+    if age is None or sex is None:
+        raise EngineValidationError({"history": ["age and sex are required"]})
+    return age, sex
 
 
 def diagnose(
     data: Mapping[str, Any] | DiagnosisRequest, knowledge_base: KnowledgeBase | None = None
 ) -> Iterator[Event]:
     """Validate now, then return the stream of stage events (a generator)."""
-    request = validate_diagnosis(data)
-    engine = engine_for(knowledge_base or load_knowledge_base())
-    return _stream(request, engine)
-
-
-# A note read on its own is read exactly as a diagnosis request holding only that note reads it.
-# Such a request must name an age and a sex, and neither changes what a note is read as: the
-# note's own age and sex are reported, never used, and only symptoms and history lists (empty
-# here) settle a finding before the note. Any valid patient serves; the service's tests hold
-# the result to a real stream's for a different patient.
-_ANY_PATIENT = History(age=40, sex="female")
+    knowledge_base = knowledge_base or load_knowledge_base()
+    request = validate_diagnosis(data, knowledge_base)
+    return _stream(request, engine_for(knowledge_base))
 
 
 def read_note_alone(
@@ -115,9 +163,9 @@ def read_note_alone(
     """
     request = data if isinstance(data, NoteReadRequest) else parse_note_read(data)
     engine = engine_for(knowledge_base or load_knowledge_base())
-    _, _, extracted = _read(DiagnosisRequest(note=request.note, history=_ANY_PATIENT), engine)
-    assert extracted is not None  # the note is never blank
-    return extracted
+    _, _, read = _read(DiagnosisRequest(note=request.note), engine)
+    assert read is not None  # the note is never blank
+    return read
 
 
 def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Event]:
@@ -136,7 +184,8 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
 
     yield events.progress(KIND, "differential_diagnosis")
     present = evidence.present
-    case = engine.model.case(present, evidence.absent, request.history.age, request.history.sex)
+    age, sex = _age_and_sex(request)
+    case = engine.model.case(present, evidence.absent, age, sex)
     ranking = engine.model.rank(case)
     caught = engine.cant_miss.caught(present, ranking, kb.policy.triage)
     shown = _shown(ranking, caught)
@@ -169,9 +218,10 @@ def _read(
         evidence, _ = gather_evidence(request, kb, engine.rules)
         return request, evidence, None
     reading = read_note(request.note, kb)
+    request, demographics = _with_note_demographics(request, reading)
     request, measured = apply_note_measurements(request, reading)
     evidence, used = gather_evidence(request, kb, engine.rules, reading)
-    used.fields |= measured
+    used.fields |= measured | demographics
     return request, evidence, extracted(reading, used)
 
 

@@ -121,12 +121,19 @@ def _celsius(value: float, unit: str | None) -> tuple[float, str]:
 
 def _temperatures(note: str) -> Iterator[Reading]:
     for match in _TEMPERATURE.finditer(note):
+        if match.group("compact") and _opens_a_line(note, match.start()):
+            continue  # "86F, care home resident" is the age-sex shorthand, not 30 C
         value = match.group("value") or match.group("bare") or match.group("compact")
         unit = match.group("unit") or match.group("bare_unit") or match.group("compact_unit")
         written = _number(value)
         celsius, read_unit = _celsius(written, unit)
         if 25 <= celsius <= 45:
             yield Reading("temperature", celsius, *match.span(), match.group(), read_unit, written)
+
+
+def _opens_a_line(note: str, position: int) -> bool:
+    before = note[:position].rstrip(" \t")
+    return not before or before[-1] in "\n"
 
 
 def _simple_vitals(note: str) -> Iterator[Reading]:
@@ -232,66 +239,107 @@ def _labs(note: str) -> Iterator[Reading]:
 
 # ---------------------------------------------------------------- age, sex, gestation
 
-_AGE = re.compile(
-    r"\b(?P<years>\d{1,3})\s*+-?\s*+(?:years?|yrs?|y)\s*+-?\s*+old\b"
-    r"|\b(?P<years2>\d{1,3})\s*+(?:yo|y/o|y\.o\.?|years?\s++of\s++age)(?![\w/])"
-    r"|\b(?:aged?|age:)\s*+(?P<years3>\d{1,3})\b"
-    r"|\b(?P<months>\d{1,2})\s*+-?\s*+(?:months?|mths?|mo)\s*+-?\s*+old\b"
-    r"|\b(?P<weeks>\d{1,2})\s*+-?\s*+(?:weeks?|wks?)\s*+-?\s*+old\b"
-    r"|\b(?P<days>\d{1,2})\s*+-?\s*+days?\s*+-?\s*+old\b"
-    r"|\b(?P<compact>\d{1,3})\s?(?P<compact_sex>[mf])\b(?!\s*+\d)"
-    r"|(?:^|(?<=[\n,;:(]))\s*+(?P<lead_sex>[mf])\s?(?P<lead>\d{1,3})\b"
-    r"|\b(?:i'?m|i\s++am|(?:he|she)(?:'s|\s++is)|my\s++(?P<relative>dad|father|son|husband|brother"
-    r"|mum|mom|mother|daughter|wife|sister|baby|child)\s++is)\s++(?P<spoken>\d{1,3})"
-    r"(?:\s*+(?:years?|yrs?)(?:\s++old)?)?\b(?!\s*+(?:%|kg|mg|cm|bpm|/|\.\d|weeks?|months?|days?))"
-    r"|\b(?:man|woman|male|female|boy|girl|lady|gentleman|gent|lad|patient|(?P<named>husband"
-    r"|wife|father|mother|son|daughter|dad|mum|mom|brother|sister))\s*+,\s*+(?P<apposed>\d{1,3})\s*+(?:,|\.|$)",
-    re.IGNORECASE,
+# Ages as notes and people write them. Each form names its number ``n``, the unit the number is
+# in (``unit``: a word, or a fixed one), and, where the form says it, the patient's sex (``sex``:
+# a letter or a word). Kinship words give the sex of the person spoken of ("my son's 13").
+_MALE_KIN = "son|husband|dad|father|brother|boy|grandson|grandad|grandpa|grandfather|nephew|uncle"
+_FEMALE_KIN = (
+    "daughter|wife|mum|mom|mother|sister|girl|granddaughter|grandma|gran|nan|grandmother|niece|aunt"
 )
-_RELATIVE_SEX = {"dad": "male", "father": "male", "son": "male", "husband": "male",
-                 "brother": "male", "mum": "female", "mom": "female", "mother": "female",
-                 "daughter": "female", "wife": "female", "sister": "female"}  # fmt: skip
-_AGE_UNITS = {
-    "years": 1, "years2": 1, "years3": 1, "spoken": 1, "apposed": 1, "months": 12, "weeks": 52.18,
-    "days": 365.25,
-}  # fmt: skip
+_UNSEXED_KIN = "baby|child|kid|partner|flatmate|friend|neighbour"
+_KIN = (
+    r"(?:little\s++|baby\s++|eldest\s++|youngest\s++)?"
+    rf"(?P<kin>{_MALE_KIN}|{_FEMALE_KIN}|{_UNSEXED_KIN})"
+)
+_NUMBER_AGE = r"(?P<n>\d{1,3}(?:\.5)?)"
+_AGE_UNIT = r"(?P<unit>years?|yrs?|y|months?|mths?|mos?|weeks?|wks?|days?)"
+_NOT_A_MEASURE = (
+    r"(?!\s*+(?:%|kg|mg|mcg|g\b|cm|mm|ml|bpm|/|\.\d|x\b|hours?|hrs?|mins?|minutes?|times|"
+    r"years?\s++ago|weeks?\s++ago|days?\s++ago|months?\s++ago|am\b|pm\b|o'?clock))"
+)
+_PERSON_M = r"man|male|gentleman|gent|lad|boy|guy|chap|bloke"
+_PERSON_F = r"woman|female|lady|girl|lass"
+_AGE_FORMS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(form, re.IGNORECASE)
+    for form in (
+        # "72 year old", "6-week-old", "18 months old"
+        rf"\b{_NUMBER_AGE}\s*+-?\s*+{_AGE_UNIT}\s*+-?\s*+old\b(?:\s++(?P<sex>{_PERSON_M}|{_PERSON_F})\b)?",
+        # "72yo", "72 y/o", "72 years of age"
+        rf"\b{_NUMBER_AGE}\s*+(?:yo|y/o|y\.o\.?|yrs?\s++of\s++age|years?\s++of\s++age)(?![\w/])",
+        # "aged 72", "age: 72", "age 4 months"
+        rf"\b(?:aged?|age\s*+:)\s*+{_NUMBER_AGE}\b(?:\s*+{_AGE_UNIT}\b)?{_NOT_A_MEASURE}",
+        # "72M", "72 F": at a line's start or after punctuation it is the age-sex shorthand
+        rf"(?:^|(?<=[\n,;:(]))\s*+{_NUMBER_AGE}\s?(?P<sex>[mf])\b(?!\s*+\d)",
+        rf"\b{_NUMBER_AGE}\s?(?P<sex>[mf])\b(?!\s*+\d)",
+        # "M72", "F 45" after a line's start or punctuation
+        rf"(?:^|(?<=[\n,;:(]))\s*+(?P<sex>[mf])\s?{_NUMBER_AGE}\b{_NOT_A_MEASURE}",
+        # "5/12 M" (months), "3/52 F" (weeks): a fraction is an age only with the sex or "old"
+        r"\b(?P<n>\d{1,2})\s*+/\s*+(?P<unit>12|52)\s*+(?:(?P<sex>[mf])\b|old\b)",
+        # "11mo M", "18 months F"
+        rf"\b{_NUMBER_AGE}\s*+(?P<unit>months?|mths?|mos?|weeks?|wks?)\s++(?P<sex>[mf])\b",
+        # "I'm 72", "she's 19", "my son's 13", "my little boy is 4", "my son is 18 months"
+        rf"\b(?:i'?m|i\s++am|(?P<pronoun>he|she)(?:'s|\s++is)|my\s++{_KIN}(?:'s|\s++is))\s++"
+        rf"{_NUMBER_AGE}\b(?:\s*+{_AGE_UNIT}\b(?:\s++old)?)?{_NOT_A_MEASURE}",
+        # "man, 72", "gentleman 78", "man of 63", "woman aged 40", "husband, 66"
+        rf"\b(?:(?P<sex>{_PERSON_M}|{_PERSON_F}|patient)|{_KIN})\b\s*+(?:,|of|aged)?\s*+"
+        rf"{_NUMBER_AGE}\b(?!\s*+{_AGE_UNIT}\b\s*+ago){_NOT_A_MEASURE}",
+        # "35 female", "23, male"
+        rf"\b{_NUMBER_AGE}\s*+,?\s*+(?P<sex>{_PERSON_M}|{_PERSON_F})\b",
+    )
+)
+# A sex written right after an age: "41 yo F", "72 years old, male".
+_SEX_AFTER_AGE = re.compile(rf"\s*+,?\s*+(?P<sex>[mf]|{_PERSON_M}|{_PERSON_F})\b", re.IGNORECASE)
+_UNIT_YEARS = {"y": 1.0, "m": 12.0, "w": 52.18, "d": 365.25, "12": 12.0, "52": 52.18}
+_MALE = frozenset(f"{_MALE_KIN}|{_PERSON_M}|m|he".split("|"))
+_FEMALE = frozenset(f"{_FEMALE_KIN}|{_PERSON_F}|f|she".split("|"))
 _SEX_WORDS = re.compile(
     r"\b(?:(?P<male>man|male|gentleman|boy|mr|gent|lad|guy|chap|bloke)|(?P<female>woman|female|lady|girl|mrs|ms|lass))"
     r"\b",
     re.IGNORECASE,
 )
 _PRONOUNS = re.compile(r"\b(?:(?P<male>he|his|him)|(?P<female>she|her|hers))\b", re.IGNORECASE)
-_AFTER_AGE_SEX = re.compile(r"\s*+(?P<sex>[mf])\b", re.IGNORECASE)
 _GESTATION = re.compile(
     r"\b(?P<weeks>\d{1,2})\s*+(?:\+\d\s*+)?(?:weeks?|wks?)\s++(?:pregnant|gestation|pg)\b"
-    r"|\b(?P<fraction>\d{1,2})\s*+(?:\+\d)?\s*+/\s*+40\b",
+    r"|\b(?P<fraction>\d{1,2})\s*+(?:\+\d)?\s*+/\s*+40\b"
+    # "at 34+2", "G1P0 34+2": weeks and days of gestation as obstetric notes write them
+    r"|(?:\bat|\bg\d{1,2}\s*+p\d{1,2}(?:\+\d)?)\s++(?P<plus>\d{1,2})\s*+\+\s*+[0-6]\b",
     re.IGNORECASE,
 )
 
 
 def _ages(note: str) -> Iterator[Reading]:
-    for match in _AGE.finditer(note):
-        if match.group("compact") or match.group("lead"):
-            years = float(match.group("compact") or match.group("lead"))
-            letter = (match.group("compact_sex") or match.group("lead_sex")).lower()
-            yield Reading("age", years, *match.span(), match.group(), "years")
-            yield Reading(
-                "sex", "male" if letter == "m" else "female", *match.span(), match.group()
+    """Each age the note states (in years), and the sex where the same words say it."""
+    for form in _AGE_FORMS:
+        for match in form.finditer(note):
+            unit = (match.groupdict().get("unit") or "y").lower()
+            per_year = _UNIT_YEARS.get(unit, _UNIT_YEARS.get(unit[:1], 1.0))
+            years = round(float(match.group("n")) / per_year, 3)
+            written = (
+                "years"
+                if per_year == 1.0
+                else {12.0: "months", 52.18: "weeks"}.get(per_year, "days")
             )
+            start = match.start() + len(match.group()) - len(match.group().lstrip())
+            yield Reading("age", years, start, match.end(), note[start : match.end()], written)
+            yield from _sex_of(note, match)
+            after = _SEX_AFTER_AGE.match(note, match.end())
+            if after is not None:
+                letter = after.group("sex").lower()[0]
+                sex = "male" if letter == "m" else "female"
+                yield Reading("sex", sex, *after.span("sex"), after.group("sex"))
+
+
+def _sex_of(note: str, match: re.Match[str]) -> Iterator[Reading]:
+    for group in ("sex", "kin", "pronoun"):
+        said = match.groupdict().get(group)
+        if not said:
             continue
-        name = next(key for key in _AGE_UNITS if match.group(key))
-        years = round(float(match.group(name)) / _AGE_UNITS[name], 3)
-        unit = "years" if name in ("years2", "years3", "spoken", "apposed") else name
-        yield Reading("age", years, *match.span(), match.group(), unit)
-        group = "relative" if match.group("relative") else "named"
-        relative = (match.group(group) or "").lower()
-        if relative in _RELATIVE_SEX:
+        word = said.lower()
+        sex = "male" if word in _MALE else "female" if word in _FEMALE else None
+        if sex is not None:
             start, end = match.span(group)
-            yield Reading("sex", _RELATIVE_SEX[relative], start, end, note[start:end])
-        after = _AFTER_AGE_SEX.match(note, match.end())
-        if after is not None:
-            sex = "male" if after.group("sex").lower() == "m" else "female"
-            yield Reading("sex", sex, *after.span("sex"), after.group("sex"))
+            yield Reading("sex", sex, start, end, note[start:end])
+        return
 
 
 def _sexes(note: str) -> Iterator[Reading]:
@@ -304,7 +352,7 @@ def _sexes(note: str) -> Iterator[Reading]:
 
 def _gestations(note: str) -> Iterator[Reading]:
     for match in _GESTATION.finditer(note):
-        weeks = float(match.group("weeks") or match.group("fraction"))
+        weeks = float(match.group("weeks") or match.group("fraction") or match.group("plus"))
         if 3 <= weeks <= 43:
             yield Reading("gestation_weeks", weeks, *match.span(), match.group(), "weeks")
 
@@ -404,9 +452,9 @@ def _without_overlaps(found: list[Reading]) -> list[Reading]:
     taken: list[tuple[int, int, str]] = []
     for reading in sorted(found, key=lambda r: (r.start, -(r.end - r.start))):
         clash = any(
-            reading.start < end and start < reading.end and field != reading.field
+            reading.start < end and start < reading.end
             for start, end, field in taken
-            if not _companions(field, reading.field)
+            if field == reading.field or not _companions(field, reading.field)
         )
         if not clash:
             kept.append(reading)

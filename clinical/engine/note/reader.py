@@ -17,6 +17,7 @@ nothing known is reported as unrecognised.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import cast
@@ -51,8 +52,14 @@ _UNSKIPPED = frozenset({"gestation_weeks", "sex"})
 # ---------------------------------------------------------------- reading
 
 
+@functools.lru_cache(maxsize=32)
 def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
-    """Everything the note states, each item with its span."""
+    """Everything the note states, each item with its span.
+
+    A request's note is read when it is validated (for the age and sex it may state) and again
+    when it is diagnosed; the last few readings are kept, so the second costs nothing. A reading
+    is never changed once made (callers only read it), so sharing one is safe.
+    """
     lexicon = lexicon_for(kb, CUE_WORDS)
     gcs = kb.policy.note_reading.gcs_to_acvpu
     reading = NoteReading(note, readings=measurements(note, gcs), timing=timing(note))
@@ -76,7 +83,7 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     if overdoses:
         kept = _unskipped(found, skip + [span for item in ingested for span in item.forms])
     reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
-    reading.readings += _demographics(note, reading)
+    reading.readings += _demographics(note, reading, kb)
     reading.unrecognized = _unrecognized(note, reading, kb)
     return reading
 
@@ -314,18 +321,30 @@ def _with_timing(
 # ---------------------------------------------------------------- demographics and history
 
 
-def _demographics(note: str, reading: NoteReading) -> list[Reading]:
-    """Sex from words when no "72M" gave it, and consciousness from the words of an affirmed
+def _demographics(note: str, reading: NoteReading, kb: KnowledgeBase) -> list[Reading]:
+    """Sex from words when no "72M" gave it (nouns and titles, then pronouns, then a finding only
+    one sex can have that the note affirms), and consciousness from the words of an affirmed
     reduced-consciousness finding when no GCS, ACVPU or "responds to" gave it."""
     added: list[Reading] = []
     if reading.first("sex") is None:
         stated = sexes(note)
         nouns = [item for item in stated if item.unit is None]
         chosen = (nouns or stated)[:1]
-        added += [replace(item, unit=None) for item in chosen]
+        added += [replace(item, unit=None) for item in chosen] or _sex_of_findings(reading, kb)
     if reading.first("consciousness") is None:
         added += list(_consciousness_from_findings(reading.mentions))
     return added
+
+
+def _sex_of_findings(reading: NoteReading, kb: KnowledgeBase) -> list[Reading]:
+    """The sex of the first affirmed finding only one sex can have (``only_sex`` in the knowledge
+    base: "9 weeks pregnant", "34+2", "breastfeeding"), as the reading of the patient's sex."""
+    for mention in reading.mentions:
+        finding = kb.findings.get(mention.id) if mention.kind == "finding" else None
+        if finding is not None and finding.only_sex and mention.certainty == "present":
+            text = mention.text
+            return [Reading("sex", finding.only_sex, mention.start, mention.end, text, "finding")]
+    return []
 
 
 def _consciousness_from_findings(mentions: list[Mention]) -> Iterator[Reading]:

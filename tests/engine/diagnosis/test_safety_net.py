@@ -60,7 +60,7 @@ def test_below_the_threshold_the_net_does_not_raise(kb_copy) -> None:
 
 
 def test_a_net_on_an_unknown_finding_is_refused(kb_copy) -> None:
-    with pytest.raises(KnowledgeBaseError, match="cant_miss.key_features.0.*purple_toes"):
+    with pytest.raises(KnowledgeBaseError, match=r"cant_miss\.key_features\.0.*purple_toes"):
         _net(kb_copy, ["purple_toes"], threshold=0.01)
 
 
