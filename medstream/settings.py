@@ -44,9 +44,14 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Origins trusted besides the served site's own, by the CSRF check and the socket's alike
+# (clinical.origins): exact, with scheme and port, or https://*.example.org for subdomains.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Origins a cookie-authenticated WebSocket may come from; empty means "the allowed hosts".
-WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS")
+if env_str("WS_ALLOWED_ORIGINS"):
+    raise ImproperlyConfigured(
+        "WS_ALLOWED_ORIGINS is no longer read: a cookie-authenticated socket trusts exactly the "
+        "origins a form does, the served site's own and CSRF_TRUSTED_ORIGINS; move them there"
+    )
 
 INSTALLED_APPS = [
     "daphne",
