@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,7 +64,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "channels",
     "clinical",
@@ -184,7 +185,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -201,6 +202,15 @@ REST_FRAMEWORK = {
     # behind the proxy with --proxy-headers, the address nginx set). Left at None, DRF would key
     # on X-Forwarded-For as the client sent it, and any made-up header escaped every throttle.
     "NUM_PROXIES": 0,
+}
+# API tokens (django-rest-knox): only a SHA-512 of each is stored, and each expires
+# API_TOKEN_SECONDS after it was issued, however much it is used (no renewal on use, so a stolen
+# token dies on schedule). A password change or a deactivation revokes them (clinical.credentials).
+API_TOKEN_SECONDS = env_int("API_TOKEN_SECONDS", 36_000, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=API_TOKEN_SECONDS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "medstream API",
