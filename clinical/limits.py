@@ -39,6 +39,7 @@ from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, ResolverMatch, resolve
+from django.views.decorators.debug import sensitive_variables
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -409,6 +410,7 @@ def _password_form_match(request: HttpRequest) -> ResolverMatch | None:
     return match if match.view_name in PASSWORD_FORM_VIEWS else None
 
 
+@sensitive_variables("data")
 def refused_login(request: HttpRequest, match: ResolverMatch) -> HttpResponse | None:
     """None when this password attempt is within ``LOGIN_RATE`` (and counts it), else the
     429 answer: the same page (sign-in or password change), what was typed kept but the

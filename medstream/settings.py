@@ -84,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "medstream.urls"
+# Error reports (the debug page, a logged 500) hide anything that looks secret, DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "medstream.reports.SecretsHiddenFilter"
 ASGI_APPLICATION = "medstream.asgi.application"
 
 TEMPLATES = [

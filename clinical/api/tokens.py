@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.models import get_token_model
 from knox.settings import CONSTANTS
@@ -34,6 +36,7 @@ def live_tokens(user: Any) -> QuerySet[Any]:
     return tokens.order_by("-created")
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class TokenView(LoginView):
     """Exchange a username and password for a new API token and the time it expires."""
 
@@ -54,6 +57,7 @@ class TokenView(LoginView):
         tags=["auth"],
         auth=[],
     )
+    @method_decorator(sensitive_variables("credentials"))
     def post(self, request: Request, format: str | None = None) -> Response:
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
         credentials.is_valid(raise_exception=True)
