@@ -167,6 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A signed-in session lasts one clinical shift from sign-in (12 hours: the longest common shift),
+# not renewed by use (Django writes a new expiry only when the session's own data changes, which
+# the portal's requests do not): a portal left signed in on a ward's shared computer does not
+# carry into the next shift. Django's default was two weeks.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=1)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

@@ -103,6 +103,7 @@ class FormSession:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirects
         )
+        self.last_headers: list[tuple[str, str]] = []  # of the latest answer
 
     def call(self, path: str, data: bytes | None = None, **headers: str) -> tuple[int, str]:
         request = urllib.request.Request(
@@ -110,8 +111,10 @@ class FormSession:
         )
         try:
             with self.opener.open(request, timeout=10) as response:
+                self.last_headers = response.headers.items()
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
+            self.last_headers = error.headers.items()
             return error.code, error.read().decode()
 
     def submit(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
