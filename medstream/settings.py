@@ -293,7 +293,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "medstream.logs.JsonFormatter"}},
-    "filters": {"worker": {"()": "medstream.logs.WorkerFilter"}},
+    "filters": {
+        "worker": {"()": "medstream.logs.WorkerFilter"},
+        "disallowed_host": {"()": "medstream.logs.DisallowedHostFilter"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["worker"]}
     },
@@ -301,6 +304,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # A bad Host header: one WARNING a minute without a traceback, not an ERROR per request.
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"]},
     },
 }
 
