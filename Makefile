@@ -18,11 +18,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
+# The demo runs as production does, DEBUG off (README, "Two commands"): a debug page would show
+# whoever causes an error the request's data, patients' included.
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_demo_users
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "medstream on http://127.0.0.1:$(PORT)/ (admin /admin/, API /api/docs/)"
-	DEBUG=1 $(BIN)/python -m medstream.serve --bind 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m medstream.serve --bind 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.dev-installed
 	scripts/system-packages.sh

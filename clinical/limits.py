@@ -1,5 +1,6 @@
 """Per-user limits: stream starts and messages per minute, open sockets, REST request rates, and
-password attempts per client address (the token endpoint and the HTML sign-in forms alike).
+password attempts per client address (the token endpoint, the HTML sign-in forms and the
+password-change forms alike).
 
 Counted in Redis when ``REDIS_URL`` is set, so every worker enforces the same budget (each
 check is one round trip: a Lua script), and in this process's memory on the embedded default.
@@ -32,10 +33,13 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import caches
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, ResolverMatch, resolve
+from django.views.decorators.debug import sensitive_variables
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -371,7 +375,8 @@ class NoteReadThrottle(_SharedCacheThrottle, UserRateThrottle):
 
 class LoginThrottle(_SharedCacheThrottle, AnonRateThrottle):
     """``LOGIN_RATE`` password attempts per client address, one budget over every door that
-    takes a password: the token endpoint, the portal's sign-in form and the admin's.
+    checks a password: the token endpoint, the portal's and the admin's sign-in forms, and their
+    password-change forms (whose old password a stolen session cookie could guess).
 
     The address is the one daphne decided (``REMOTE_ADDR``: the peer, or with
     ``--proxy-headers`` what the proxy put in ``X-Forwarded-For``); ``NUM_PROXIES = 0`` keeps
@@ -385,34 +390,37 @@ class LoginThrottle(_SharedCacheThrottle, AnonRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-# ---- The HTML sign-in forms: the same LoginThrottle -------------------------------------------
+# ---- The HTML forms that check a password: the same LoginThrottle ------------------------------
 
-# URL names of the forms that check a password: the portal's (django.contrib.auth.urls) and the
-# admin's. Matched by name, so a moved prefix is still covered.
-LOGIN_FORM_VIEWS = frozenset({"login", "admin:login"})
+# URL names of the forms that check a password: sign-in and password change, the portal's
+# (django.contrib.auth.urls) and the admin's. Matched by name, so a moved prefix is covered.
+PASSWORD_FORM_VIEWS = frozenset(
+    {"login", "admin:login", "password_change", "admin:password_change"}
+)
 
 
-def _login_form_match(request: HttpRequest) -> ResolverMatch | None:
-    """The resolved sign-in view a POST goes to, or None for any other request."""
+def _password_form_match(request: HttpRequest) -> ResolverMatch | None:
+    """The resolved password-checking view a POST goes to, or None for any other request."""
     if request.method != "POST":
         return None
     try:
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return None
-    return match if match.view_name in LOGIN_FORM_VIEWS else None
+    return match if match.view_name in PASSWORD_FORM_VIEWS else None
 
 
+@sensitive_variables("data")
 def refused_login(request: HttpRequest, match: ResolverMatch) -> HttpResponse | None:
     """None when this password attempt is within ``LOGIN_RATE`` (and counts it), else the
-    429 answer: the same sign-in page, the username kept, saying how long to wait. The refused
-    attempt's password is never checked."""
+    429 answer: the same page (sign-in or password change), what was typed kept but the
+    passwords, saying how long to wait. The refused attempt's password is never checked."""
     throttle = LoginThrottle()
     if throttle.allow_request(request, None):
         return None
     seconds = max(1, math.ceil(throttle.wait() or 1))
     message = (
-        "Too many sign-in attempts from your address: this one was not checked. "
+        "Too many password attempts from your address: this one was not checked. "
         f"Try again in {seconds} seconds."
     )
     data = request.POST  # read now: once the method is GET, Django would not parse the body
@@ -427,7 +435,8 @@ def refused_login(request: HttpRequest, match: ResolverMatch) -> HttpResponse | 
     if isinstance(response, TemplateResponse) and isinstance(form, forms.Form):
         response.context_data["form"] = _refused_form(type(form), request, data, message)
         response.render()
-    else:  # a signed-in reviewer's admin login redirects; say it plainly instead
+    else:  # a signed-in reviewer's admin login redirects, and so does a signed-out password
+        # change: say it plainly instead
         response = HttpResponse(message, content_type="text/plain; charset=utf-8")
     response.status_code = 429
     response["Retry-After"] = str(seconds)
@@ -437,18 +446,27 @@ def refused_login(request: HttpRequest, match: ResolverMatch) -> HttpResponse | 
 def _refused_form(
     form_class: type[forms.Form], request: HttpRequest, data: Any, message: str
 ) -> forms.Form:
-    """The view's own form, bound to what was sent, whose only check is the refusal."""
+    """The view's own form, bound to what was sent, whose only check is the refusal: none of
+    its fields is cleaned, since the old password's own check would test it. The message goes
+    beside the old password on a password-change form (its pages show only field errors),
+    above the form on a sign-in form."""
 
     class Refused(form_class):  # type: ignore[valid-type, misc]
-        def clean(self) -> dict[str, Any]:
-            raise forms.ValidationError(message, code="rate_limited")
+        def full_clean(self) -> None:
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            field = "old_password" if "old_password" in self.fields else None
+            self.add_error(field, forms.ValidationError(message, code="rate_limited"))
 
-    return Refused(request, data=data)
+    # A sign-in form is built for the request; a password-change form for its user.
+    owner = request if issubclass(form_class, AuthenticationForm) else request.user
+    return Refused(owner, data=data)
 
 
 class LoginThrottleMiddleware:
-    """``LOGIN_RATE`` at the HTML sign-in forms (:func:`refused_login`). Any other request
-    passes straight through, in the handler's own mode (no thread hop under daphne)."""
+    """``LOGIN_RATE`` at the HTML forms that check a password (:func:`refused_login`). Any
+    other request passes straight through, in the handler's own mode (no thread hop under
+    daphne)."""
 
     sync_capable = True
     async_capable = True
@@ -462,12 +480,12 @@ class LoginThrottleMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        match = _login_form_match(request)
+        match = _password_form_match(request)
         refusal = refused_login(request, match) if match else None
         return self.get_response(request) if refusal is None else refusal
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        match = _login_form_match(request)
+        match = _password_form_match(request)
         if match:
             refusal = await sync_to_async(refused_login)(request, match)
             if refusal is not None:

@@ -3,6 +3,9 @@
 A corrected diagnosis must be a condition the knowledge base knows, named by its ICD-10 code, so
 a reviewer's correction can be compared with what the engine proposed and fed back into it. The
 knowledge base's name for the code is stored beside it.
+
+Four eyes: a review is a second clinician's look at a session, so nobody reviews a session they
+started (:func:`check_four_eyes`, refused at every door before anything is validated or stored).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from clinical import audit
@@ -63,6 +66,26 @@ def corrected_condition(raw_code: str) -> KnownCondition:
             ]
         }
     )
+
+
+class OwnSessionReview(PermissionDenied):
+    """A reviewer tried to review a session they started (REST: 403 ``forbidden``)."""
+
+
+FOUR_EYES_MESSAGE = (
+    "You started this session, so you cannot review it: a review is another reviewer's "
+    "second look (four eyes)."
+)
+
+
+def started_by(session: StreamSession, user: Any) -> bool:
+    return session.owner_id == user.pk
+
+
+def check_four_eyes(session: StreamSession, reviewer: Any) -> None:
+    """Refuse a review of a session by the user who started it."""
+    if started_by(session, reviewer):
+        raise OwnSessionReview(FOUR_EYES_MESSAGE)
 
 
 def _check_reviewable(session: StreamSession) -> None:
@@ -124,7 +147,11 @@ def record_review(
     channel: str,
     client: str = "",
 ) -> Review:
-    """Validate, store the review and its "reviewed" audit entry together (or neither)."""
+    """Validate, store the review and its "reviewed" audit entry together (or neither).
+
+    Raises :class:`OwnSessionReview` when ``reviewer`` started the session, ``ValidationError``
+    for a review that breaks a rule."""
+    check_four_eyes(session, reviewer)
     corrected = validate_review(session, verdict, corrected_icd10, comment)
     with transaction.atomic():
         review = Review.objects.create(

@@ -1,8 +1,9 @@
 """Deciding, before a socket is accepted, who it belongs to and whether it may open.
 
-A portal page authenticates with its session cookie and must come from an allowed Origin
-(cross-site WebSocket hijacking); an API client presents a one-time ticket and may send no
-Origin, but a foreign one is refused. The ``<user_id>`` in the path must be the authenticated
+A portal page authenticates with its session cookie and must come from a trusted Origin
+(cross-site WebSocket hijacking): the one rule of ``clinical.origins``, the same that Django's
+CSRF check applies to REST and forms. An API client presents a one-time ticket and may send no
+Origin, but an untrusted one is refused. The ``<user_id>`` in the path must be the authenticated
 user. Close codes: 4401 unauthenticated, 4403 forbidden.
 """
 
@@ -10,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http.request import validate_host
 
 from clinical.db import db_call
+from clinical.origins import socket_origin_trusted
 from clinical.tickets import redeem_ticket
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -36,18 +36,6 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
-
-
-def origin_allowed(origin: str) -> bool:
-    """Is ``origin`` one of WS_ALLOWED_ORIGINS, or (when that is empty) an allowed host?"""
-    if origin in settings.WS_ALLOWED_ORIGINS:
-        return True
-    if settings.WS_ALLOWED_ORIGINS:
-        return False
-    parts = urlsplit(origin)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return False
-    return validate_host(parts.hostname, settings.ALLOWED_HOSTS)
 
 
 def _ticket(scope: dict[str, Any]) -> str | None:
@@ -72,14 +60,14 @@ async def authenticate_socket(scope: dict[str, Any], path_user_id: str) -> Socke
         if user is None:
             return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="invalid or spent ticket")
         method = "ticket"
-        if origin is not None and not origin_allowed(origin):
+        if origin is not None and not socket_origin_trusted(scope):
             return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="origin not allowed")
     else:
         user = scope.get("user")
         if user is None or not user.is_authenticated:
             return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="not authenticated")
         method = "cookie"
-        if origin is None or not origin_allowed(origin):
+        if not socket_origin_trusted(scope):
             return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="origin not allowed")
     if str(user.pk) != path_user_id:
         return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="user id does not match")

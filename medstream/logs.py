@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -108,4 +110,35 @@ class WorkerFilter(logging.Filter):
             from django.conf import settings
 
             record.worker = getattr(settings, "WORKER_ID", "")
+        return True
+
+
+class DisallowedHostFilter(logging.Filter):
+    """Django logs every request whose Host is not one of ALLOWED_HOSTS at ERROR, with the
+    exception's traceback: a scanner, or a proxy sending the wrong Host, buried every other line
+    under one per request. On ``django.security.DisallowedHost`` this lets one line through per
+    ``interval`` seconds, at WARNING and without the traceback (the reason names the host), and
+    that line says how many were dropped since the one before. One count for the worker, not one
+    per host, so a flood of made-up hosts costs no memory."""
+
+    interval = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._next_line = 0.0
+        self._dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_line:
+                self._dropped += 1
+                return False
+            dropped, self._dropped, self._next_line = self._dropped, 0, now + self.interval
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+        if dropped:
+            record.msg = f"{record.getMessage()} ({dropped} more refused since the last such line)"
+            record.args = ()
         return True

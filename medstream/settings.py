@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from medstream.environment import env_bool, env_float, env_int, env_list, env_str
@@ -44,9 +46,14 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Origins trusted besides the served site's own, by the CSRF check and the socket's alike
+# (clinical.origins): exact, with scheme and port, or https://*.example.org for subdomains.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Origins a cookie-authenticated WebSocket may come from; empty means "the allowed hosts".
-WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS")
+if env_str("WS_ALLOWED_ORIGINS"):
+    raise ImproperlyConfigured(
+        "WS_ALLOWED_ORIGINS is no longer read: a cookie-authenticated socket trusts exactly the "
+        "origins a form does, the served site's own and CSRF_TRUSTED_ORIGINS; move them there"
+    )
 
 INSTALLED_APPS = [
     "daphne",
@@ -58,14 +65,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "clinical",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +88,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "medstream.urls"
+# Error reports (the debug page, a logged 500) hide anything that looks secret, DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "medstream.reports.SecretsHiddenFilter"
 ASGI_APPLICATION = "medstream.asgi.application"
 
 TEMPLATES = [
@@ -155,6 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A signed-in session lasts one clinical shift from sign-in (12 hours: the longest common shift),
+# not renewed by use (Django writes a new expiry only when the session's own data changes, which
+# the portal's requests do not): a portal left signed in on a ward's shared computer does not
+# carry into the next shift. Django's default was two weeks.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=1)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -179,7 +196,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -197,12 +214,28 @@ REST_FRAMEWORK = {
     # on X-Forwarded-For as the client sent it, and any made-up header escaped every throttle.
     "NUM_PROXIES": 0,
 }
+# API tokens (django-rest-knox): only a SHA-512 of each is stored, and each expires
+# API_TOKEN_SECONDS after it was issued, however much it is used (no renewal on use, so a stolen
+# token dies on schedule). A password change or a deactivation revokes them (clinical.credentials).
+API_TOKEN_SECONDS = env_int("API_TOKEN_SECONDS", 36_000, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=API_TOKEN_SECONDS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "medstream API",
     "DESCRIPTION": "Clinical decision support streams: sessions, events, tickets, knowledge base.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Two fields are called "status": a session's and a stated symptom's.
+    # Swagger UI from drf-spectacular-sidecar's pinned build, served by this site: no CDN script
+    # runs on the origin of the clinicians' cookies, and the Content-Security-Policy holds.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "SymptomStatusEnum": ["present", "absent", "unknown"],
         "SessionStatusEnum": "clinical.models.StreamSession.Status",
@@ -220,6 +253,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4: one dict; README, "Threat model"). Scripts and styles
+# from this site only, none inline but the portal's import map by its per-request nonce; no
+# plugin, no framing, no <base>, forms post here only. A stored string that ever reached the
+# page as HTML could run nothing. The portal, the admin and the API docs run under it with no
+# violation (tests/browser/test_content_security_policy.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Streams and sockets (README, "Configuration").
 WORKER_ID = env_str("WORKER_ID", f"{socket.gethostname()}:{os.getpid()}")
@@ -240,7 +293,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "medstream.logs.JsonFormatter"}},
-    "filters": {"worker": {"()": "medstream.logs.WorkerFilter"}},
+    "filters": {
+        "worker": {"()": "medstream.logs.WorkerFilter"},
+        "disallowed_host": {"()": "medstream.logs.DisallowedHostFilter"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["worker"]}
     },
@@ -248,6 +304,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # A bad Host header: one WARNING a minute without a traceback, not an ERROR per request.
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"]},
     },
 }
 

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinical import health, metrics
+from clinical.api.errors import UNKNOWN_ENDPOINT, unknown_endpoint
 
 # A request Django refuses itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE read outside a DRF
 # view, a bad Host) answers JSON in the protocol's shape under /api/, HTML elsewhere.
@@ -15,7 +16,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("clinical.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="clinical/api_docs.html"
+        ),
+        name="api-docs",
+    ),
+    # Last under /api/: a path naming no endpoint is a JSON 404 (no APPEND_SLASH redirect).
+    re_path(r"^api/", unknown_endpoint, name=UNKNOWN_ENDPOINT),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("clinical.portal.urls")),
 ]

@@ -104,12 +104,12 @@ def api_as() -> Callable[[Any], Any]:
     its own, sharing one client)."""
 
     def login(user: Any) -> Any:
-        from rest_framework.authtoken.models import Token
+        from knox.models import AuthToken
         from rest_framework.test import APIClient
 
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return login

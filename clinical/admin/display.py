@@ -168,7 +168,7 @@ def diagnosis_result(result: dict[str, Any]) -> dict[str, Any]:
             "diagnosis": item.get("diagnosis", ""),
             "icd10": item.get("icd10", ""),
             "probability": percent(item.get("probability")),
-            "width": round(100 * (item.get("probability") or 0)),
+            "percent": round(100 * (item.get("probability") or 0)),
             "reasoning": item.get("reasoning", ""),
         }
         for rank, item in enumerate(result.get("differential", []), start=1)

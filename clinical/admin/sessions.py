@@ -20,7 +20,13 @@ from clinical.admin.export import sessions_csv
 from clinical.admin.filters import ReviewStateFilter, UrgencyFilter
 from clinical.admin.forms import CONDITIONS_LIST_ID, ReviewForm
 from clinical.models import AuditEntry, Review, StreamSession, with_review_state
-from clinical.reviews import known_conditions, record_review
+from clinical.reviews import (
+    FOUR_EYES_MESSAGE,
+    OwnSessionReview,
+    known_conditions,
+    record_review,
+    started_by,
+)
 
 SESSION_TEMPLATE = "admin/clinical/streamsession/review.html"
 CONFIRM_TEMPLATE = "admin/clinical/streamsession/confirm_mark_reviewed.html"
@@ -125,6 +131,8 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
                     channel=AuditEntry.Channel.ADMIN,
                     client=audit.client_address(request.META),
                 )
+            except OwnSessionReview as error:
+                form.add_error(None, str(error))
             except ValidationError as error:
                 form.show_rule_errors(error)
             else:
@@ -142,6 +150,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
             "title": f"{session.get_kind_display()} session {session.id}",
             "subtitle": None,
             "form": form,
+            "four_eyes": FOUR_EYES_MESSAGE if started_by(session, request.user) else "",
             "conditions": known_conditions(),
             "conditions_list_id": CONDITIONS_LIST_ID,
             "changelist_url": reverse("admin:clinical_streamsession_changelist"),
@@ -209,7 +218,9 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
         )
         reviewable, skipped = [], []
         for session in queryset:
-            if not session.is_finished:
+            if started_by(session, request.user):
+                skipped.append((session, "you started it: another reviewer reviews it"))
+            elif not session.is_finished:
                 skipped.append((session, f"still {session.status}"))
             elif session.id in mine:
                 skipped.append((session, "you have already reviewed it"))

@@ -12,11 +12,16 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from knox.models import get_token_model
 
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
 
 User = get_user_model()
 admin.site.unregister(User)
+# API tokens are their owners' alone (POST /api/auth/token/ for a password, the owner lists and
+# revokes them): knox's admin would let an admin mint a token for anyone and read it. An admin
+# revokes a user's tokens by deactivating the account or setting a new password.
+admin.site.unregister(get_token_model())
 
 
 @admin.register(User)

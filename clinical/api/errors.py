@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request as django_bad_request
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -117,3 +119,34 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse({"code": "too_large", "error": TooLarge.default_detail}, status=413)
     return JsonResponse({"code": "validation_error", "error": "Bad request."}, status=400)
+
+
+UNKNOWN_ENDPOINT = "api-unknown"
+
+
+def _with_slash(request: HttpRequest) -> str | None:
+    """The request's path with the trailing slash it lacks, when that names an endpoint."""
+    path = request.path_info
+    if path.endswith("/"):
+        return None
+    try:
+        match = resolve(f"{path}/", getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return f"{path}/" if match.url_name != UNKNOWN_ENDPOINT else None
+
+
+@csrf_exempt
+def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any path under ``/api/`` that names no endpoint, whatever the method: a JSON 404 in the
+    protocol's shape, in every mode. A path that lacks only its trailing slash gets the right one
+    named. Without this, APPEND_SLASH redirected such a POST (losing its body), and with DEBUG on
+    raised a RuntimeError whose debug page showed the body, a password included. The body is
+    never read here, and the unknown path is not echoed back."""
+    right = _with_slash(request)
+    error = (
+        f"No endpoint at this path: API paths end with a slash ({request.method} {right})."
+        if right
+        else "No such API endpoint (GET /api/schema/ lists them)."
+    )
+    return JsonResponse({"code": "not_found", "error": error}, status=404)

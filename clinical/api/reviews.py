@@ -1,7 +1,8 @@
 """Reviews of a session over REST: reviewers write them, whoever may see the session reads them.
 
 A user who may not see the session gets 404 for both, exactly as for a session that does not
-exist; its owner, who knows it exists, gets 403 when trying to review it.
+exist; its owner, who knows it exists, gets 403 when trying to review it, a reviewer included
+(four eyes: ``clinical.reviews.check_four_eyes``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from clinical.api.schema import SESSION_ID, ProtocolSchema, errors
 from clinical.api.serializers import ReviewRequestSerializer, ReviewSerializer
 from clinical.api.views import audit_view
 from clinical.models import AuditEntry
-from clinical.reviews import record_review
+from clinical.reviews import OwnSessionReview, record_review
 from clinical.streams.access import REVIEW_PERMISSION, visible_session
 
 
@@ -48,7 +49,7 @@ class SessionReviews(APIView):
         description="`corrected_icd10` must be the code of a knowledge-base condition "
         "(GET /api/kb/conditions/); its name is stored beside it. Agreeing takes no correction; "
         "disagreeing needs a correction or a comment. Reviews are a history: a new one never "
-        "replaces an earlier one.",
+        "replaces an earlier one. Nobody reviews a session they started (403, four eyes).",
         parameters=[SESSION_ID],
         request=ReviewRequestSerializer,
         responses={201: ReviewSerializer, **errors(400, 401, 403, 404, 409)},
@@ -68,6 +69,8 @@ class SessionReviews(APIView):
                 channel=AuditEntry.Channel.REST,
                 client=audit.client_address(request.META),
             )
+        except OwnSessionReview as error:
+            raise PermissionDenied(str(error)) from None
         except DjangoValidationError as error:
             messages = error.message_dict
             if "session" in messages:

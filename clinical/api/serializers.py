@@ -21,6 +21,27 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(
+        help_text="When the token stops working (API_TOKEN_SECONDS after it was issued)."
+    )
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """One of the user's tokens as listed: never the token itself (only its hash is stored)."""
+
+    id = serializers.CharField(
+        source="token_key",
+        help_text="The token's first characters: enough to tell it apart, never to use it.",
+    )
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField()
+    current = serializers.SerializerMethodField(
+        help_text="Whether this request was authenticated with this token."
+    )
+
+    def get_current(self, token: Any) -> bool:
+        used = getattr(self.context["request"], "auth", None)
+        return getattr(used, "digest", None) == token.digest
 
 
 class TicketSerializer(serializers.Serializer):

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from clinical.api import fhir, knowledge, notes, reviews, streams, views
+from clinical.api import fhir, knowledge, notes, reviews, streams, tokens, views
 
 # Session ids are matched as any segment and parsed by the view, so a malformed id is a JSON
 # 404 in the protocol's shape, like an unknown one, rather than Django's HTML page.
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/", tokens.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", tokens.TokenList.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:token_id>/", tokens.TokenRevoke.as_view(), name="api-token-revoke"),
     path("ws-tickets/", views.TicketView.as_view(), name="api-ws-tickets"),
     path("sessions/", views.SessionList.as_view(), name="api-sessions"),
     path(

@@ -7,9 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,10 +22,7 @@ from clinical.api.serializers import (
     SessionDetailSerializer,
     SessionSerializer,
     TicketSerializer,
-    TokenRequestSerializer,
-    TokenSerializer,
 )
-from clinical.limits import LoginThrottle
 from clinical.models import AuditEntry, StreamSession, with_review_state
 from clinical.streams import chat, store
 from clinical.streams.access import (
@@ -66,28 +61,6 @@ def audit_view(request: Request, session: StreamSession) -> None:
         AuditEntry.Channel.REST,
         audit.client_address(request.META),
     )
-
-
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for the user's API token."""
-
-    permission_classes = [AllowAny]
-    throttle_classes = [LoginThrottle]
-    schema = ProtocolSchema()
-
-    # Multipart is still accepted but not documented: daphne's HTTP layer (Twisted) answers a
-    # malformed multipart body itself, with a bare 400 before Django sees it.
-    @extend_schema(
-        request={
-            "application/json": TokenRequestSerializer,
-            "application/x-www-form-urlencoded": TokenRequestSerializer,
-        },
-        responses={200: TokenSerializer, **errors(400, 401)},
-        tags=["auth"],
-        auth=[],
-    )
-    def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
 
 
 class TicketView(APIView):

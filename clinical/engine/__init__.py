@@ -32,6 +32,7 @@ from clinical.engine.contract.requests import (
     DiagnosisRequest,
     NoteReadRequest,
     PrescriptionRequest,
+    refuse_invisible,
 )
 from clinical.engine.contract.results import EngineResult, ExtractedNote, Frame, Urgency
 from clinical.engine.diagnosis.stream import diagnose, validate_diagnosis
@@ -58,6 +59,7 @@ __all__ = [
     "knowledge_base",
     "prescribe",
     "read_note_for_preview",
+    "refuse_invisible",
     "request_bounds",
     "validate_diagnosis",
     "validate_prescription",

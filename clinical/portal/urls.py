@@ -1,4 +1,4 @@
-"""The portal's pages: the home page and a deep link to one session."""
+"""The portal's pages: the home page, a deep link to one session, and the site's icon."""
 
 from __future__ import annotations
 
@@ -10,4 +10,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.portal, name="home"),
     path("sessions/<uuid:session_id>/", views.portal, name="session"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 from django.db.models import QuerySet
 
 from clinical import metrics, wire
-from clinical.engine import EngineValidationError
+from clinical.engine import EngineValidationError, refuse_invisible
 from clinical.models import CareTeam, ChatMessage, StreamSession
 from clinical.streams import groups
 from clinical.streams.access import visible_session
@@ -42,7 +42,12 @@ def _message_text(data: Any) -> str:
         raise EngineValidationError({"message": [f"must be at most {MAX_CHAT_CHARS} characters"]})
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
         raise EngineValidationError({"message": ["must not contain control characters"]})
-    return text
+    # A right-to-left override or a zero-width character makes a line read as something else on
+    # every screen it reaches, as in a name; an emoji joined by U+200D is refused with them.
+    try:
+        return refuse_invisible(text)
+    except ValueError as error:
+        raise EngineValidationError({"message": [str(error)]}) from None
 
 
 def _room_of(user: Any, data: dict[str, Any]) -> tuple[str, StreamSession | None, CareTeam | None]:

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from clinical import audit, engine, limits, metrics
 from clinical.db import db_call
-from clinical.engine import EngineValidationError
+from clinical.engine import EngineValidationError, refuse_invisible
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import store
 from clinical.streams.access import own_session
@@ -47,10 +47,14 @@ def validate_request_id(value: Any) -> str:
         raise EngineValidationError(
             {"request_id": [f"must be a string of at most {MAX_REQUEST_ID_CHARS} characters"]}
         )
-    # PostgreSQL refuses NUL in text, and no control character belongs in an id.
+    # PostgreSQL refuses NUL in text, and no control character belongs in an id; nor an invisible
+    # formatting character (a zero-width space makes two ids that look alike differ).
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise EngineValidationError({"request_id": ["must not contain control characters"]})
-    return value
+    try:
+        return refuse_invisible(value)
+    except ValueError as error:
+        raise EngineValidationError({"request_id": [str(error)]}) from None
 
 
 def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:

@@ -11,6 +11,7 @@ from clinical.models import AuditEntry, Review, StreamSession
 from clinical.reviews import record_review
 from clinical.streams.start import create_stream
 from tests.admin.conftest import SESSIONS
+from tests.api.completed import complete_session
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,20 @@ def test_sessions_you_reviewed_already_are_skipped(reviewer_client, senior, diag
 
 def read_csv(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_sessions_you_started_are_skipped_saying_so(
+    reviewer_client, senior, diagnosis_session, diagnosis_request
+):
+    own = complete_session(senior, "diagnosis", diagnosis_request)
+
+    asked = act(reviewer_client, "mark_reviewed_agree", [own, diagnosis_session])
+    act(reviewer_client, "mark_reviewed_agree", [own, diagnosis_session], confirmed="yes")
+
+    assert f"{str(own.pk)[:8]}: you started it: another reviewer reviews it" in (
+        asked.content.decode()
+    )
+    assert [review.session for review in Review.objects.all()] == [diagnosis_session]
 
 
 def test_the_csv_holds_one_row_per_session(

@@ -7,6 +7,7 @@ import pytest
 from clinical.models import AuditEntry, Review, StreamSession
 from clinical.streams.start import create_stream
 from tests.admin.conftest import session_url
+from tests.api.completed import complete_session
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,26 @@ def test_posting_the_page_never_changes_the_session(reviewer_client, diagnosis_s
 
     stored = StreamSession.objects.get(pk=diagnosis_session.pk)
     assert (stored.status, stored.icd10) == ("completed", "J18.9")
+
+
+@pytest.fixture
+def own_session(senior, diagnosis_request):
+    return complete_session(senior, "diagnosis", diagnosis_request)
+
+
+def test_a_session_you_started_shows_why_you_cannot_review_it_and_no_form(
+    reviewer_client, own_session
+):
+    html = reviewer_client.get(session_url(own_session)).content.decode()
+
+    assert 'data-testid="four-eyes"' in html and "You started this session" in html
+    assert "Save review" not in html
+
+
+def test_posting_a_review_of_a_session_you_started_is_refused(reviewer_client, own_session):
+    response = review(reviewer_client, own_session, verdict="agree")
+
+    assert response.status_code == 200
+    assert 'class="errornote"' in response.content.decode()
+    assert "You started this session" in response.content.decode()
+    assert not Review.objects.exists()

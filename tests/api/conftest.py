@@ -19,10 +19,10 @@ def api_as(api):
     """An API client authenticated with the user's real token."""
 
     def login(user) -> APIClient:
-        from rest_framework.authtoken.models import Token
+        from knox.models import AuthToken
 
-        token, _ = Token.objects.get_or_create(user=user)
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return api
 
     return login

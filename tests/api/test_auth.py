@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from clinical.models import WsTicket
 from tests.conftest import PASSWORD
@@ -12,11 +14,16 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_a_token_is_issued_for_a_valid_password(api, clinician):
+def test_a_token_is_issued_for_a_valid_password_with_the_time_it_expires(api, clinician, settings):
+    before = timezone.now()
+
     response = api.post("/api/auth/token/", {"username": "alice", "password": PASSWORD})
 
     assert response.status_code == 200
-    assert len(response.json()["token"]) == 40
+    body = response.json()
+    assert len(body["token"]) == 64
+    lifetime = timedelta(seconds=settings.API_TOKEN_SECONDS)
+    assert before + lifetime <= datetime.fromisoformat(body["expiry"]) <= timezone.now() + lifetime
 
 
 def test_a_wrong_password_gets_a_validation_error_in_protocol_shape(api, clinician):

@@ -144,3 +144,27 @@ def test_the_session_shows_its_latest_review(api_as, reviewer, clinician, sessio
 def test_reviews_need_authentication(api, session):
     assert api.get(reviews_path(session)).status_code == 401
     assert api.post(reviews_path(session), {"verdict": "agree"}, format="json").status_code == 401
+
+
+def test_a_reviewer_may_not_review_a_session_they_started(api_as, reviewer, diagnosis_request):
+    own = complete_session(reviewer, "diagnosis", diagnosis_request)
+
+    response = api_as(reviewer).post(reviews_path(own), {"verdict": "agree"}, format="json")
+
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "forbidden"
+    assert body["error"].startswith("You started this session, so you cannot review it")
+    assert not Review.objects.exists()
+    assert not AuditEntry.objects.filter(action="reviewed").exists()
+
+
+def test_four_eyes_comes_before_the_reviews_own_rules(api_as, reviewer, diagnosis_request):
+    """Even a review that breaks a rule is answered with the reason that settles it."""
+    own = complete_session(reviewer, "diagnosis", diagnosis_request)
+
+    response = api_as(reviewer).post(
+        reviews_path(own), {"verdict": "disagree", "corrected_icd10": "Z99.9"}, format="json"
+    )
+
+    assert response.status_code == 403 and "You started this session" in response.json()["error"]

@@ -12,7 +12,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.test import AsyncClient
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from clinical import limits
 from clinical.models import AuditEntry, StreamSession
@@ -46,8 +46,8 @@ class TokenClient:
 
 
 async def client_for(user: Any) -> TokenClient:
-    token, _ = await sync_to_async(Token.objects.get_or_create)(user=user)
-    return TokenClient(token.key)
+    _, token = await sync_to_async(AuthToken.objects.create)(user)
+    return TokenClient(token)
 
 
 async def post(client: TokenClient, path: str, body: Any) -> Any:

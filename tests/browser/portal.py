@@ -87,6 +87,19 @@ def run_diagnosis(page: Page, case: dict[str, Any] = PNEUMONIA) -> str:
     return session_id
 
 
+def prescribe_primary(page: Page, weight: str) -> None:
+    """Prescribe for the primary diagnosis on the page, and wait for the prescription."""
+    page.get_by_test_id("primary-diagnosis").get_by_test_id("prescribe-button").click()
+    expect(page.get_by_test_id("prescription-dialog")).to_be_visible()
+    page.get_by_test_id("rx-weight").fill(weight)
+    page.get_by_test_id("start-prescription").click()
+    expect(page.get_by_test_id("prescription-dialog")).to_be_hidden()
+    expect(page.locator('[data-testid="session-view"] article')).to_have_attribute(
+        "data-kind", "prescription"
+    )
+    wait_until_complete(page)
+
+
 def stored_result(page: Page, session_id: str) -> dict[str, Any]:
     """The session's result as the REST API stores it (the page's own cookie)."""
     response = page.request.get(f"/api/sessions/{session_id}/")

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.portal import PANIC, run_diagnosis, screenshot, wait_until_complete
+from tests.browser.portal import (
+    PANIC,
+    prescribe_primary,
+    run_diagnosis,
+    screenshot,
+    wait_until_complete,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -15,18 +21,6 @@ def penicillins(page: Page) -> set[str]:
     """The names of every drug the knowledge base puts in the penicillin allergy group."""
     drugs = page.request.get("/api/kb/drugs/?limit=200").json()
     return {drug["name"] for drug in drugs if "penicillins" in drug["allergy_groups"]}
-
-
-def prescribe_primary(page: Page, weight: str) -> None:
-    page.get_by_test_id("primary-diagnosis").get_by_test_id("prescribe-button").click()
-    expect(page.get_by_test_id("prescription-dialog")).to_be_visible()
-    page.get_by_test_id("rx-weight").fill(weight)
-    page.get_by_test_id("start-prescription").click()
-    expect(page.get_by_test_id("prescription-dialog")).to_be_hidden()
-    expect(page.locator('[data-testid="session-view"] article')).to_have_attribute(
-        "data-kind", "prescription"
-    )
-    wait_until_complete(page)
 
 
 def test_a_penicillin_allergic_patient_is_offered_no_penicillin(open_portal):

@@ -1,21 +1,28 @@
 """Helpers for security tests against live daphne workers: users with roles and tokens made in the
-worker's own database, ticket URLs, and a raw WebSocket that does nothing a library would do for
-it (no pong, no close handshake)."""
+worker's own database, ticket URLs, a worker of its own on the embedded default, a browser-like
+client that signs in and posts forms with their CSRF token, and a raw WebSocket that does
+nothing a library would do for it (no pong, no close handshake)."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import struct
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from devtools.cluster import Daphne, manage
+from devtools.cluster import LIVE_PASSWORD, Daphne, live_environment, manage, prepare_database
 
 TEAM = "Security ward"
 
@@ -23,25 +30,28 @@ _CREATE_USERS = """
 import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from clinical.models import CareTeam
 
 team, _ = CareTeam.objects.get_or_create(name={team!r})
 tokens = {{}}
 for name, role in {users!r}:
     user, _ = get_user_model().objects.get_or_create(username=name)
+    user.set_password({password!r})
+    user.save()
     if role:
         user.groups.add(Group.objects.get(name=role))
     team.members.add(user)
-    tokens[name] = Token.objects.get_or_create(user=user)[0].key
+    tokens[name] = AuthToken.objects.create(user)[1]
 print(json.dumps(tokens))
 """
 
 
 def create_users(env: dict[str, str], users: list[tuple[str, str | None]]) -> dict[str, str]:
-    """Users (name, role or None) in the care team TEAM, in the database ``env`` points at;
-    returns their API tokens. Made by a management shell, so no login endpoint is spent."""
-    script = _CREATE_USERS.format(team=TEAM, users=users)
+    """Users (name, role or None) in the care team TEAM, with the password LIVE_PASSWORD, in the
+    database ``env`` points at; returns their API tokens. Made by a management shell, so no
+    login endpoint is spent."""
+    script = _CREATE_USERS.format(team=TEAM, users=users, password=LIVE_PASSWORD)
     output = manage(env, "shell", "--no-imports", "-c", script)
     return json.loads(output.strip().splitlines()[-1])
 
@@ -60,6 +70,64 @@ def request(
             return response.status, dict(response.headers), json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+
+@contextlib.contextmanager
+def embedded_worker(var_dir: Path, *, pages: bool = False, **env: str) -> Iterator[Daphne]:
+    """One worker on the embedded default (SQLite under ``var_dir``, in-memory layer) with
+    ``env`` over the live environment; ``pages``: static files collected, so that HTML pages
+    render with the manifest's names as in production."""
+    environment = live_environment(var_dir, **env)
+    prepare_database(environment)
+    if pages:
+        manage(environment, "collectstatic", "--noinput")
+    worker = Daphne(environment).start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # a 302 is the answer itself, as a form's POST is judged by it
+
+
+class FormSession:
+    """A browser-like client of one worker: a cookie jar, forms posted with their CSRF token
+    (taken from the page, as a browser's form carries it), redirects not followed."""
+
+    def __init__(self, worker: Daphne) -> None:
+        self.base = worker.http
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirects
+        )
+        self.last_headers: list[tuple[str, str]] = []  # of the latest answer
+
+    def call(self, path: str, data: bytes | None = None, **headers: str) -> tuple[int, str]:
+        request = urllib.request.Request(
+            self.base + path, data, headers, method="POST" if data is not None else "GET"
+        )
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                self.last_headers = response.headers.items()
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            self.last_headers = error.headers.items()
+            return error.code, error.read().decode()
+
+    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
+        """GET the form's page, then POST ``fields`` with its CSRF token."""
+        status, page = self.call(path)
+        assert status == 200, (path, status, page[:500])
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        body = urllib.parse.urlencode(fields | {"csrfmiddlewaretoken": csrf}).encode()
+        return self.call(path, body, Referer=self.base + path)
+
+    def sign_in(self, username: str, password: str, path: str = "/accounts/login/") -> None:
+        status, page = self.submit(path, {"username": username, "password": password})
+        assert status == 302, (status, page[:500])
 
 
 def ticket_url(worker: Daphne, token: str) -> str:

@@ -62,7 +62,7 @@ def test_a_sign_in_form_refuses_past_the_login_rate_even_the_right_password(
     assert refused.status_code == 429 and not signed_in(client)
     assert 1 <= int(refused["Retry-After"]) <= 60
     page = refused.content.decode()
-    assert "Too many sign-in attempts" in page and f"Try again in {refused['Retry-After']}" in page
+    assert "Too many password attempts" in page and f"Try again in {refused['Retry-After']}" in page
     assert f'value="{username}"' in page  # the same form, ready for the next try
 
 
@@ -73,7 +73,7 @@ def test_the_portals_refusal_is_its_own_sign_in_page_with_the_error_announced(cl
     page = client.post(PORTAL, {"username": "alice", "password": PASSWORD}).content.decode()
 
     assert 'data-testid="login-form"' in page and 'data-testid="disclaimer"' in page
-    assert 'data-testid="login-error"' in page and "Too many sign-in attempts" in page
+    assert 'data-testid="login-error"' in page and "Too many password attempts" in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert "Please enter a correct username and password" not in page
 
@@ -85,7 +85,7 @@ def test_the_admins_refusal_is_its_own_login_page(senior):
     page = client.post(ADMIN, {"username": "rhea", "password": PASSWORD}).content.decode()
 
     assert 'id="login-form"' in page and 'class="errornote"' in page
-    assert "Too many sign-in attempts" in page
+    assert "Too many password attempts" in page
 
 
 def test_the_right_password_works_again_once_the_budget_is_back(clinician):
@@ -164,5 +164,58 @@ async def test_the_forms_are_throttled_when_served_over_asgi_as_daphne_serves_th
     refused = await client.post(PORTAL, {"username": "alice", "password": PASSWORD})
 
     assert statuses == [200] * LOGIN_LIMIT
-    assert refused.status_code == 429 and "Too many sign-in attempts" in refused.content.decode()
+    assert refused.status_code == 429 and "Too many password attempts" in refused.content.decode()
     assert (await client.get("/")).status_code == 302  # still signed out
+
+
+# ---- The password-change forms spend the same budget (issue 17, item 5) ----------------------
+
+CHANGES = {"portal": "/accounts/password_change/", "admin": "/admin/password_change/"}
+NEW = "a password chosen by a cookie thief 5"
+
+
+def change_attempts(client: Client, url: str, count: int) -> list[int]:
+    fields = {"new_password1": NEW, "new_password2": NEW}
+    return [
+        client.post(url, {"old_password": f"guess {n}", **fields}).status_code for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("door", CHANGES)
+def test_a_password_change_form_refuses_past_the_login_rate_even_the_right_old_password(
+    door, clinician, senior
+):
+    url, user = CHANGES[door], senior if door == "admin" else clinician
+    client = Client()
+    client.force_login(user)
+
+    statuses = change_attempts(client, url, LOGIN_LIMIT + 5)
+    refused = client.post(
+        url, {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
+    )
+
+    assert statuses == [200] * LOGIN_LIMIT + [429] * 5
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+    page = refused.content.decode()
+    assert (
+        "Too many password attempts" in page and "old password was entered incorrectly" not in page
+    )
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_sign_ins_and_password_changes_share_one_budget(clinician):
+    client = Client()
+    guesses(client, PORTAL, "alice", LOGIN_LIMIT - 1)
+    client.force_login(clinician)
+
+    assert change_attempts(client, "/accounts/password_change/", 2) == [200, 429]
+
+
+def test_reading_the_password_change_page_is_not_counted(clinician):
+    client = Client()
+    client.force_login(clinician)
+    for _ in range(LOGIN_LIMIT + 5):
+        assert client.get("/accounts/password_change/").status_code == 200
+
+    assert change_attempts(client, "/accounts/password_change/", 1) == [200]

@@ -18,7 +18,6 @@ PRODUCTION = {
     "REDIS_URL": "redis://redis:6379/0",
     "ALLOWED_HOSTS": "medstream.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://medstream.example.org",
-    "WS_ALLOWED_ORIGINS": "https://medstream.example.org",
     "HTTPS": "1",
 }
 
@@ -65,3 +64,15 @@ def test_check_deploy_fails_when_production_is_weakened(
     done = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
 
     assert done.returncode != 0 and warning in done.stderr + done.stdout
+
+
+def test_the_retired_socket_origin_list_stops_the_process_naming_the_one_that_replaced_it(
+    tmp_path: Path,
+) -> None:
+    env = {"DJANGO_SETTINGS_MODULE": "medstream.settings", "WS_ALLOWED_ORIGINS": "http://x"}
+
+    done = run(["-c", "import django; django.setup()"], env, tmp_path)
+
+    assert done.returncode != 0
+    assert "WS_ALLOWED_ORIGINS is no longer read" in done.stderr
+    assert "CSRF_TRUSTED_ORIGINS" in done.stderr

@@ -146,7 +146,7 @@ def test_forged_addresses_through_nginx_share_one_login_budget_over_every_door(b
     )
 
     assert statuses == [400] * LOGIN_LIMIT + [429] * 2
-    assert status == 429 and "Too many sign-in attempts" in page
+    assert status == 429 and "Too many password attempts" in page
     # Still signed out: the portal sends the browser back to the sign-in page.
     assert 'data-testid="login-form"' in call(browser, balanced.url("/"))[1]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from clinical.models import AuditEntry, StreamEvent, StreamSession
+from clinical.models import AuditEntry, ChatMessage, StreamEvent, StreamSession
 from clinical.streams.start import create_stream
 from tests.conftest import DIAGNOSIS_REQUEST, PRESCRIPTION_REQUEST
 
@@ -156,6 +156,27 @@ async def test_chat_text_is_bounded_and_free_of_control_characters(open_socket, 
         assert (await socket.receive())["code"] == "validation_error"
 
 
+@pytest.mark.parametrize("character", ["\u202e", "\u200b", "\u2066", "\ufeff"])
+async def test_a_request_id_or_chat_text_with_an_invisible_formatting_character_is_refused(
+    open_socket, clinician, character
+):
+    """As names are (the engine's one rule): the error names the character."""
+    socket = await open_socket(clinician)
+    code = f"U+{ord(character):04X}"
+
+    await socket.send(
+        {"type": "diagnosis", "data": DIAGNOSIS_REQUEST, "request_id": f"id{character}1"}
+    )
+    refused_id = await socket.receive()
+    await socket.send({"type": "chat", "data": {"message": f"dose {character}01 gm"}})
+    refused_chat = await socket.receive()
+
+    assert code in refused_id["details"]["request_id"][0]
+    assert code in refused_chat["details"]["message"][0]
+    assert await stored_nothing()
+    assert not await ChatMessage.objects.aexists()
+
+
 def test_text_is_stored_in_one_unicode_normal_form(clinician):
     decomposed = unicodedata.normalize("NFD", "Zoë's fever")
     data = DIAGNOSIS_REQUEST | {"symptoms": [decomposed], "note": decomposed}
@@ -185,6 +206,11 @@ def post_raw(client: Any, body: str) -> Any:
         (
             '{"symptoms": ["cough"], "history": {"age": 30, "sex": "male"}, '
             '"request_id": "\\u0000"}',
+            "request_id",
+        ),
+        (
+            '{"symptoms": ["cough"], "history": {"age": 30, "sex": "male"}, '
+            '"request_id": "a\\u202eb"}',
             "request_id",
         ),
         ('{"symptoms": ["cough"], "history": {"age": 3' + "0" * 5000 + ', "sex": "male"}}', None),

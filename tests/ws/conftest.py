@@ -15,7 +15,9 @@ from clinical.streams.follow import is_terminal
 from clinical.streams.worker import worker
 from medstream.asgi import application
 
-ORIGIN = "http://localhost"
+# A browser's handshake names the host it connects to; the portal's page comes from that site.
+HOST = "localhost"
+ORIGIN = f"http://{HOST}"
 
 
 class Socket:
@@ -77,11 +79,14 @@ async def open_socket() -> AsyncIterator[OpenSocket]:
         path_user_id: Any = None,
         origin: str | None = ORIGIN,
         ticket: str | None = None,
-        expect_accept: bool = True,
+        host: str = HOST,
+        forwarded_proto: str | None = None,
     ) -> Socket:
-        headers = []
+        headers = [(b"host", host.encode())]
         if origin is not None:
             headers.append((b"origin", origin.encode()))
+        if forwarded_proto is not None:
+            headers.append((b"x-forwarded-proto", forwarded_proto.encode()))
         if user is not None and ticket is None:
             cookie = await sync_to_async(_session_cookie)(user)
             headers.append((b"cookie", f"sessionid={cookie}".encode()))

@@ -65,7 +65,7 @@ def _single_line(value: str) -> str:
     return value
 
 
-def _visible(value: str) -> str:
+def refuse_invisible(value: str) -> str:
     """Refuse Unicode's invisible formatting characters (category Cf) in a name: a right-to-left
     override (U+202E) or a zero-width space (U+200B) makes a name read differently from what it
     is, in the admin, an export or a log. A note may hold them (pasted text does); it is read,
@@ -82,7 +82,7 @@ Name = Annotated[
     Field(min_length=1, max_length=MAX_NAME_CHARS),
     AfterValidator(_printable),
     AfterValidator(_single_line),
-    AfterValidator(_visible),
+    AfterValidator(refuse_invisible),
 ]
 
 
