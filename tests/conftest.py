@@ -44,6 +44,16 @@ PRESCRIPTION_REQUEST: dict[str, Any] = {
 
 
 @pytest.fixture
+def static_files_without_a_manifest(settings: Any) -> None:
+    """Pages link static files, and the production storage needs ``collectstatic``'s manifest
+    first: in-process tests serve them by name instead (live tests run collectstatic)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
 def diagnosis_request() -> dict[str, Any]:
     return copy.deepcopy(DIAGNOSIS_REQUEST)
 

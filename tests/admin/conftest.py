@@ -24,12 +24,8 @@ def _testserver_is_an_allowed_host(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _static_files_without_a_manifest(settings: Any) -> None:
-    """Admin pages link static files; the manifest storage needs ``collectstatic`` first."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _admin_pages_link_static_files(static_files_without_a_manifest: None) -> None:
+    """Every admin page links static files."""
 
 
 @pytest.fixture
