@@ -39,10 +39,10 @@ class Inbox:
     :data:`OVERFLOWED` (the socket closes itself when it takes that) and takes nothing more.
     """
 
-    def __init__(self, capacity: int = INBOX_CAPACITY) -> None:
+    def __init__(self, capacity: int | None = None) -> None:
         self._messages: collections.deque[Message] = collections.deque()
         self._ready = asyncio.Event()
-        self._capacity = capacity
+        self._capacity = INBOX_CAPACITY if capacity is None else capacity
         self.sessions: set[uuid.UUID] = set()
         self.closed = False
 
