@@ -11,10 +11,12 @@ behind them. Instead this worker joins each group once, for every socket here th
 - a session's group while a socket here follows the session and it runs on another worker.
 
 What arrives is put in the inboxes of the sockets registered for it (``clinical.streams.local``)
-as a run of this worker would; a stream started on another worker is read from the store once,
-for all of them. Copies of what this worker's own runs published are dropped: those reached the
-sockets in process. The sockets' own channels serve only team chat and the rooms of other
-users' sessions that a reviewer follows.
+as a run of this worker would. A stream started on another worker comes with its first batch,
+which its sockets here get at once (with the default batching that is the whole stream, and
+nothing more is needed); what was stored between that batch and this worker's joining the
+session's group is read from the store once, for all of them. Copies of what this worker's
+own runs published are dropped: those reached the sockets in process. The sockets' own channels
+serve only team chat and the rooms of other users' sessions that a reviewer follows.
 """
 
 from __future__ import annotations
@@ -172,7 +174,10 @@ class Relay:
                 self._setting_up[session_id] = []
                 owner_id = int(message["user_id"])
                 worker = str(message.get("worker", ""))
-                background.run_detached(self._set_up(owner_id, session_id, worker), "relay")
+                first = [tuple(frame) for frame in message.get("frames") or []]
+                sent_at = message.get("sent_at") or time.time()
+                setting_up = self._set_up(owner_id, session_id, worker, first, sent_at)
+                background.run_detached(setting_up, "relay")
         elif kind == "chat.message":
             local.tell_user(int(message["user_id"]), message)
 
@@ -185,20 +190,41 @@ class Relay:
         frames = [tuple(frame) for frame in message["frames"]]
         local.deliver(session_id, frames, message.get("sent_at") or time.time())
 
-    async def _set_up(self, owner_id: int, session_id: uuid.UUID, worker: str) -> None:
-        """A stream of a user with sockets here started on another worker: hear its batches
-        from now on, read what is stored once, tell the sockets with it, then hand them the
-        batches that arrived meanwhile. Whatever fails, the sockets are told: without the
-        stored frames they read the store themselves."""
+    async def _set_up(
+        self,
+        owner_id: int,
+        session_id: uuid.UUID,
+        worker: str,
+        first: local.Published,
+        sent_at: float,
+    ) -> None:
+        """A stream of a user with sockets here started on another worker: tell the sockets
+        at once with the first batch the notice carried (if that batch ends the stream, that
+        is all), hear its batches from now on, read once what was stored in between, then hand
+        them the batches that arrived meanwhile, in that order (each socket drops the frames it
+        has already sent). Whatever fails, the sockets are told: without any stored frames
+        they read the store themselves; when the read after the first batch fails, each one's
+        follower reads what it lacks, at the next batch's gap or, if none comes, once it has
+        heard nothing for ``clinical.consumers.FOLLOW_STALL_SECONDS``."""
+        told = False
         stored: local.Published | None = None
         try:
-            if local.has_user(owner_id):
-                await self._settle(groups.session(session_id), lambda: self._wants(session_id))
-                frames = await _events_after(session_id, -1)
-                stored = [(f["seq"], wire.encode(f), is_terminal(f)) for f in frames]
+            if not local.has_user(owner_id):
+                return
+            if first:
+                local.announce(owner_id, session_id, first, sent_at, worker)
+                told = True
+                if first[-1][2]:
+                    return
+            await self._settle(groups.session(session_id), lambda: self._wants(session_id))
+            frames = await _events_after(session_id, first[-1][0] if first else -1)
+            stored = [(f["seq"], wire.encode(f), is_terminal(f)) for f in frames]
         finally:
             arrived = self._setting_up.pop(session_id, [])
-            local.announce(owner_id, session_id, stored, time.time(), worker)
+            if not told:
+                local.announce(owner_id, session_id, stored, time.time(), worker)
+            elif stored:
+                local.deliver(session_id, stored, time.time())
             for message in arrived:
                 self._relay_batch(message)
             self._leave_unwanted([session_id])

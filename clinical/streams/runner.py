@@ -91,31 +91,46 @@ async def publish(session_id: uuid.UUID, frames: Published, sent_at: float) -> N
     ``LAYER_CALL_SECONDS``, is logged, not raised into the stream.
     """
     local.deliver(session_id, frames, sent_at)
-    message = {
-        "type": "stream.events",
-        "session_id": str(session_id),
-        "frames": frames,
-        "sent_at": sent_at,
-        "worker": settings.WORKER_ID,
-    }
+    message = layer_message("stream.events", session_id, frames, sent_at, settings.WORKER_ID)
     await _send_to_group(groups.session(session_id), message, "publish", session_id)
 
 
 async def announce(
     owner_id: int, session_id: uuid.UUID, kind: str, frames: Published, sent_at: float
 ) -> None:
-    """Tell the owner's other sockets that a stream started, so they follow it too: those on
-    this worker with its first stored batch (``frames``), the others through the layer (their
-    worker's subscriber reads the store once for all of them, ``clinical.streams.relay``)."""
+    """Tell the owner's other sockets that a stream started, so they follow it too, with its
+    first stored batch (``frames``): those on this worker in process, the others through the
+    layer (their worker's subscriber serves all of them, ``clinical.streams.relay``)."""
     local.announce(owner_id, session_id, frames, sent_at, settings.WORKER_ID)
-    message = {
-        "type": "stream.started",
-        "session_id": str(session_id),
-        "kind": kind,
-        "user_id": owner_id,
-        "worker": settings.WORKER_ID,
-    }
+    message = layer_message(
+        "stream.started",
+        session_id,
+        frames,
+        sent_at,
+        settings.WORKER_ID,
+        kind=kind,
+        user_id=owner_id,
+    )
     await _send_to_group(groups.user(owner_id), message, "announce", session_id)
+
+
+def layer_message(
+    message_type: str,
+    session_id: uuid.UUID,
+    frames: Published,
+    sent_at: float,
+    worker: str,
+    **fields: Any,
+) -> dict[str, Any]:
+    """What a run of ``worker`` sends the other workers through the channel layer: a stored
+    batch (``stream.events``) or a new stream with its first batch (``stream.started``).
+
+    Only strings, numbers, booleans and lists, which channels-redis's msgpack carries as they
+    are, but for the ``(seq, text, terminal)`` tuples: those arrive as lists, and receivers
+    make them tuples again. ``worker`` lets that worker's own subscriber drop the copy.
+    """
+    message = {"type": message_type, "session_id": str(session_id), "frames": frames}
+    return message | {"sent_at": sent_at, "worker": worker} | fields
 
 
 async def _send_to_group(
