@@ -59,6 +59,7 @@ REOPEN_SECONDS = (0.0, 0.2)
 SETTLED_SECONDS = 1.0
 DELIVERY_SECONDS = 2.0
 MAX_EXAMPLES = 10
+TICKET_REQUESTS = 8
 
 _CLINICIANS = """
 from django.contrib.auth import get_user_model
@@ -336,7 +337,7 @@ def log_problems(text: str) -> list[str]:
         try:
             record = json.loads(line)
         except ValueError:
-            if "Traceback" in line or "Error" in line:
+            if "Traceback" in line or "Error" in line or CLOSE_TIMEOUT_WARNING in line:
                 found.append(line)
             continue
         if not isinstance(record, dict):
@@ -365,10 +366,9 @@ async def churn(
 ) -> SoakResult:
     """Run the load on ``workers`` (socket slots spread over them in turn) for ``seconds``."""
     rng = random.Random(seed)
-    # A thread for each slot's ticket request: sockets open as fast as the worker mints tickets.
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(sum(u.sockets for u in users))
-    )
+    # Ticket requests a few at a time, as a few browsers would make them: each is a Django
+    # request served by a thread of its own with a database connection of its own.
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(TICKET_REQUESTS))
     for user in users:
         body = {"username": user.name, "password": LIVE_PASSWORD}
         user.token = json_post(f"{workers[0].http}/api/auth/token/", body)["token"]
