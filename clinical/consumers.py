@@ -476,10 +476,13 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         relay.unfollow(session_id, self.channel_name)
 
     async def _join(self, *names: str) -> None:
+        """Join chat rooms' groups on this socket's own channel, each call bounded by
+        ``LAYER_CALL_SECONDS`` (a timeout raises; the group is left on close all the same)."""
         for name in names:
             if name not in self.groups:
                 self.groups[name] = None
-                await self.channel_layer.group_add(name, self.channel_name)
+                joining = self.channel_layer.group_add(name, self.channel_name)
+                await asyncio.wait_for(joining, groups.LAYER_CALL_SECONDS)
 
     @property
     def _client(self) -> str:

@@ -9,6 +9,7 @@ the channel layer.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -111,7 +112,9 @@ def joins_room(user_id: int, owner_id: int | None) -> bool:
 
 async def broadcast(room: str, frame: dict[str, Any], owner_id: int | None = None) -> None:
     """Publish a stored message to the room's group and, for a session's room, to its owner's
-    user group; a layer failure is raised (the message stays stored)."""
+    user group, each call bounded by ``LAYER_CALL_SECONDS``; a layer failure or timeout is
+    raised (the message stays stored), so a stuck Redis holds up the sender's socket for at
+    most that long."""
     text = wire.encode(frame)
     sends = [(groups.chat_room(room), {"type": "chat.message", "text": text})]
     if owner_id is not None:
@@ -120,7 +123,9 @@ async def broadcast(room: str, frame: dict[str, Any], owner_id: int | None = Non
         )
     try:
         for group, message in sends:
-            await get_channel_layer().group_send(group, message)
+            await asyncio.wait_for(
+                get_channel_layer().group_send(group, message), groups.LAYER_CALL_SECONDS
+            )
     except Exception:
         metrics.layer_errors.labels("chat").inc()
         raise

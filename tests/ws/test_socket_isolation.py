@@ -20,6 +20,7 @@ import pytest
 from clinical import consumers, limits
 from clinical.models import StreamSession
 from clinical.streams import local
+from clinical.streams.groups import LAYER_CALL_SECONDS
 from clinical.streams.worker import worker
 from tests.security.test_limits import until
 
@@ -135,3 +136,28 @@ async def test_closing_a_socket_waits_on_nothing_even_while_redis_hangs(
     assert closed_in < 0.5
     await until(lambda: limits.sockets.count(clinician.pk), 0, seconds=10)
     limits._redis._down_until = 0.0
+
+
+async def test_a_socket_opened_while_redis_hangs_is_told_to_try_again_later_within_seconds(
+    open_socket, clinician, redis_server, settings
+):
+    """Joining its team's room on connect is bounded like every other call to the layer: the
+    socket is closed with 1013 rather than left hanging in its handshake. (On the core layer,
+    whose group_add waits for Redis's answer; the pub/sub layer's does not.)"""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_server.url]},
+        }
+    }
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        socket = await open_socket(clinician)
+        code = await socket.closed_with()
+        answered_in = time.monotonic() - started
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+
+    assert code == 1013
+    assert answered_in < 2 * LAYER_CALL_SECONDS + 1
