@@ -45,10 +45,11 @@ PRESCRIPTION_REQUEST: dict[str, Any] = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def static_files_without_a_manifest(settings: Any) -> None:
     """Pages link static files, and the production storage needs ``collectstatic``'s manifest
-    first: in-process tests serve them by name instead (live tests run collectstatic)."""
+    first: in-process tests serve them by name instead, so none depends on what an earlier
+    ``collectstatic`` left behind (live tests run collectstatic for their own workers)."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

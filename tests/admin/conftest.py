@@ -23,11 +23,6 @@ def _testserver_is_an_allowed_host(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
 
-@pytest.fixture(autouse=True)
-def _admin_pages_link_static_files(static_files_without_a_manifest: None) -> None:
-    """Every admin page links static files."""
-
-
 @pytest.fixture
 def staff(make_user: Callable[..., Any]) -> Callable[..., Any]:
     """A user in ``role`` who may sign in to the admin (is_staff)."""

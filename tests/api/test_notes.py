@@ -101,9 +101,7 @@ def test_whoever_may_start_a_diagnosis_may_read_a_note(api_as, make_user, role):
 
 
 @pytest.mark.django_db
-def test_a_portal_page_reads_with_its_cookie_and_the_csrf_token(
-    static_files_without_a_manifest, clinician
-):
+def test_a_portal_page_reads_with_its_cookie_and_the_csrf_token(settings, clinician):
     """The portal posts with its session cookie, so CSRF applies: refused without the token."""
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(clinician)

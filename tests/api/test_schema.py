@@ -78,7 +78,7 @@ def test_a_symptom_may_be_a_plain_name_in_the_schema(schema):
     assert any(option.get("type") == "string" for option in items["anyOf"])
 
 
-def test_the_docs_page_renders(api, static_files_without_a_manifest):
+def test_the_docs_page_renders(api):
     response = api.get("/api/docs/")
 
     assert response.status_code == 200
