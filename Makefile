@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format check bench-engine bench cluster clean fuzz
+.PHONY: run test lint format check bench-engine bench cluster clean fuzz soak
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/bootstrap-venv.sh $(VENV)
@@ -65,3 +65,12 @@ cluster: $(VENV)/.dev-installed
 fuzz: $(VENV)/.dev-installed
 	scripts/system-packages.sh
 	MEDSTREAM_FUZZ_PROFILE=fuzz $(BIN)/pytest tests/live/test_fuzz.py $(PYTEST_ARGS)
+
+# 200 sockets of four users coming and going at random on two workers with Redis + PostgreSQL
+# while streams run back to back (README, "A run never waits on a follower"); exit 1 on any
+# failure. SOAK_SECONDS=120 make soak for a shorter run.
+SOAK_SECONDS ?= 600
+SOAK_SOCKETS ?= 100,50,25,25
+soak: $(VENV)/.dev-installed
+	scripts/system-packages.sh
+	$(BIN)/python -m benchmarks.soak --seconds $(SOAK_SECONDS) --sockets-per-user $(SOAK_SOCKETS)

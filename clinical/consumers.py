@@ -2,27 +2,40 @@
 
 Streams run in the worker (``clinical.streams``), not in this consumer: a socket only follows
 the sessions it started or resumed, and one that drops leaves its streams running.
+
+Everything a socket does happens on its own task, one message at a time: the client's frames,
+the channel layer's messages, and what this worker's runs left in its inbox. A run never waits
+on a socket or hears of its failure; a socket that fails to follow a stream is closed alone,
+and a closing socket never waits on the database or Redis (README, "A run never waits on a
+follower").
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from clinical import audit, limits, metrics, wire
+from clinical import audit, background, limits, metrics, wire
 from clinical.db import db_call
 from clinical.engine import EngineValidationError
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import chat, groups, local
 from clinical.streams.access import SessionNotFound, own_session, visible_session
 from clinical.streams.follow import Followers
+from clinical.streams.relay import relay
 from clinical.streams.start import (
     StartForbidden,
     require_start_permission,
@@ -74,7 +87,43 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     user: Any = None
     followers: Followers | None = None
     closing = False
+    left = False
     slot: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The groups joined, as an ordered set: a socket may follow thousands of sessions.
+        self.groups: dict[str, None] = {}  # type: ignore[assignment]
+        self.inbox = local.Inbox()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' ``AsyncConsumer.__call__`` with the inbox as a third source of messages,
+        all taken on this one task; and however the task ends (a disconnect, daphne's close
+        timeout, an error), the socket leaves without waiting (see :func:`_dispatch_until_stopped`
+        for why Channels' own loop would wait)."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        try:
+            await _dispatch_until_stopped(
+                [receive, self.channel_receive, self.inbox.get], self.dispatch
+            )
+        except StopConsumer:
+            pass
+        finally:
+            self._leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch, without the hop to the one shared sync thread it makes
+        before every message to close stale database connections: this consumer's database
+        calls (``clinical.db``) each close them in the thread that runs them, and with the hop
+        every frame of every socket, and every disconnect, waited on that thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         auth = await authenticate_socket(self.scope, self.scope["url_route"]["kwargs"]["user_id"])
@@ -95,23 +144,23 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse_over_cap(auth.user.pk)
             return
         worker.start_duties()
+        self.user = auth.user
+        self.flood = limits.FloodGuard(limits.messages(), settings.WS_FLOOD_FACTOR)
+        self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
         try:
-            self.rooms = await db_call(chat.team_rooms)(auth.user)
-            await self._join(groups.user(auth.user.pk), *map(groups.chat_room, self.rooms))
+            team_rooms = await db_call(chat.team_rooms)(auth.user)
+            await self._join(*map(groups.chat_room, team_rooms))
+            await relay.listen_for_user(auth.user.pk, self.channel_name, self.inbox)
         except Exception:
             # The database or the channel layer is down: say "try again later" rather than
             # leave the client hanging; it reconnects with backoff.
             logger.warning("socket set-up failed", extra={"user_id": auth.user.pk}, exc_info=True)
-            await self._release_slot()
+            self._leave()
             await self.accept()
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
-        self.user = auth.user
-        self.flood = limits.FloodGuard(limits.messages(), settings.WS_FLOOD_FACTOR)
-        self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
         await self.accept()
         _open_sockets.add(self)
-        local.listen_for_user(self.user.pk, self.channel_name, self._follow_new)
         metrics.open_sockets.inc()
 
     async def close_after_catching_up(self, code: int) -> None:
@@ -136,23 +185,39 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         await self._error("too_many_sockets", f"You have {cap} sockets open, the most allowed.")
         await self.close(code=CLOSE_POLICY, reason=f"too many open sockets (at most {cap})")
 
-    async def _release_slot(self) -> None:
+    def _release_slot(self) -> None:
         slot, self.slot = self.slot, None
-        await limits.sockets.release(slot)
+        limits.sockets.release(slot)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Channels' own handler first leaves every group, one awaited layer call each, and
+        daphne kills a socket that is still at it after its close timeout; here nothing waits."""
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
 
     async def disconnect(self, code: int) -> None:
-        await self._release_slot()
+        self._leave()
+
+    def _leave(self) -> None:
+        """Undo what this socket set up, once, without waiting: its registrations with this
+        worker's runs at once (they put nothing more in its inbox), its socket slot and its
+        channel-layer groups by a task of their own (``clinical.background``)."""
+        if self.left:
+            return
+        self.left = self.closing = True
+        if self.user is not None:
+            relay.forget(self.channel_name, self.user.pk, self.inbox)
+        self.inbox.close()
+        if self.followers:
+            self.followers.stop()
         if self in _open_sockets:
             _open_sockets.discard(self)
             metrics.open_sockets.dec()
-        if self.followers:
-            local.forget(self.channel_name, self.user.pk, self.followers.followed())
-            self.followers.stop()
-        for group in self.groups:
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:
-                metrics.layer_errors.labels("group_discard").inc()
+        self._release_slot()
+        joined, self.groups = list(self.groups), {}
+        if joined:
+            leaving = background.leave_groups(self.channel_layer, self.channel_name, joined)
+            background.run_detached(leaving, "group_discard")
 
     # ---- frames from the client -------------------------------------------------------------
 
@@ -252,7 +317,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             raise limits.RateLimited(rate, decision)
 
         async def follow_before_launch(session: StreamSession) -> None:
-            await self._follow(session.id, -1, catch_up=False, run_is_local=True)
+            await self._follow(session.id, -1, catch_up=False, reaches_inbox=True)
 
         await start_stream(
             self.user, kind, data, request_id, self._client, before_launch=follow_before_launch
@@ -274,7 +339,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if session.is_finished and last_seq >= session.last_seq:
             self.followers.remember_finished(session.id)
             return
-        await self._follow(session.id, last_seq)
+        await self._follow(session.id, last_seq, owner_id=session.owner_id)
 
     async def on_cancel(self, data: Any, request_id: str) -> None:
         data = _object(data, "session_id")
@@ -288,12 +353,11 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._follow(session.id, session.last_seq)
 
     async def on_chat(self, data: Any, request_id: str) -> None:
-        room, frame = await db_call(chat.post_chat)(self.user, data, request_id)
-        if room not in self.rooms:
-            self.rooms.append(room)
+        room, frame, owner_id = await db_call(chat.post_chat)(self.user, data, request_id)
+        if chat.joins_room(self.user.pk, owner_id):
             await self._join(groups.chat_room(room))
         try:
-            await chat.broadcast(room, frame)
+            await chat.broadcast(room, frame, owner_id)
         except Exception:
             raise ProtocolError(
                 "unavailable", "Message saved, but live delivery failed; others see it on reload."
@@ -307,20 +371,76 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         "chat": on_chat,
     }
 
-    # ---- messages from the channel layer ----------------------------------------------------
+    # ---- messages from the channel layer and from this worker's runs (the inbox) ------------
 
     async def stream_events(self, message: dict[str, Any]) -> None:
-        frames = [tuple(frame) for frame in message["frames"]]
         session_id = uuid.UUID(message["session_id"])
-        await self.followers.offer(session_id, frames, message.get("sent_at"))
+        frames = [tuple(frame) for frame in message["frames"]]
+        await self._as_follower(
+            session_id, self.followers.offer(session_id, frames, message.get("sent_at"))
+        )
 
     async def stream_started(self, message: dict[str, Any]) -> None:
-        await self._follow_new(uuid.UUID(message["session_id"]))
+        session_id = uuid.UUID(message["session_id"])
+        await self._as_follower(session_id, self._follow_new(session_id, message))
 
-    async def _follow_new(self, session_id: uuid.UUID) -> None:
-        """Follow a stream the user started on another socket, unless already following."""
-        if not self.followers.knows(session_id):
+    async def local_messages(self, message: dict[str, Any]) -> None:
+        """What this worker's runs and its subscriber put in the inbox, in order."""
+        for each in message["messages"]:
+            if self.closing:
+                return
+            await self.dispatch(each)
+
+    async def local_overflowed(self, message: dict[str, Any]) -> None:
+        """This socket fell :data:`local.INBOX_CAPACITY` messages behind its streams."""
+        if self.closing:
+            return
+        self.closing = True
+        logger.warning(
+            "socket fell too far behind its streams; closing it",
+            extra={"user_id": self.user.pk, "close_code": CLOSE_TRY_AGAIN_LATER},
+        )
+        await self.close(code=CLOSE_TRY_AGAIN_LATER, reason="too far behind its streams")
+
+    async def _follow_new(self, session_id: uuid.UUID, notice: dict[str, Any]) -> None:
+        """Follow a stream the user started (on another socket), unless already following.
+
+        The notice (from a run of this worker, or from the worker's subscriber for a run of
+        another) registered this socket for the stream, and carries what is stored of it, which
+        stands in for a read of the store; without it (the subscriber could not read it), the
+        socket reads the store itself.
+        """
+        if self.followers.knows(session_id):
+            return
+        stored = notice.get("frames")
+        if stored is None:
             await self._follow(session_id, -1)
+            return
+        await self._follow(session_id, -1, catch_up=False, reaches_inbox=True)
+        await self.followers.offer(session_id, stored, notice.get("sent_at"))
+
+    async def _as_follower(self, session_id: uuid.UUID, work: Awaitable[None]) -> None:
+        """Do this socket's part in following a stream. Should it fail, the failure is this
+        socket's alone: it is logged once with its reason, the socket is closed (1011; its
+        client reconnects and resumes), and every stream goes on."""
+        try:
+            await work
+        except Exception as error:
+            if self.closing:
+                return
+            self.closing = True
+            logger.warning(
+                "socket could not follow a stream; closing it",
+                extra={
+                    "user_id": self.user.pk,
+                    "session_id": str(session_id),
+                    "close_code": CLOSE_INTERNAL_ERROR,
+                    "reason": type(error).__name__,
+                },
+                exc_info=True,
+            )
+            with contextlib.suppress(Exception):
+                await self.close(code=CLOSE_INTERNAL_ERROR)
 
     async def chat_message(self, message: dict[str, Any]) -> None:
         await self._send_text(message["text"])
@@ -332,31 +452,37 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         session_id: uuid.UUID,
         last_seq: int,
         catch_up: bool = True,
-        run_is_local: bool = False,
+        reaches_inbox: bool = False,
+        owner_id: int | None = None,
     ) -> None:
-        room = chat.session_room(session_id)
-        if room not in self.rooms:
-            self.rooms.append(room)
-        local.follow(session_id, self.channel_name, self.followers.offer)
-        await self._join(groups.chat_room(room))
-        if not (run_is_local or worker.runs_here(session_id)):
-            # A run of this worker serves its local followers directly and, should this
-            # worker die, its sockets die with it; only remote runs are heard via the layer.
-            await self._join(groups.session(session_id))
+        """Follow a session of ``owner_id`` (by default this socket's user) from ``last_seq``.
+
+        Its batches reach this socket's inbox from a run of this worker, or else from the
+        worker's subscriber (``reaches_inbox``: already so); its chat room is joined unless
+        the user owns it (``chat.joins_room``).
+        """
+        if reaches_inbox or worker.runs_here(session_id):
+            local.follow(session_id, self.channel_name, self.inbox)
+        else:
+            await relay.follow_remote(session_id, self.channel_name, self.inbox)
+        owner_id = self.user.pk if owner_id is None else owner_id
+        if chat.joins_room(self.user.pk, owner_id):
+            await self._join(groups.chat_room(chat.session_room(session_id)))
         await self.followers.follow(session_id, last_seq, catch_up)
 
     async def _finished(self, session_id: uuid.UUID) -> None:
-        local.unfollow(session_id, self.channel_name)
-        group = groups.session(session_id)
-        if group in self.groups:
-            self.groups.remove(group)
-            await self.channel_layer.group_discard(group, self.channel_name)
+        """A followed session ended: this worker's runs and its subscriber put no more of it in
+        this socket's inbox."""
+        relay.unfollow(session_id, self.channel_name)
 
     async def _join(self, *names: str) -> None:
+        """Join chat rooms' groups on this socket's own channel, each call bounded by
+        ``LAYER_CALL_SECONDS`` (a timeout raises; the group is left on close all the same)."""
         for name in names:
             if name not in self.groups:
-                self.groups.append(name)
-                await self.channel_layer.group_add(name, self.channel_name)
+                self.groups[name] = None
+                joining = self.channel_layer.group_add(name, self.channel_name)
+                await asyncio.wait_for(joining, groups.LAYER_CALL_SECONDS)
 
     @property
     def _client(self) -> str:
@@ -408,6 +534,32 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             request_id,
             retry_after=seconds,
         )
+
+
+async def _dispatch_until_stopped(
+    sources: list[Callable[[], Awaitable[dict[str, Any]]]],
+    dispatch: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """Channels' ``await_many_dispatch``: pass each source's messages to ``dispatch`` as they
+    come, in the sources' order when several have one, until ``dispatch`` raises.
+
+    Unlike Channels', it does not wait for the reads it cancels on the way out: cancelling the
+    channel layer's read makes channels-redis unsubscribe the socket's channel there and then,
+    a call to Redis that a closing socket would wait on without a bound (and daphne kills a
+    socket still closing after its close timeout). Those reads finish on their own.
+    """
+    reads = [asyncio.ensure_future(source()) for source in sources]
+    try:
+        while True:
+            await asyncio.wait(reads, return_when=asyncio.FIRST_COMPLETED)
+            for index, read in enumerate(reads):
+                if read.done():
+                    await dispatch(read.result())
+                    reads[index] = asyncio.ensure_future(sources[index]())
+    finally:
+        for read in reads:
+            read.cancel()
+        background.keep(reads)
 
 
 def _utf8_length_over(text: str, limit: int) -> bool:

@@ -46,6 +46,9 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from clinical import background
+from clinical.streams.groups import LAYER_CALL_SECONDS
+
 logger = logging.getLogger("clinical.limits")
 
 FALLBACK_SECONDS = 5.0
@@ -266,12 +269,21 @@ class SocketSlots:
         self._ensure_renewal()
         return slot
 
-    async def release(self, slot: str | None) -> None:
+    def release(self, slot: str | None) -> asyncio.Task[None] | None:
+        """Free a closed socket's slot without waiting: at once on this worker (it is no longer
+        renewed or counted here), and in Redis by a task of its own, bounded (a disconnect must
+        not wait on Redis; should that call fail, the slot expires within
+        ``WS_SOCKET_SLOT_SECONDS``). Returns that task, or None when there is nothing to free."""
         user_id = self._local.pop(slot, None) if slot else None
         if user_id is None or not settings.REDIS_URL:
-            return
+            return None
+        return background.run_detached(self._release_in_redis(user_id, slot), "socket_slot")
+
+    async def _release_in_redis(self, user_id: Any, slot: str) -> None:
         try:
-            await _redis.client().zrem(self.key(user_id), slot)
+            await asyncio.wait_for(
+                _redis.client().zrem(self.key(user_id), slot), LAYER_CALL_SECONDS
+            )
         except _REDIS_FAILURES:
             _redis.failed("sockets")
 

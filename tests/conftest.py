@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.cache import caches
 
 from clinical.models import CareTeam
 from clinical.roles import ensure_roles
+from devtools.cluster import RedisServer
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -41,6 +43,17 @@ PRESCRIPTION_REQUEST: dict[str, Any] = {
     "allergies": ["penicillin"],
     "current_medications": ["simvastatin"],
 }
+
+
+@pytest.fixture(autouse=True)
+def static_files_without_a_manifest(settings: Any) -> None:
+    """Pages link static files, and the production storage needs ``collectstatic``'s manifest
+    first: in-process tests serve them by name instead, so none depends on what an earlier
+    ``collectstatic`` left behind (live tests run collectstatic for their own workers)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -113,3 +126,11 @@ def api_as() -> Callable[[Any], Any]:
         return client
 
     return login
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server of the module's own, for limits counted across workers."""
+    server = RedisServer(Path(tmp_path_factory.mktemp("redis"))).start()
+    yield server
+    server.stop()

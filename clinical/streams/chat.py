@@ -1,11 +1,15 @@
 """Care-team chat: a session's room (its owner and reviewers) or the sender's team room.
 
 Messages are stored first, then published to the room's group; every socket in the room, the
-sender's included, receives each message once.
+sender's included, receives each message once. The owner's sockets are in their own sessions'
+rooms through their user group, which each of them joined once on connect, rather than by
+joining one group for every session they follow: following one's own stream takes no call to
+the channel layer.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -89,8 +93,9 @@ class ChatForbidden(PermissionError):
     """The user's role may not post to care-team chat."""
 
 
-def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str, Any]]:
-    """Validate and store a message; returns its room and the frame to broadcast."""
+def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str, Any], int | None]:
+    """Validate and store a message; returns its room, the frame to broadcast and, for a
+    session's room, the session's owner."""
     text = _message_text(data)
     extra = set(data) - {"message", "session_id"}
     if extra:
@@ -101,15 +106,31 @@ def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str
     message = ChatMessage.objects.create(
         room=room, session=session, team=team, author=user, text=text
     )
-    return room, chat_frame(message, request_id)
+    return room, chat_frame(message, request_id), session.owner_id if session else None
 
 
-async def broadcast(room: str, frame: dict[str, Any]) -> None:
-    """Publish a stored message; a layer failure is raised (the message stays stored)."""
-    try:
-        await get_channel_layer().group_send(
-            groups.chat_room(room), {"type": "chat.message", "text": wire.encode(frame)}
+def joins_room(user_id: int, owner_id: int | None) -> bool:
+    """Does a socket of ``user_id`` join the group of a room (of a session of ``owner_id``, or
+    a team's: None) to hear it? Not the owner's: they hear it through their user group."""
+    return owner_id != user_id
+
+
+async def broadcast(room: str, frame: dict[str, Any], owner_id: int | None = None) -> None:
+    """Publish a stored message to the room's group and, for a session's room, to its owner's
+    user group, each call bounded by ``LAYER_CALL_SECONDS``; a layer failure or timeout is
+    raised (the message stays stored), so a stuck Redis holds up the sender's socket for at
+    most that long."""
+    text = wire.encode(frame)
+    sends = [(groups.chat_room(room), {"type": "chat.message", "text": text})]
+    if owner_id is not None:
+        sends.append(
+            (groups.user(owner_id), {"type": "chat.message", "text": text, "user_id": owner_id})
         )
+    try:
+        for group, message in sends:
+            await asyncio.wait_for(
+                get_channel_layer().group_send(group, message), groups.LAYER_CALL_SECONDS
+            )
     except Exception:
         metrics.layer_errors.labels("chat").inc()
         raise

@@ -1,8 +1,9 @@
 """Delivering a session's events to one socket exactly once, in order, with no gap.
 
 A socket that follows a session (it started it, resumed it, or its user started it elsewhere)
-first joins the session's group, then reads the stored events after the last ``seq`` it was
-sent. Frames published while it reads queue up in its channel and are offered afterwards. Since
+first joins the session's group (or, for a run of its own worker, registers its inbox), then
+reads the stored events after the last ``seq`` it was sent. Frames published while it reads
+queue up in its channel or inbox and are offered afterwards, by the socket's own task. Since
 every frame is stored before it is published, the two sources overlap but leave no hole:
 
 - a frame with ``seq`` below the next expected one was already sent: dropped;

@@ -1,8 +1,14 @@
-"""Channel-layer group names: one per session, one per user, one per chat room."""
+"""Channel-layer groups: one per session, one per user, one per chat room; and how long a call
+to the layer may take."""
 
 from __future__ import annotations
 
 import uuid
+
+# A channel-layer call (publish, join, leave) that has not answered in this long is given up:
+# a stuck Redis must not hold up a stream run or a socket's close (Redis answers these in well
+# under a millisecond). What a given-up publish carried is read from the store by followers.
+LAYER_CALL_SECONDS = 2.0
 
 
 def session(session_id: uuid.UUID | str) -> str:

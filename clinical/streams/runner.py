@@ -27,6 +27,8 @@ from clinical.engine import EngineValidationError
 from clinical.models import StreamSession
 from clinical.streams import groups, local, store
 from clinical.streams.follow import is_terminal
+from clinical.streams.groups import LAYER_CALL_SECONDS
+from clinical.streams.local import Published
 from clinical.streams.store import CancelRequested, Finish, Frame, LeaseLost
 
 logger = logging.getLogger("clinical.streams")
@@ -79,46 +81,74 @@ class StreamRun:
 _append = db_call(store.append_events)
 
 
-async def publish(session_id: uuid.UUID, frames: list[wire.EncodedFrame]) -> None:
+async def publish(session_id: uuid.UUID, frames: Published, sent_at: float) -> None:
     """Send stored frames to everyone following the session; the database stays the record.
 
-    Followers on this worker get them directly; the others through the channel layer. A lost
-    publish is repaired by the followers (they fill gaps from the database), so a channel layer
-    failure is logged, not raised into the stream.
+    Followers on this worker find them in their inboxes (``clinical.streams.local``: the run
+    neither waits for them nor hears of their failures); the others get them through the
+    channel layer. A lost publish is repaired by the followers (they fill gaps from the
+    database), so a channel layer failure, or a layer that does not answer within
+    ``LAYER_CALL_SECONDS``, is logged, not raised into the stream.
     """
-    published = [(frame["seq"], frame.text, is_terminal(frame)) for frame in frames]
-    sent_at = time.time()
-    await local.deliver(session_id, published, sent_at)
+    local.deliver(session_id, frames, sent_at)
+    message = layer_message("stream.events", session_id, frames, sent_at, settings.WORKER_ID)
+    await _send_to_group(groups.session(session_id), message, "publish", session_id)
+
+
+async def announce(
+    owner_id: int, session_id: uuid.UUID, kind: str, frames: Published, sent_at: float
+) -> None:
+    """Tell the owner's other sockets that a stream started, so they follow it too, with its
+    first stored batch (``frames``): those on this worker in process, the others through the
+    layer (their worker's subscriber serves all of them, ``clinical.streams.relay``)."""
+    local.announce(owner_id, session_id, frames, sent_at, settings.WORKER_ID)
+    message = layer_message(
+        "stream.started",
+        session_id,
+        frames,
+        sent_at,
+        settings.WORKER_ID,
+        kind=kind,
+        user_id=owner_id,
+    )
+    await _send_to_group(groups.user(owner_id), message, "announce", session_id)
+
+
+def layer_message(
+    message_type: str,
+    session_id: uuid.UUID,
+    frames: Published,
+    sent_at: float,
+    worker: str,
+    **fields: Any,
+) -> dict[str, Any]:
+    """What a run of ``worker`` sends the other workers through the channel layer: a stored
+    batch (``stream.events``) or a new stream with its first batch (``stream.started``).
+
+    Only strings, numbers, booleans and lists, which channels-redis's msgpack carries as they
+    are, but for the ``(seq, text, terminal)`` tuples: those arrive as lists, and receivers
+    make them tuples again. ``worker`` lets that worker's own subscriber drop the copy.
+    """
+    message = {"type": message_type, "session_id": str(session_id), "frames": frames}
+    return message | {"sent_at": sent_at, "worker": worker} | fields
+
+
+async def _send_to_group(
+    group: str, message: dict[str, Any], operation: str, session_id: uuid.UUID
+) -> None:
+    """One bounded ``group_send``; with the in-memory layer every socket is local: none."""
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         return
-    message = {
-        "type": "stream.events",
-        "session_id": str(session_id),
-        "frames": published,
-        "sent_at": sent_at,
-    }
     try:
-        await layer.group_send(groups.session(session_id), message)
+        await asyncio.wait_for(layer.group_send(group, message), LAYER_CALL_SECONDS)
     except Exception:
-        metrics.layer_errors.labels("publish").inc()
+        metrics.layer_errors.labels(operation).inc()
         logger.warning(
-            "channel layer publish failed", extra={"session_id": str(session_id)}, exc_info=True
+            f"channel layer {operation} failed",
+            extra={"session_id": str(session_id)},
+            exc_info=True,
         )
-
-
-async def announce(owner_id: int, session_id: uuid.UUID, kind: str) -> None:
-    """Tell the owner's other sockets that a stream started, so they follow it too."""
-    await local.announce(owner_id, session_id)
-    layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        return
-    message = {"type": "stream.started", "session_id": str(session_id), "kind": kind}
-    try:
-        await layer.group_send(groups.user(owner_id), message)
-    except Exception:
-        metrics.layer_errors.labels("announce").inc()
-        logger.warning("channel layer announce failed", extra={"session_id": str(session_id)})
 
 
 class StreamWriter:
@@ -143,9 +173,12 @@ class StreamWriter:
         if not frames:
             return
         self.last_seq = frames[-1]["seq"]
-        await publish(self.run.session_id, frames)
+        published = [(frame["seq"], frame.text, is_terminal(frame)) for frame in frames]
+        sent_at = time.time()
+        run = self.run
+        await publish(run.session_id, published, sent_at)
         if frames[0]["seq"] == 0:
-            await announce(self.run.owner_id, self.run.session_id, self.run.kind)
+            await announce(run.owner_id, run.session_id, run.kind, published, sent_at)
 
     async def end_with_error(self, status: str, code: str, message: str, reason: str) -> None:
         """Store the terminal error frame with the session's ending, in one transaction.

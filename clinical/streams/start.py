@@ -105,16 +105,19 @@ async def start_stream(
     """Validate, store and launch a stream on this worker.
 
     ``before_launch`` runs between storing and launching: the asking socket starts following
-    there, before the run can publish anything, so it needs no read of the (empty) store.
+    there, before the run can publish anything, so it needs no read of the (empty) store. The
+    stream is launched even if that fails: it is the socket's failure, not the stream's.
     Raises :class:`EngineValidationError` (nothing stored), ``SessionNotFound`` for a
     prescription that follows a session the user does not own, or ``Draining``.
     """
     if worker.draining:
         raise Draining("this worker is draining")
     session = await db_call(create_stream)(user, kind, data, request_id, "websocket", client)
-    if before_launch is not None:
-        await before_launch(session)
-    worker.launch(StreamRun.of(session))
+    try:
+        if before_launch is not None:
+            await before_launch(session)
+    finally:
+        worker.launch(StreamRun.of(session))
     return session
 
 

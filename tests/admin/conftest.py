@@ -23,15 +23,6 @@ def _testserver_is_an_allowed_host(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
 
-@pytest.fixture(autouse=True)
-def _static_files_without_a_manifest(settings: Any) -> None:
-    """Admin pages link static files; the manifest storage needs ``collectstatic`` first."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def staff(make_user: Callable[..., Any]) -> Callable[..., Any]:
     """A user in ``role`` who may sign in to the admin (is_staff)."""

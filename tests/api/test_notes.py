@@ -103,9 +103,6 @@ def test_whoever_may_start_a_diagnosis_may_read_a_note(api_as, make_user, role):
 @pytest.mark.django_db
 def test_a_portal_page_reads_with_its_cookie_and_the_csrf_token(settings, clinician):
     """The portal posts with its session cookie, so CSRF applies: refused without the token."""
-    # The login page (where the CSRF cookie comes from) links static files: no manifest here.
-    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(clinician)
     browser.get("/accounts/login/")

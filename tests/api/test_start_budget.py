@@ -7,8 +7,7 @@ the one the socket's consumer runs on, as in a daphne worker."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -23,7 +22,6 @@ from clinical.roles import ensure_roles
 from clinical.streams.follow import is_terminal
 from clinical.streams.worker import worker
 from clinical.tickets import issue_ticket
-from devtools.cluster import RedisServer
 from medstream.asgi import application
 from tests.api.test_stream_start import client_for, poll_until_finished
 
@@ -159,13 +157,6 @@ async def test_a_start_refused_for_the_role_spends_nothing(
 
     assert [response.status_code for response in refused] == [403] * 3
     assert allowed.status_code == 201
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(Path(tmp_path_factory.mktemp("start-budget-redis"))).start()
-    yield server
-    server.stop()
 
 
 async def test_through_redis_the_budget_is_the_same_key_for_both_transports(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,13 +139,6 @@ def test_gcra_allows_the_burst_then_one_per_interval_and_says_how_long_to_wait()
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert 19.9 < decisions[-1].retry_after <= 20
     assert memory.hit(rate, "u2").allowed
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(Path(tmp_path_factory.mktemp("limits-redis"))).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

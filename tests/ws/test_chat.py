@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import time
+
 import pytest
 
 from clinical.models import ChatMessage
+from clinical.streams.groups import LAYER_CALL_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,3 +127,30 @@ async def test_a_user_without_a_role_may_not_chat(open_socket, roleless):
 
     assert (await socket.receive())["code"] == "forbidden"
     assert not await ChatMessage.objects.aexists()
+
+
+async def test_a_message_sent_while_redis_hangs_is_stored_and_the_sender_told_within_seconds(
+    open_socket, clinician, redis_server, settings
+):
+    """Publishing is bounded: a Redis that does not answer holds the sender's socket up for
+    ``LAYER_CALL_SECONDS``, not for ever."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [redis_server.url]},
+        }
+    }
+    mine = await open_socket(clinician)
+
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        await mine.send({"type": "chat", "data": {"message": "BP on bed 4?"}})
+        frame = await mine.receive(seconds=LAYER_CALL_SECONDS + 3)
+        answered_in = time.monotonic() - started
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+
+    assert frame["type"] == "error" and frame["code"] == "unavailable", frame
+    assert answered_in < LAYER_CALL_SECONDS + 1
+    assert await ChatMessage.objects.filter(text="BP on bed 4?").aexists()
