@@ -131,6 +131,10 @@ class ExtractedSerializer(serializers.Serializer):
     medications = NoteMedicationSerializer(many=True)
     allergies = NoteAllergySerializer(many=True)
     unrecognized = NoteUnrecognizedSerializer(many=True)
+    unread = NoteStatementSerializer(
+        many=True,
+        help_text="Phrases nothing was read from: text a diagnosis of this note does not use.",
+    )
     no_known_allergies = NoteStatementSerializer(required=False)
     nothing_extracted = serializers.BooleanField(required=False)
     message = serializers.CharField(required=False, help_text="Why nothing could be read.")
@@ -225,6 +229,7 @@ class NoteReadView(APIView):
                         "medications": [],
                         "allergies": [],
                         "unrecognized": [],
+                        "unread": [],
                     }
                 },
             ),

@@ -198,3 +198,22 @@ def test_a_note_in_another_language_says_nothing_could_be_extracted(open_portal)
     expect(page.get_by_test_id("note-highlight")).to_have_text(NOT_ENGLISH)
     expect(page.get_by_test_id("note-mark")).to_have_count(0)
     expect(page.get_by_test_id("extracted-finding")).to_have_count(0)
+
+
+def test_words_nothing_read_are_marked_not_understood_in_the_note(open_portal):
+    page = open_portal()
+    note = "32 yo F. Runny nose and sneezing for 2 days. Her legs have gone all wobbly."
+
+    session_id = start_with_note(page, note, age="32", sex="female")
+
+    unread = stored_result(page, session_id)["extracted"]["unread"]
+    assert [item["text"] for item in unread] == ["legs", "wobbly"]
+    for item in unread:
+        expect(mark(page, item["text"]).first).to_have_attribute("data-certainty", "unread")
+        expect(mark(page, item["text"]).first).to_contain_text("(not understood")
+    expect(page.get_by_test_id("note-legend")).to_contain_text("Not understood")
+    listed = page.get_by_test_id("extracted-reading").filter(has_text="not understood")
+    expect(listed).to_have_count(2)
+    # Self-care is not advised on a note not read whole, and the banner says why.
+    expect(page.get_by_test_id("urgency-banner")).to_contain_text("not understood")
+    screenshot(page, "note-unread", showing=page.get_by_test_id("note-view"), block="start")

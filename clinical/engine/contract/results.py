@@ -430,6 +430,13 @@ class ExtractedNote(TypedDict):
     unrecognized: Annotated[
         list[Unrecognized], Field(description="Named where one is expected, unknown.")
     ]
+    unread: Annotated[
+        list[NoteText],
+        Field(
+            description="Phrases nothing was read from (no finding, measurement, allergy or "
+            "cue covers them, and they are not scaffolding): text the diagnosis did not use."
+        ),
+    ]
     no_known_allergies: NotRequired[
         Annotated[NoteText, Field(description='The "no known allergies" statement.')]
     ]

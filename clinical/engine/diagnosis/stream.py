@@ -46,6 +46,7 @@ from clinical.engine.diagnosis.triage import (
     Urgency,
     apply_safety_net,
     decide_urgency,
+    note_unread,
     settle_self_care,
 )
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
@@ -201,6 +202,9 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
         apply_safety_net(decided, caught, engine.explainer.mid_sentence.__getitem__),
         stated=any(r.status == "present" and r.via != "age" for r in evidence.reports.values()),
         unsettled=_unsettled(extracted),
+    )
+    urgency = note_unread(
+        urgency, [item["text"] for item in extracted["unread"]] if extracted else []
     )
     summary = _primary_summary(urgency, fired, shown, present, kb.policy.triage)
     yield events.chunk("primary_diagnosis", summary)

@@ -35,6 +35,10 @@ class Urgency:
 URGENCY_RANK = {level: rank for rank, level in enumerate(URGENCY_ORDER)}
 
 
+# How many phrases the note left unread an urgency's reason quotes before "and N more".
+_QUOTED_UNREAD = 5
+
+
 def rank_of(level: str) -> int:
     return URGENCY_RANK[level]
 
@@ -197,6 +201,32 @@ def settle_self_care(urgency: Urgency, stated: bool, unsettled: Sequence[str]) -
             f"should settle that first. {urgency.reason}",
         )
     return urgency
+
+
+def note_unread(urgency: Urgency, unread: Sequence[str]) -> Urgency:
+    """Say when the note holds words nothing read: decisive text may have been missed.
+
+    The reader reads only what the knowledge base names, so a diagnosis of a partly read note
+    looks as sure as one of a note read whole. Self-care is advice not to see anyone, so it is
+    not given on a note the engine did not understand in full: the floor is a routine review.
+    An emergency needs no caveat to be acted on.
+    """
+    if not unread or urgency.level == "emergency":
+        return urgency
+    quoted = ", ".join(f'"{text}"' for text in unread[:_QUOTED_UNREAD])
+    if len(unread) > _QUOTED_UNREAD:
+        quoted += f" and {len(unread) - _QUOTED_UNREAD} more"
+    if urgency.level == "self_care":
+        return Urgency(
+            "routine",
+            f"Self-care would be advised, but parts of the note were not understood ({quoted}): "
+            f"a clinician should read them before self-care is advised. {urgency.reason}",
+        )
+    return Urgency(
+        urgency.level,
+        f"{urgency.reason} Not understood in the note: {quoted}; decisive text may have been "
+        "missed.",
+    )
 
 
 def _named(items: Sequence[Ranked]) -> list[Ranked]:

@@ -289,6 +289,8 @@ _AGE_FORMS: tuple[re.Pattern[str], ...] = tuple(
 )
 # A sex written right after an age: "41 yo F", "72 years old, male".
 _SEX_AFTER_AGE = re.compile(rf"\s*+,?\s*+(?P<sex>[mf]|{_PERSON_M}|{_PERSON_F})\b", re.IGNORECASE)
+# "She is 8 weeks pregnant": a duration of pregnancy, not the woman's age.
+_PREGNANCY_AFTER = re.compile(r"\s*+(?:pregnant|gestation|pg|along)\b", re.IGNORECASE)
 _UNIT_YEARS = {"y": 1.0, "m": 12.0, "w": 52.18, "d": 365.25, "12": 12.0, "52": 52.18}
 _MALE = frozenset(f"{_MALE_KIN}|{_PERSON_M}|m|he".split("|"))
 _FEMALE = frozenset(f"{_FEMALE_KIN}|{_PERSON_F}|f|she".split("|"))
@@ -311,6 +313,8 @@ def _ages(note: str) -> Iterator[Reading]:
     """Each age the note states (in years), and the sex where the same words say it."""
     for form in _AGE_FORMS:
         for match in form.finditer(note):
+            if _PREGNANCY_AFTER.match(note, match.end()):
+                continue
             unit = (match.groupdict().get("unit") or "y").lower()
             per_year = _UNIT_YEARS.get(unit, _UNIT_YEARS.get(unit[:1], 1.0))
             years = round(float(match.group("n")) / per_year, 3)

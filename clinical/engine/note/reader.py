@@ -32,6 +32,7 @@ from clinical.engine.note.overdose import Ingestion, ingestions
 from clinical.engine.note.reading import Mention, NoteReading, Onset, UnrecognizedKind
 from clinical.engine.note.terms import Lexicon, TermKind, lexicon_for
 from clinical.engine.note.text import Word, clause_finder, clauses, words
+from clinical.engine.note.unread import unread
 
 _FINDING_KINDS: tuple[TermKind, ...] = ("finding", "condition")
 _DRUG_KINDS: tuple[TermKind, ...] = ("drug",)
@@ -85,6 +86,7 @@ def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     reading.drugs = _scan(note, kept, lexicon, kb, _DRUG_KINDS)
     reading.readings += _demographics(note, reading, kb)
     reading.unrecognized = _unrecognized(note, reading, kb)
+    reading.unread = unread(note, reading)
     return reading
 
 

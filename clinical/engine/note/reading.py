@@ -37,6 +37,15 @@ class Mention:
     onset: Onset | None = None
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A phrase of the note that nothing read, with its span (:mod:`.unread`)."""
+
+    text: str
+    start: int
+    end: int
+
+
 @dataclass
 class NoteReading:
     """Everything read from one note."""
@@ -50,6 +59,7 @@ class NoteReading:
     no_known_allergies: Item | None = None
     unrecognized: list[tuple[UnrecognizedKind, Item]] = field(default_factory=list)
     ingestions: list[Ingestion] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
 
     def first(self, field_name: str) -> Reading | None:
         return next((item for item in self.readings if item.field == field_name), None)

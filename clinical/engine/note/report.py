@@ -156,6 +156,7 @@ def extracted(reading: NoteReading, used: Used | None = None) -> results.Extract
             {"kind": kind, "text": item.text, "span": [item.start, item.end]}
             for kind, item in reading.unrecognized
         ],
+        "unread": [{"text": item.text, "span": [item.start, item.end]} for item in reading.unread],
     }
     if reading.no_known_allergies is not None:
         statement = reading.no_known_allergies

@@ -38,14 +38,23 @@ PUBLISHED = (
 )
 
 
-def _ranked(data: dict[str, Any]) -> tuple[list[str], str | None]:
-    """The differential's ids and the urgency; nothing when the request is refused (a note
-    whose age or sex was not read)."""
+def _ranked(data: dict[str, Any]) -> tuple[list[str], str | None, bool]:
+    """The differential's ids, the urgency, and whether the note held words nothing read;
+    nothing when the request is refused (a note whose age or sex was not read)."""
     try:
         result = list(diagnose(data))[-1]["result"]
     except EngineValidationError:
-        return [""], None
-    return [item["condition_id"] for item in result["differential"]], result["urgency"]
+        return [""], None, False
+    unread = bool(result.get("extracted", {}).get("unread"))
+    return [item["condition_id"] for item in result["differential"]], result["urgency"], unread
+
+
+def _urgency_ok(urgency: str | None, expected: str, unread: bool) -> bool:
+    """The expected urgency; self-care is not advised on a note not read whole, so there the
+    expected self-care is a routine review (``triage.note_unread``)."""
+    if expected == "self_care" and unread:
+        return urgency == "routine"
+    return urgency == expected
 
 
 def note_request(vignette: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
@@ -57,8 +66,8 @@ def note_request(vignette: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def _outcome(vignette: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
-    ranked, urgency = _ranked(note_request(vignette, kb))
-    twin, twin_urgency = _ranked(vignette["structured"])
+    ranked, urgency, unread = _ranked(note_request(vignette, kb))
+    twin, twin_urgency, _ = _ranked(vignette["structured"])
     expected = vignette["expect"]
     return {
         "ranked": ranked,
@@ -67,7 +76,7 @@ def _outcome(vignette: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
         "twin_urgency": twin_urgency,
         "top1": ranked[0] == expected["diagnosis"],
         "top3": expected["diagnosis"] in ranked[:3],
-        "urgency_ok": urgency == expected["urgency"],
+        "urgency_ok": _urgency_ok(urgency, expected["urgency"], unread),
         "agree": ranked[0] == twin[0],
         "held_out": bool(vignette.get("held_out")),
     }
@@ -150,7 +159,10 @@ def test_the_expected_diagnosis_is_in_the_top_three(
 def test_the_urgency_is_the_expected_one(
     vignette: dict[str, Any], outcomes: dict[str, dict[str, Any]]
 ) -> None:
-    assert outcomes[vignette["id"]]["urgency"] == vignette["expect"]["urgency"]
+    outcome = outcomes[vignette["id"]]
+    assert outcome["urgency_ok"], (
+        f"expected {vignette['expect']['urgency']}, got {outcome['urgency']}"
+    )
 
 
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=IDS)

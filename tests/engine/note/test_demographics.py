@@ -62,6 +62,8 @@ def test_age_and_sex_are_read_as_written(text: str, expected: dict, knowledge_ba
         "T 101F, rigors",
         "cough for 3/52",
         "took 2 tablets at 10 am",
+        "She is 8 weeks pregnant with vaginal bleeding",
+        "she's 12 weeks along, spotting",
     ],
 )
 def test_what_is_not_an_age_is_not_read_as_one(text: str, knowledge_base) -> None:

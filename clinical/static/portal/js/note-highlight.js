@@ -2,8 +2,8 @@
 // Spans count code points (the engine is Python), so the note is cut as an array of code points,
 // and a span whose text does not match the note is left unmarked rather than marked wrongly.
 // Certainty is never shown by colour alone: a denied finding is struck through, an uncertain one
-// carries a "?", family and past history a label, and each mark says what it is in words to
-// screen readers; a legend explains the marks.
+// carries a "?", family and past history a label, words nothing read are marked "not read", and
+// each mark says what it is in words to screen readers; a legend explains the marks.
 
 import { h } from "./dom.js";
 
@@ -14,6 +14,7 @@ export const MARKS = {
   family: { word: "family history", legend: "Family history", glyph: "FH" },
   past: { word: "past history", legend: "Past, not now", glyph: "past" },
   reading: { word: "read", legend: "Measurement, medication, allergy or timing", glyph: "" },
+  unread: { word: "not understood", legend: "Not understood: not used", glyph: "not read" },
 };
 const FINDING_LISTS = ["findings", "negated", "uncertain", "conditions"];
 
@@ -60,6 +61,8 @@ export function spansOf(extracted) {
     found.push(item(entry.span, "reading", `allergy: ${entry.text}`, 1));
   if (extracted.no_known_allergies)
     found.push(item(extracted.no_known_allergies.span, "reading", "no known drug allergies", 1));
+  for (const entry of extracted.unread || [])
+    found.push(item(entry.span, "unread", "the diagnosis did not use these words", 2));
   return found.filter(Boolean);
 }
 
@@ -145,7 +148,7 @@ export function legend(shown = new Set()) {
         h(
           "span",
           { class: `note-mark mark-${certainty} legend-sample`, attrs: { "aria-hidden": "true" } },
-          certainty === "reading" ? "HR 110" : "cough",
+          { reading: "HR 110", unread: "went all funny" }[certainty] ?? "cough",
           meta.glyph ? h("sup", { class: "mark-glyph", text: meta.glyph }) : null,
         ),
         " ",

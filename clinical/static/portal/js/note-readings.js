@@ -155,6 +155,10 @@ function unrecognised(entries) {
   );
 }
 
+function notUnderstood(entries) {
+  return (entries || []).map((entry) => row("unread", "unread", "not understood", entry));
+}
+
 function group(title, rows) {
   if (!rows.length) return [];
   return [h("dt", { text: title }), h("dd", {}, h("ul", { class: "read-list" }, rows))];
@@ -174,6 +178,7 @@ export function readingsList(extracted, request = {}) {
     ...group("Past history", mentions("past", history.past)),
     ...group("Family history", mentions("family", history.family)),
     ...group("Not recognised", unrecognised(extracted.unrecognized)),
+    ...group("Not understood: the diagnosis did not use these words", notUnderstood(extracted.unread)),
   ];
   if (!parts.length) return null;
   return h("dl", { class: "readings", testid: "extracted-readings" }, parts);
