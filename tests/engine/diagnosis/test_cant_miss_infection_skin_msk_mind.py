@@ -81,3 +81,33 @@ def test_every_condition_of_the_area_not_to_be_missed_has_a_case(
         if condition.system in AREA and condition.cant_miss is not None
     }
     assert netted == {case[0] for case in KEY_FEATURES}
+
+
+# (condition id, note): the key feature as a clinician or patient writes it in a free-text note.
+NOTES = [
+    ("meningococcal_sepsis", "2yo girl with fever and a rash that does not fade under a glass."),
+    ("cauda_equina_syndrome", "35M, back pain and numbness around the bottom."),
+    ("necrotising_fasciitis", "58 year old man, red swollen leg, pain out of proportion, febrile."),
+    ("sjs_ten", "45F started a new medicine, now skin peeling off and blisters in the mouth."),
+    ("carbon_monoxide_poisoning", "40F. Family all have headaches at home."),
+    ("kawasaki_disease", "2 year old boy with fever for 5 days, red eyes and red cracked lips."),
+    (
+        "toxic_shock_syndrome",
+        "17 year old girl using tampons, high temperature, sunburn like rash.",
+    ),
+    (
+        "serotonin_syndrome",
+        "33F on sertraline, started tramadol, now agitated and sweaty with clonus.",
+    ),
+    ("suicidal_crisis", "22M has been thinking about suicide and has been stockpiling tablets."),
+]
+
+
+@pytest.mark.parametrize(("condition_id", "note"), NOTES, ids=[case[0] for case in NOTES])
+def test_a_key_feature_written_in_a_note_reaches_the_net(
+    knowledge_base: KnowledgeBase, condition_id: str, note: str
+) -> None:
+    condition = knowledge_base.conditions[condition_id]
+    outcome = list(diagnose({"note": note}, knowledge_base))[-1]["result"]
+    assert outcome["urgency"] == condition.base_urgency
+    assert f"can't miss: {condition.name}".lower() in outcome["urgency_reason"].lower()
