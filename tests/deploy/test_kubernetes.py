@@ -250,7 +250,7 @@ def test_the_example_secret_holds_placeholders_and_says_how_to_create_the_real_o
 
 def test_the_configmap_sets_only_settings_the_readme_documents():
     assert set(CONFIG) <= readme_settings()
-    assert {"ALLOWED_HOSTS", "WS_ALLOWED_ORIGINS", "CHANNEL_LAYER", "DRAIN_GRACE_SECONDS"} <= set(
+    assert {"ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "CHANNEL_LAYER", "DRAIN_GRACE_SECONDS"} <= set(
         CONFIG
     )
     assert CONFIG["DEBUG"] == "0"
@@ -262,7 +262,6 @@ def test_the_ingress_serves_the_host_the_workers_allow():
     for ingress in INGRESSES:
         for rule in ingress["spec"]["rules"]:
             assert rule["host"] in hosts
-            assert f"https://{rule['host']}" in CONFIG["WS_ALLOWED_ORIGINS"].split(",")
             assert f"https://{rule['host']}" in CONFIG["CSRF_TRUSTED_ORIGINS"].split(",")
             assert any(rule["host"] in tls["hosts"] for tls in ingress["spec"]["tls"])
 
