@@ -128,7 +128,9 @@ def apply_safety_net(
     ]
     listed = "; ".join(reasons)
     if rank_of(top) == rank_of(urgency.level):
-        return Urgency(urgency.level, f"{listed[:1].upper()}{listed[1:]}; {urgency.reason}")
+        # The level is already set by a red flag or the differential: that reason leads and the
+        # net, which raises nothing, follows it.
+        return Urgency(urgency.level, f"{urgency.reason.rstrip('.')}; {listed}.")
     return Urgency(top, f"{listed[:1].upper()}{listed[1:]}: {LEVEL_WORDS[top]}.")
 
 

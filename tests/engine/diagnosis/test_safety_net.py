@@ -72,3 +72,11 @@ def test_a_condition_not_to_be_missed_needs_urgent_care_or_more(kb_copy) -> None
     kb_copy.edit("conditions/respiratory.yaml", mark)
     with pytest.raises(KnowledgeBaseError, match="emergency or urgent"):
         build_knowledge_base(kb_copy.root)
+
+
+def test_a_net_at_the_level_already_reached_follows_the_reason_that_set_it(kb_copy) -> None:
+    kb = _net(kb_copy, ["cough"], threshold=0.0)
+    severe = COLD | {"symptoms": [*COLD["symptoms"], "crushing chest pain", "sweating"]}
+    reason = _result(kb, severe)["urgency_reason"]
+    assert reason.startswith("Red flag: Chest pain spreading to the arm")
+    assert "can't miss: Acute coronary syndrome (cough, " in reason
