@@ -6,7 +6,7 @@ the sessions it started or resumed, and one that drops leaves its streams runnin
 Everything a socket does happens on its own task, one message at a time: the client's frames,
 the channel layer's messages, and what this worker's runs left in its inbox. A run never waits
 on a socket or hears of its failure; a socket that fails to follow a stream is closed alone,
-and a closing socket never waits on the database or Redis (README, "A run never waits on a
+and a closing socket never waits on the database or Redis (docs/design.md, "A run never waits on a
 follower").
 """
 
@@ -28,17 +28,17 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from clinical import audit, background, limits, metrics, wire
+from clinical import audit, background, close_codes, limits, metrics, wire
 from clinical.db import db_call
-from clinical.engine import EngineValidationError
+from clinical.engine import MAX_REQUEST_ID_CHARS, EngineValidationError
 from clinical.models import AuditEntry, StreamSession
+from clinical.protocol import InvalidMessage, ProtocolError
 from clinical.streams import chat, groups, local
 from clinical.streams.access import SessionNotFound, own_session, visible_session
 from clinical.streams.follow import Followers
 from clinical.streams.relay import relay
 from clinical.streams.start import (
     StartForbidden,
-    require_start_permission,
     start_stream,
     validate_request_id,
 )
@@ -48,11 +48,6 @@ from clinical.ws_auth import authenticate_socket
 
 logger = logging.getLogger("clinical.ws")
 
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_INTERNAL_ERROR = 1011
-CLOSE_SERVICE_RESTART = 1012
-CLOSE_TRY_AGAIN_LATER = 1013
 FOLLOW_STALL_SECONDS = 2.0
 # Protocol messages nest four levels deep; anything far deeper is not a protocol message.
 MAX_NESTING = 16
@@ -61,7 +56,7 @@ MAX_NESTING = 16
 _open_sockets: weakref.WeakSet[StreamConsumer] = weakref.WeakSet()
 
 
-async def close_all_sockets(code: int = CLOSE_SERVICE_RESTART) -> int:
+async def close_all_sockets(code: int = close_codes.SERVICE_RESTART) -> int:
     """Close every open socket of this worker (drain); returns how many.
 
     Each socket is first sent whatever is stored for the sessions it follows, so a client that
@@ -71,14 +66,6 @@ async def close_all_sockets(code: int = CLOSE_SERVICE_RESTART) -> int:
     for socket in sockets:
         await socket.close_after_catching_up(code)
     return len(sockets)
-
-
-class ProtocolError(Exception):
-    """A bad message: answered with an error frame, the socket stays open."""
-
-    def __init__(self, code: str, error: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(error)
-        self.code, self.error, self.details = code, error, details
 
 
 class StreamConsumer(AsyncJsonWebsocketConsumer):
@@ -137,7 +124,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return
         if worker.draining:
             await self.accept()
-            await self.close(code=CLOSE_SERVICE_RESTART)
+            await self.close(code=close_codes.SERVICE_RESTART)
             return
         self.slot = await limits.sockets.acquire(auth.user.pk)
         if self.slot is None:
@@ -157,7 +144,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("socket set-up failed", extra={"user_id": auth.user.pk}, exc_info=True)
             self._leave()
             await self.accept()
-            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            await self.close(code=close_codes.TRY_AGAIN_LATER)
             return
         await self.accept()
         _open_sockets.add(self)
@@ -178,12 +165,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         cap = settings.WS_MAX_SOCKETS_PER_USER
         logger.info(
             "socket refused",
-            extra={"close_code": CLOSE_POLICY, "reason": "socket cap", "user_id": user_id},
+            extra={"close_code": close_codes.POLICY, "reason": "socket cap", "user_id": user_id},
         )
-        metrics.socket_refusals.labels(str(CLOSE_POLICY)).inc()
+        metrics.socket_refusals.labels(str(close_codes.POLICY)).inc()
         await self.accept()
         await self._error("too_many_sockets", f"You have {cap} sockets open, the most allowed.")
-        await self.close(code=CLOSE_POLICY, reason=f"too many open sockets (at most {cap})")
+        await self.close(code=close_codes.POLICY, reason=f"too many open sockets (at most {cap})")
 
     def _release_slot(self) -> None:
         slot, self.slot = self.slot, None
@@ -226,7 +213,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return
         limit = settings.WS_MAX_FRAME_BYTES
         if len(bytes_data or b"") > limit or _utf8_length_over(text_data or "", limit):
-            await self.close(code=CLOSE_TOO_BIG)
+            await self.close(code=close_codes.TOO_BIG)
             return
         content, problem = _decoded(text_data)
         # Every frame counts against the message rate, a malformed one as much as any.
@@ -246,10 +233,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if self.flood.refused():
             logger.info(
                 "socket closed: message flood",
-                extra={"user_id": self.user.pk, "close_code": CLOSE_POLICY},
+                extra={"user_id": self.user.pk, "close_code": close_codes.POLICY},
             )
             self.closing = True
-            await self.close(code=CLOSE_POLICY, reason="message flood")
+            await self.close(code=close_codes.POLICY, reason="message flood")
             return False
         await self._rate_limited(limits.RateLimited(rate, decision), _request_id_of(content))
         return False
@@ -261,9 +248,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         except ProtocolError as problem:
             await self._error(problem.code, problem.error, problem.details, request_id)
         except EngineValidationError as error:
-            await self._error(
-                "validation_error", f"Invalid request: {error.message}", error.details, request_id
-            )
+            problem = InvalidMessage.of(error)
+            await self._error(problem.code, problem.error, problem.details, request_id)
         except SessionNotFound:
             await self._error("not_found", "No such session.", None, request_id)
         except StartForbidden:
@@ -274,7 +260,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._rate_limited(limited, request_id)
         except Draining:
             await self._error("unavailable", "This worker is restarting; reconnect.", None)
-            await self.close(code=CLOSE_SERVICE_RESTART)
+            await self.close(code=close_codes.SERVICE_RESTART)
         except DatabaseError:
             metrics.database_errors.inc()
             logger.warning("database unavailable", extra={"user_id": self.user.pk})
@@ -289,7 +275,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def _dispatch(self, content: Any) -> None:
         if not isinstance(content, dict):
-            raise EngineValidationError({"non_field_errors": ["a message must be a JSON object"]})
+            raise InvalidMessage({"non_field_errors": ["a message must be a JSON object"]})
         kind = content.get("type")
         handler = self.HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
@@ -301,21 +287,13 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             )
         extra = set(content) - {"type", "data", "request_id"}
         if extra:
-            raise EngineValidationError({name: ["unknown field"] for name in sorted(extra)})
+            raise InvalidMessage({name: ["unknown field"] for name in sorted(extra)})
         if _nested_deeper_than(content, MAX_NESTING):
-            raise EngineValidationError(
-                {"data": [f"must not nest deeper than {MAX_NESTING} levels"]}
-            )
+            raise InvalidMessage({"data": [f"must not nest deeper than {MAX_NESTING} levels"]})
         request_id = validate_request_id(content.get("request_id"))
         await handler(self, content.get("data"), request_id)
 
     async def _start(self, kind: str, data: Any, request_id: str) -> None:
-        await db_call(require_start_permission)(self.user)
-        rate = limits.stream_starts()
-        decision = await limits.rates.hit(rate, self.user.pk)
-        if not decision.allowed:
-            raise limits.RateLimited(rate, decision)
-
         async def follow_before_launch(session: StreamSession) -> None:
             await self._follow(session.id, -1, catch_up=False, reaches_inbox=True)
 
@@ -333,7 +311,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         data = _object(data, "session_id", "last_seq")
         last_seq = data.get("last_seq", -1)
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < -1:
-            raise EngineValidationError({"last_seq": ["must be an integer of at least -1"]})
+            raise InvalidMessage({"last_seq": ["must be an integer of at least -1"]})
         session = await db_call(visible_session)(self.user, data.get("session_id"))
         await self._audit(AuditEntry.Action.RESUMED, session)
         if session.is_finished and last_seq >= session.last_seq:
@@ -398,9 +376,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.closing = True
         logger.warning(
             "socket fell too far behind its streams; closing it",
-            extra={"user_id": self.user.pk, "close_code": CLOSE_TRY_AGAIN_LATER},
+            extra={"user_id": self.user.pk, "close_code": close_codes.TRY_AGAIN_LATER},
         )
-        await self.close(code=CLOSE_TRY_AGAIN_LATER, reason="too far behind its streams")
+        await self.close(code=close_codes.TRY_AGAIN_LATER, reason="too far behind its streams")
 
     async def _follow_new(self, session_id: uuid.UUID, notice: dict[str, Any]) -> None:
         """Follow a stream the user started (on another socket), unless already following.
@@ -434,13 +412,13 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 extra={
                     "user_id": self.user.pk,
                     "session_id": str(session_id),
-                    "close_code": CLOSE_INTERNAL_ERROR,
+                    "close_code": close_codes.INTERNAL_ERROR,
                     "reason": type(error).__name__,
                 },
                 exc_info=True,
             )
             with contextlib.suppress(Exception):
-                await self.close(code=CLOSE_INTERNAL_ERROR)
+                await self.close(code=close_codes.INTERNAL_ERROR)
 
     async def chat_message(self, message: dict[str, Any]) -> None:
         await self._send_text(message["text"])
@@ -508,7 +486,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 extra={"user_id": getattr(self.user, "pk", None), "reason": type(error).__name__},
             )
             with contextlib.suppress(Exception):
-                await self.close(code=CLOSE_INTERNAL_ERROR)
+                await self.close(code=close_codes.INTERNAL_ERROR)
 
     async def _error(
         self,
@@ -518,7 +496,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         request_id: Any = None,
         retry_after: float | None = None,
     ) -> None:
-        request_id = request_id if isinstance(request_id, str) and len(request_id) <= 100 else None
+        echoable = isinstance(request_id, str) and len(request_id) <= MAX_REQUEST_ID_CHARS
+        request_id = request_id if echoable else None
         frame = wire.error_frame(
             code, error, details=details, request_id=request_id, retry_after=retry_after
         )
@@ -604,8 +583,8 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
 def _object(data: Any, *fields: str) -> dict[str, Any]:
     """``data`` as an object holding only ``fields``."""
     if not isinstance(data, dict):
-        raise EngineValidationError({"data": ["must be a JSON object"]})
+        raise InvalidMessage({"data": ["must be a JSON object"]})
     extra = set(data) - set(fields)
     if extra:
-        raise EngineValidationError({f"data.{name}": ["unknown field"] for name in sorted(extra)})
+        raise InvalidMessage({f"data.{name}": ["unknown field"] for name in sorted(extra)})
     return data

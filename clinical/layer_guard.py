@@ -14,11 +14,10 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from clinical import metrics
+from clinical import close_codes, metrics
 
 logger = logging.getLogger("clinical.ws")
 
-CLOSE_TRY_AGAIN_LATER = 1013
 LAYER_FAILURES = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 
 
@@ -45,4 +44,4 @@ class ChannelLayerGuard:
                 return
             if not state["accepted"]:
                 await send({"type": "websocket.accept"})
-            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+            await send({"type": "websocket.close", "code": close_codes.TRY_AGAIN_LATER})

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from clinical.engine import MAX_REQUEST_ID_CHARS
 from clinical.wire import FrameEncoder
 
 
@@ -45,7 +46,7 @@ class StreamSession(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     request = models.JSONField(help_text="The validated request, as the engine received it.")
-    request_id = models.CharField(max_length=100, blank=True)
+    request_id = models.CharField(max_length=MAX_REQUEST_ID_CHARS, blank=True)
     result = models.JSONField(null=True, blank=True)
     engine_version = models.CharField(max_length=64)
     follows = models.ForeignKey(

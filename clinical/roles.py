@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+# Starting a stream (a diagnosis, a prescription, reading a note for one) is adding a session:
+# the one permission every door that starts one checks (socket, REST, note preview).
+START_STREAMS = "clinical.add_streamsession"
+
 CLINICIAN = [
-    "clinical.add_streamsession",
+    START_STREAMS,
     "clinical.view_streamsession",
     "clinical.add_chatmessage",
 ]

@@ -15,12 +15,10 @@ from urllib.parse import parse_qs
 
 from django.contrib.auth import get_user_model
 
+from clinical import close_codes
 from clinical.db import db_call
 from clinical.origins import socket_origin_trusted
 from clinical.tickets import redeem_ticket
-
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 
 
 @dataclass(frozen=True)
@@ -58,17 +56,17 @@ async def authenticate_socket(scope: dict[str, Any], path_user_id: str) -> Socke
     if ticket is not None:
         user = await db_call(_ticket_user)(ticket)
         if user is None:
-            return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="invalid or spent ticket")
+            return SocketAuth(refusal=close_codes.UNAUTHENTICATED, reason="invalid or spent ticket")
         method = "ticket"
         if origin is not None and not socket_origin_trusted(scope):
-            return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="origin not allowed")
+            return SocketAuth(refusal=close_codes.FORBIDDEN, reason="origin not allowed")
     else:
         user = scope.get("user")
         if user is None or not user.is_authenticated:
-            return SocketAuth(refusal=CLOSE_UNAUTHENTICATED, reason="not authenticated")
+            return SocketAuth(refusal=close_codes.UNAUTHENTICATED, reason="not authenticated")
         method = "cookie"
         if not socket_origin_trusted(scope):
-            return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="origin not allowed")
+            return SocketAuth(refusal=close_codes.FORBIDDEN, reason="origin not allowed")
     if str(user.pk) != path_user_id:
-        return SocketAuth(refusal=CLOSE_FORBIDDEN, reason="user id does not match")
+        return SocketAuth(refusal=close_codes.FORBIDDEN, reason="user id does not match")
     return SocketAuth(user=user, method=method)

@@ -15,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinical import limits
 from clinical.engine import EngineValidationError
+from clinical.protocol import ProtocolError
 from clinical.streams.access import SessionNotFound
 from clinical.streams.worker import Draining
 
@@ -82,6 +83,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": "validation_error",
             "details": exc.details,
         }
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ProtocolError):
+        body = {"error": exc.error, "code": exc.code, "details": exc.details}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SessionNotFound):
         exc = exceptions.NotFound("No such session.")

@@ -22,9 +22,9 @@ from rest_framework.views import APIView
 
 from clinical.api.parsers import ProtocolJSONParser
 from clinical.api.schema import ProtocolSchema, errors
-from clinical.api.streams import START_PERMISSION
 from clinical.engine import NoteReadRequest, read_note_for_preview
 from clinical.limits import NoteReadThrottle
+from clinical.roles import START_STREAMS
 
 CERTAINTIES = ["present", "absent", "possible", "family", "past"]
 
@@ -35,7 +35,7 @@ class MayReadNotes(BasePermission):
     message = "Your role may not read notes: reading one is part of starting a diagnosis."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return request.user.has_perm(START_PERMISSION)
+        return request.user.has_perm(START_STREAMS)
 
 
 # ---- the answer's shape: the wire format of ``symptoms_analysis.extracted`` -----------------

@@ -24,8 +24,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, model_json
 from pydantic_core import core_schema
 
 from clinical.api.serializers import ErrorSerializer
-from clinical.engine import DiagnosisRequest, PrescriptionRequest
-from clinical.streams.start import MAX_REQUEST_ID_CHARS
+from clinical.engine import MAX_REQUEST_ID_CHARS, DiagnosisRequest, PrescriptionRequest
 
 ERROR_DESCRIPTIONS = {
     400: "validation_error: `details` maps each bad field to its messages.",

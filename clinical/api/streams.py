@@ -25,9 +25,8 @@ from clinical.api.schema import DiagnosisStart, PrescriptionStart, ProtocolSchem
 from clinical.api.serializers import StreamStartedSerializer
 from clinical.api.views import websocket_url
 from clinical.models import StreamSession
+from clinical.roles import START_STREAMS
 from clinical.streams.start import spend_start_sync, start_stream_sync
-
-START_PERMISSION = "clinical.add_streamsession"
 
 
 class MayStartStreams(BasePermission):
@@ -36,7 +35,7 @@ class MayStartStreams(BasePermission):
     message = "Your role may not start streams."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return request.user.has_perm(START_PERMISSION)
+        return request.user.has_perm(START_STREAMS)
 
 
 def started_body(request: Request, session: StreamSession) -> dict[str, Any]:

@@ -34,7 +34,13 @@ from clinical.engine.contract.requests import (
     PrescriptionRequest,
     refuse_invisible,
 )
-from clinical.engine.contract.results import EngineResult, ExtractedNote, Frame, Urgency
+from clinical.engine.contract.results import (
+    MAX_REQUEST_ID_CHARS,
+    EngineResult,
+    ExtractedNote,
+    Frame,
+    Urgency,
+)
 from clinical.engine.diagnosis.stream import diagnose, validate_diagnosis
 from clinical.engine.diagnosis.stream import read_note_alone as read_note_for_preview
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
@@ -42,6 +48,7 @@ from clinical.engine.prescription.stream import prescribe, validate_prescription
 
 __all__ = [
     "CONSCIOUSNESS_LEVELS",
+    "MAX_REQUEST_ID_CHARS",
     "DiagnosisRequest",
     "EngineResult",
     "EngineValidationError",

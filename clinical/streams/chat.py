@@ -16,8 +16,9 @@ from channels.layers import get_channel_layer
 from django.db.models import QuerySet
 
 from clinical import metrics, wire
-from clinical.engine import EngineValidationError, refuse_invisible
+from clinical.engine import refuse_invisible
 from clinical.models import CareTeam, ChatMessage, StreamSession
+from clinical.protocol import InvalidMessage
 from clinical.streams import groups
 from clinical.streams.access import visible_session
 
@@ -40,18 +41,18 @@ def team_rooms(user: Any) -> list[str]:
 def _message_text(data: Any) -> str:
     text = data.get("message") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text.strip():
-        raise EngineValidationError({"message": ["must be a non-empty string"]})
+        raise InvalidMessage({"message": ["must be a non-empty string"]})
     text = text.strip()
     if len(text) > MAX_CHAT_CHARS:
-        raise EngineValidationError({"message": [f"must be at most {MAX_CHAT_CHARS} characters"]})
+        raise InvalidMessage({"message": [f"must be at most {MAX_CHAT_CHARS} characters"]})
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
-        raise EngineValidationError({"message": ["must not contain control characters"]})
+        raise InvalidMessage({"message": ["must not contain control characters"]})
     # A right-to-left override or a zero-width character makes a line read as something else on
     # every screen it reaches, as in a name; an emoji joined by U+200D is refused with them.
     try:
         return refuse_invisible(text)
     except ValueError as error:
-        raise EngineValidationError({"message": [str(error)]}) from None
+        raise InvalidMessage({"message": [str(error)]}) from None
 
 
 def _room_of(user: Any, data: dict[str, Any]) -> tuple[str, StreamSession | None, CareTeam | None]:
@@ -60,7 +61,7 @@ def _room_of(user: Any, data: dict[str, Any]) -> tuple[str, StreamSession | None
         return session_room(session.id), session, None
     team = user.care_teams.order_by("pk").first()
     if team is None:
-        raise EngineValidationError(
+        raise InvalidMessage(
             {"session_id": ["you belong to no care team: give the session_id to chat about"]}
         )
     return team_room(team.pk), None, team
@@ -99,7 +100,7 @@ def post_chat(user: Any, data: Any, request_id: str = "") -> tuple[str, dict[str
     text = _message_text(data)
     extra = set(data) - {"message", "session_id"}
     if extra:
-        raise EngineValidationError({name: ["unknown field"] for name in sorted(extra)})
+        raise InvalidMessage({name: ["unknown field"] for name in sorted(extra)})
     room, session, team = _room_of(user, data)
     if not user.has_perm(CHAT_PERMISSION):
         raise ChatForbidden("this role may not post to care-team chat")

@@ -17,15 +17,14 @@ from django.db import transaction
 
 from clinical import audit, engine, limits, metrics
 from clinical.db import db_call
-from clinical.engine import EngineValidationError, refuse_invisible
+from clinical.engine import MAX_REQUEST_ID_CHARS, refuse_invisible
 from clinical.models import AuditEntry, StreamSession
+from clinical.protocol import InvalidMessage
+from clinical.roles import START_STREAMS
 from clinical.streams import store
 from clinical.streams.access import own_session
 from clinical.streams.runner import StreamRun
 from clinical.streams.worker import Draining, worker
-
-MAX_REQUEST_ID_CHARS = 100
-START_PERMISSION = "clinical.add_streamsession"
 
 
 class StartForbidden(PermissionError):
@@ -35,7 +34,7 @@ class StartForbidden(PermissionError):
 def require_start_permission(user: Any) -> None:
     """Starting a stream takes ``clinical.add_streamsession``, which the clinician, reviewer and
     admin roles carry: a signed-in account without a role starts nothing."""
-    if not user.has_perm(START_PERMISSION):
+    if not user.has_perm(START_STREAMS):
         raise StartForbidden("this role may not start streams")
 
 
@@ -44,17 +43,17 @@ def validate_request_id(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str) or len(value) > MAX_REQUEST_ID_CHARS:
-        raise EngineValidationError(
+        raise InvalidMessage(
             {"request_id": [f"must be a string of at most {MAX_REQUEST_ID_CHARS} characters"]}
         )
     # PostgreSQL refuses NUL in text, and no control character belongs in an id; nor an invisible
     # formatting character (a zero-width space makes two ids that look alike differ).
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise EngineValidationError({"request_id": ["must not contain control characters"]})
+        raise InvalidMessage({"request_id": ["must not contain control characters"]})
     try:
         return refuse_invisible(value)
     except ValueError as error:
-        raise EngineValidationError({"request_id": [str(error)]}) from None
+        raise InvalidMessage({"request_id": [str(error)]}) from None
 
 
 def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
@@ -63,7 +62,7 @@ def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
         request = engine.validate_diagnosis(data)
         return request.model_dump(mode="json", exclude_none=True), None
     if not isinstance(data, dict):
-        raise EngineValidationError({"data": ["must be a JSON object"]})
+        raise InvalidMessage({"data": ["must be a JSON object"]})
     data = dict(data)
     follows = data.pop("session_id", None)
     request = engine.validate_prescription(data)
@@ -74,8 +73,16 @@ def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
 def create_stream(
     user: Any, kind: str, data: Any, request_id: Any, channel: str = "websocket", client: str = ""
 ) -> StreamSession:
-    """Validate and store a new running session and its audit entry (raises on invalid input)."""
+    """Validate and store a new running session and its audit entry (raises on invalid input),
+    for a caller that has not checked the start permission itself."""
     require_start_permission(user)
+    return _store_stream(user, kind, data, request_id, channel, client)
+
+
+def _store_stream(
+    user: Any, kind: str, data: Any, request_id: Any, channel: str, client: str
+) -> StreamSession:
+    """``create_stream`` behind a door that has checked the start permission once already."""
     request_id = validate_request_id(request_id)
     request, follows_id = _validated(user, kind, data)
     with transaction.atomic():
@@ -102,23 +109,34 @@ async def start_stream(
     client: str = "",
     before_launch: Callable[[StreamSession], Awaitable[None]] | None = None,
 ) -> StreamSession:
-    """Validate, store and launch a stream on this worker.
+    """Check the start permission, spend one start of the user's budget, then validate, store
+    and launch a stream on this worker.
 
     ``before_launch`` runs between storing and launching: the asking socket starts following
     there, before the run can publish anything, so it needs no read of the (empty) store. The
     stream is launched even if that fails: it is the socket's failure, not the stream's.
-    Raises :class:`EngineValidationError` (nothing stored), ``SessionNotFound`` for a
-    prescription that follows a session the user does not own, or ``Draining``.
+    Raises ``EngineValidationError`` or ``InvalidMessage`` (nothing stored), ``SessionNotFound``
+    for a prescription that follows a session the user does not own, or ``Draining``.
     """
     if worker.draining:
         raise Draining("this worker is draining")
-    session = await db_call(create_stream)(user, kind, data, request_id, "websocket", client)
+    await db_call(require_start_permission)(user)
+    await spend_start(user)
+    session = await db_call(_store_stream)(user, kind, data, request_id, "websocket", client)
     try:
         if before_launch is not None:
             await before_launch(session)
     finally:
         worker.launch(StreamRun.of(session))
     return session
+
+
+async def spend_start(user: Any) -> None:
+    """Count one stream start against ``user``'s budget; raises :class:`limits.RateLimited`."""
+    rate = limits.stream_starts()
+    decision = await limits.rates.hit(rate, user.pk)
+    if not decision.allowed:
+        raise limits.RateLimited(rate, decision)
 
 
 def spend_start_sync(user: Any) -> None:
@@ -128,10 +146,7 @@ def spend_start_sync(user: Any) -> None:
     in this process's memory), under the same key, so a user has ``STREAM_STARTS_PER_MINUTE``
     starts a minute whichever way they come. Raises :class:`limits.RateLimited` when spent.
     """
-    rate = limits.stream_starts()
-    decision = async_to_sync(limits.rates.hit)(rate, user.pk)
-    if not decision.allowed:
-        raise limits.RateLimited(rate, decision)
+    async_to_sync(spend_start)(user)
 
 
 async def _launch(session: StreamSession) -> None:
@@ -144,13 +159,14 @@ async def _launch(session: StreamSession) -> None:
 def start_stream_sync(
     user: Any, kind: str, data: Any, request_id: Any = None, client: str = ""
 ) -> StreamSession:
-    """Start a stream from synchronous code (a REST view) running under the ASGI server.
+    """Start a stream from synchronous code (a REST view, whose permission class has checked
+    the start permission) running under the ASGI server.
 
     The run is launched on the server's event loop (``async_to_sync`` from a thread that
     ``sync_to_async`` started runs there), so it belongs to the worker like any other run.
     """
     if worker.draining:
         raise Draining("this worker is draining")
-    session = create_stream(user, kind, data, request_id, "rest", client)
+    session = _store_stream(user, kind, data, request_id, "rest", client)
     async_to_sync(_launch)(session)
     return session

@@ -12,7 +12,7 @@ forbids unknown keys and is strict (``"0.5"`` is not a probability, ``1`` is not
 Two kinds of optional key: ``X | None`` is always sent and may be null (a score's ``risk`` that
 the missing items leave open); ``NotRequired`` is a key the engine leaves out when it has nothing
 to say, and never sends as null. Wire names that are Python keywords (``for``, ``from``) use the
-functional ``TypedDict`` syntax. Values are in the request's units (DESIGN.md, wire protocol v1).
+functional ``TypedDict`` syntax. Values are in the request's units (docs/design.md, protocol v1).
 The fixed value sets (urgency levels, certainties, ...) are defined here and imported by the
 engine modules that produce them.
 """
@@ -715,9 +715,14 @@ Timestamp = Annotated[
     ),
 ]
 Seq = Annotated[int, Field(ge=0, description="From 0, rising by 1 with no gap.")]
+# A client's request_id, stored with its session and echoed on every frame of it (wire v1).
+MAX_REQUEST_ID_CHARS = 100
 RequestId = Annotated[
     str,
-    Field(max_length=100, description="The request_id of the message that started the stream."),
+    Field(
+        max_length=MAX_REQUEST_ID_CHARS,
+        description="The request_id of the message that started the stream.",
+    ),
 ]
 _PERCENT = {(stage, percent) for stages in STAGES.values() for stage, percent, _ in stages}
 StageName = Literal[
@@ -884,7 +889,11 @@ class StreamError(TypedDict):
     ]
     request_id: NotRequired[
         Annotated[
-            str, Field(max_length=100, description="The request_id of the message it answers.")
+            str,
+            Field(
+                max_length=MAX_REQUEST_ID_CHARS,
+                description="The request_id of the message it answers.",
+            ),
         ]
     ]
     retry_after: NotRequired[
