@@ -40,7 +40,11 @@ def redeem_ticket(ticket: str) -> int | None:
     return WsTicket.objects.filter(key_hash=key_hash).values_list("user_id", flat=True).first()
 
 
-def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
-    """Delete tickets that expired more than ``older_than`` ago."""
+def purge_old_tickets(older_than: timedelta | None = None) -> int:
+    """Delete tickets that expired more than ``older_than`` ago (default
+    ``TICKET_RETENTION_HOURS``), spent or not; returns how many. A ticket is usable for
+    ``WS_TICKET_SECONDS`` only, so nothing deleted here could still open a socket."""
+    if older_than is None:
+        older_than = timedelta(hours=settings.TICKET_RETENTION_HOURS)
     deleted, _ = WsTicket.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
     return deleted

@@ -282,11 +282,18 @@ DATABASE_THREADS = env_int("DATABASE_THREADS", 16, minimum=1)
 # How long a stream's frames may wait to be written together (one transaction, one publish).
 STREAM_BATCH_MS = env_float("STREAM_BATCH_MS", 10.0)
 WS_TICKET_SECONDS = env_int("WS_TICKET_SECONDS", 60, minimum=1)
+# Spent and expired tickets are kept this long (to read an incident's sign-ins), then each worker's
+# periodic sweep (every TICKET_PURGE_INTERVAL_SECONDS) or `manage.py purge_tickets` deletes them.
+TICKET_RETENTION_HOURS = env_float("TICKET_RETENTION_HOURS", 24.0, minimum=0.0)
+TICKET_PURGE_INTERVAL_SECONDS = env_float("TICKET_PURGE_INTERVAL_SECONDS", 3600.0, minimum=1.0)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 65_536, minimum=1024)
 # Idle sockets are pinged every interval and closed when a ping goes unanswered for the timeout.
 WS_PING_INTERVAL_SECONDS = env_int("WS_PING_INTERVAL_SECONDS", 20, minimum=1)
 WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
 DRAIN_GRACE_SECONDS = env_float("DRAIN_GRACE_SECONDS", 10.0)
+# Pending connections the listening socket holds (Twisted's default, 50, drops handshakes in a
+# burst of reconnects); the kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = env_int("LISTEN_BACKLOG", 1024, minimum=1)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {

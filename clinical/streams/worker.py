@@ -17,7 +17,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 
-from clinical import engine, metrics
+from clinical import engine, metrics, tickets
 from clinical.db import db_call
 from clinical.models import StreamSession
 from clinical.streams import store
@@ -33,6 +33,7 @@ MAX_TAKEOVERS = 3
 _renew = db_call(store.renew_leases)
 _give_up = db_call(store.give_up)
 _claim = db_call(store.claim_expired)
+_purge_tickets = db_call(tickets.purge_old_tickets)
 
 
 class Draining(RuntimeError):
@@ -79,6 +80,7 @@ class Worker:
         self._duties = [
             asyncio.create_task(self._renew_forever(), name="stream-lease-renewal"),
             asyncio.create_task(self._sweep_forever(), name="stream-takeover-sweep"),
+            asyncio.create_task(_purge_tickets_forever(), name="ticket-purge"),
         ]
 
     async def _renew_forever(self) -> None:
@@ -162,6 +164,19 @@ class Worker:
         if leftover:
             await asyncio.wait([task for _, (_, task) in leftover], timeout=1.0)
             await _release_or_let_expire([session_id for session_id, _ in leftover])
+
+
+async def _purge_tickets_forever() -> None:
+    """Keep the ticket table from growing forever: every worker purges on its own schedule (a
+    DELETE of rows every worker agrees are old, so running it twice at once is harmless)."""
+    while True:
+        await asyncio.sleep(settings.TICKET_PURGE_INTERVAL_SECONDS)
+        try:
+            deleted = await _purge_tickets()
+        except Exception:
+            logger.warning("ticket purge failed", exc_info=True)
+        else:
+            logger.info("tickets purged", extra={"deleted": deleted})
 
 
 def _release_in_own_thread(session_ids: list[uuid.UUID]) -> None:
