@@ -111,7 +111,8 @@ def json_post(url: str, body: dict[str, Any] | None = None, token: str = "") -> 
 
 @dataclass
 class Daphne:
-    """One daphne worker of this checkout (``python -m medstream.serve``)."""
+    """One daphne worker of this checkout: ``python -m medstream.serve``, or with ``launcher``
+    ``"daphne"`` the Channels documentation's ``daphne medstream.asgi:application``."""
 
     env: dict[str, str]
     port: int = field(default_factory=free_port)
@@ -120,6 +121,7 @@ class Daphne:
     log: Path | None = None
     # Trust the proxy's X-Forwarded-For, as the image's workers do (only behind a proxy).
     proxy_headers: bool = False
+    launcher: str = "serve"
 
     @property
     def http(self) -> str:
@@ -136,6 +138,9 @@ class Daphne:
     def start(self, seconds: float = 30) -> Daphne:
         self.log = Path(self.env["MEDSTREAM_VAR_DIR"]) / f"{self.worker_id}.log"
         command = [str(BIN / "python"), "-m", "medstream.serve", "--port", str(self.port)]
+        if self.launcher == "daphne":
+            command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port)]
+            command.append("medstream.asgi:application")
         if self.proxy_headers:
             command.append("--proxy-headers")
         self.process = subprocess.Popen(

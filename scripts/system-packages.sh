@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the system programs the test suite runs for real are present: redis-server,
-# PostgreSQL, nginx and Chromium. As root with apt-get, install what is missing; otherwise name
+# PostgreSQL, nginx, Chromium and ss (iproute2). As root with apt-get, install what is missing; otherwise name
 # the missing packages and fail.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v "${CHROMIUM_PATH:-/usr/bin/chromium}" >/dev/null || missing+=(chromium)
+# ss shows a listening socket's backlog (tests/live/test_launchers.py).
+command -v ss >/dev/null || missing+=(iproute2)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
