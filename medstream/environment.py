@@ -1,6 +1,6 @@
 """Typed readers for settings that come from the environment, loud on a value they cannot read.
 
-Every setting of medstream comes from the environment (DESIGN.md); nothing is edited to switch
+Every setting of medstream comes from the environment (docs/design.md); nothing is edited to switch
 modes. A variable ``NAME_FILE`` may point at a file holding the value (Docker secrets).
 """
 

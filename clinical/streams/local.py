@@ -11,7 +11,8 @@ A run never calls into a socket. Each socket has an :class:`Inbox`, and a run on
 message in the inboxes registered for its session or its owner: that neither waits nor raises,
 whatever state the socket is in (connecting, busy, closing, gone). The socket's own task takes
 the messages out in order and does the work (following, reading the store, sending), so a
-socket that fails, stalls or closes does so alone (README, "A run never waits on a follower").
+socket that fails, stalls or closes does so alone (docs/design.md, "A run never waits on a
+follower").
 """
 
 from __future__ import annotations

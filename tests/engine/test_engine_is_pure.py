@@ -1,4 +1,4 @@
-"""The engine imports nothing from Django, Channels, asyncio or the network (DESIGN.md layers)."""
+"""The engine imports nothing from Django, Channels, asyncio or the network (docs/design.md)."""
 
 from __future__ import annotations
 

@@ -243,7 +243,7 @@ async def test_a_redis_restart_mid_stream_loses_nothing(cluster, workers):
 
 @pytest.mark.parametrize("layer", ["pubsub", "core"])
 async def test_an_idle_socket_outlives_the_redis_clients_5_s_timeout(cluster, layer):
-    """channels-redis 4.3 with redis-py 8 closed idle consumers after 5 s (DESIGN.md)."""
+    """channels-redis 4.3 with redis-py 8 closed idle consumers after 5 s (docs/design.md)."""
     worker = Daphne(cluster.env | {"CHANNEL_LAYER": layer}, name=f"idle-{layer}").start()
     try:
         async with connect(worker.ticket_url("demo")) as socket:

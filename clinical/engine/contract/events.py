@@ -2,7 +2,7 @@
 
 The engine yields plain dicts without ``session_id``, ``seq`` or ``timestamp``: those belong to the
 stream that carries the events (``clinical/streams/``), which adds them as it stores and sends each
-one. Stage names, percentages and order are fixed by DESIGN.md.
+one. Stage names, percentages and order are fixed by protocol v1 (docs/design.md).
 """
 
 from __future__ import annotations

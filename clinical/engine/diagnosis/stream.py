@@ -7,7 +7,7 @@ urgency :mod:`.triage`, the words :mod:`.explain`.
 :func:`diagnose` validates eagerly (an invalid request raises before any event) and returns a
 generator of protocol v1's stage events. Everything it yields is a function of the request and the
 knowledge base alone, rounded and sorted with id tie-breaks, so a re-run on any worker reproduces
-the same events (DESIGN.md: a taken-over stream is re-run, not guessed).
+the same events (docs/design.md: a taken-over stream is re-run, not guessed).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A number means something only where a label or a unit says what it is ("HR 110", "110 bpm", "BP
 150/90", "sats 91% on 2 L", "BUN 30 mg/dL", "72M"); a number on its own is left alone. Each reading
-is converted to the unit the request uses (DESIGN.md: temperature in deg C, labs in the unit their
+is converted to the unit the request uses (protocol v1: temperature in deg C, labs in the unit their
 key names) and keeps the unit it was written in. A lab written without a unit is read in the unit
 its label implies where one is usual (BUN in mg/dL, urea in mmol/L), or by its size where the two
 units cannot be confused (creatinine 1.8 is mg/dL, 160 is umol/L).

@@ -1,7 +1,7 @@
 """Reading a free-text note: findings with their certainty, vital signs, labs, age and sex,
 history, medications and allergies, each with the character span it came from.
 
-A note may stand in for or add to the structured request (DESIGN.md). Findings are the knowledge
+A note may stand in for or add to the structured request (protocol v1). Findings are the knowledge
 base's own names (every synonym, plural and word order the vocabulary accepts, typos forgiven by
 :mod:`clinical.engine.note.terms`); whether each is present, denied, only possible, a relative's
 or in the past is decided by ConText (:mod:`clinical.engine.note.context`). Numbers are read only
