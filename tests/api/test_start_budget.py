@@ -17,6 +17,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, Permission
 
 from clinical import limits
+from clinical.limits.redis_backend import shared_redis
 from clinical.models import StreamSession
 from clinical.roles import ensure_roles
 from clinical.streams.follow import is_terminal
@@ -168,7 +169,7 @@ async def test_through_redis_the_budget_is_the_same_key_for_both_transports(
     sockets of every worker spend, not a count of its own."""
     settings.REDIS_URL = redis_server.url
     settings.STREAM_STARTS_PER_MINUTE = 2
-    limits._redis._down_until = 0.0
+    shared_redis._down_until = 0.0
     client = await client_for(clinician)
 
     statuses = [

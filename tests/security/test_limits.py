@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from clinical import limits
+from clinical.limits.redis_backend import shared_redis
 from clinical.models import StreamSession
 from devtools.cluster import RedisServer
 
@@ -145,9 +146,9 @@ def test_gcra_allows_the_burst_then_one_per_interval_and_says_how_long_to_wait()
 def shared(redis_server: RedisServer, settings: Any) -> Iterator[RedisServer]:
     """Limits counted in the real Redis, from a clean state."""
     settings.REDIS_URL = redis_server.url
-    limits._redis._down_until = 0.0
+    shared_redis._down_until = 0.0
     yield redis_server
-    limits._redis._down_until = 0.0
+    shared_redis._down_until = 0.0
 
 
 async def test_two_workers_share_one_rate_through_redis(shared) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from clinical import consumers, limits
+from clinical.limits.redis_backend import shared_redis
 from clinical.models import StreamSession
 from clinical.streams import local
 from clinical.streams.groups import LAYER_CALL_SECONDS
@@ -121,7 +122,7 @@ async def test_closing_a_socket_waits_on_nothing_even_while_redis_hangs(
     """The socket's slot is counted in Redis; with Redis stopped dead, the close still ends at
     once, and the slot is freed once Redis answers again."""
     settings.REDIS_URL = redis_server.url
-    limits._redis._down_until = 0.0
+    shared_redis._down_until = 0.0
     socket = await open_socket(clinician)
     assert await limits.sockets.count(clinician.pk) == 1
 
@@ -135,7 +136,7 @@ async def test_closing_a_socket_waits_on_nothing_even_while_redis_hangs(
 
     assert closed_in < 0.5
     await until(lambda: limits.sockets.count(clinician.pk), 0, seconds=10)
-    limits._redis._down_until = 0.0
+    shared_redis._down_until = 0.0
 
 
 async def test_a_socket_opened_while_redis_hangs_is_told_to_try_again_later_within_seconds(
