@@ -195,6 +195,10 @@ def serve_by_the_settings() -> None:
         self.websocket_max_message_size = settings.WS_MAX_FRAME_BYTES
         self.websocket_max_frame_size = settings.WS_MAX_FRAME_BYTES
         self.application_close_timeout = APPLICATION_CLOSE_SECONDS
+        # autobahn drops the TCP connection, unanswered, when the opening handshake outlasts
+        # its timeout (daphne's default 5 s), and daphne answers 403 past its connect timeout.
+        self.websocket_handshake_timeout = settings.WS_HANDSHAKE_SECONDS
+        self.websocket_connect_timeout = settings.WS_HANDSHAKE_SECONDS
         self.signal_handlers = False
         self.endpoints = [with_backlog(e, settings.LISTEN_BACKLOG) for e in self.endpoints]
 
