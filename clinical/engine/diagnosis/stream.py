@@ -139,7 +139,8 @@ def _with_note_demographics(
 
 
 def _unstated(request: DiagnosisRequest, kb: KnowledgeBase) -> list[str]:
-    """The labels of what a note left unstated, as the result shows them."""
+    """The labels of what a note left unstated, as the result shows them (the note reader
+    already takes the sex from a finding only one sex can have, such as pregnancy)."""
     low, high = (f"{age:g}" for age in kb.policy.triage.unstated_ages)
     labels = []
     if request.history.age is None:

@@ -122,6 +122,9 @@ NOTE_FEATURES = [
     ("CRT 3 sec", "urgent"),
     ("reduced skin turgor", "emergency"),
     ("not smiling", "urgent"),
+    ("looks toxic", "emergency"),
+    ("won't put weight on her left leg", "urgent"),
+    ("more sleepy than usual", "urgent"),
 ]
 
 
@@ -160,3 +163,10 @@ def test_the_reason_names_the_features_present_and_ng143() -> None:
 def test_a_child_of_5_is_outside_ng143() -> None:
     result = _result({"note": "5 year old boy, temp 38.6, grunting."})
     assert "NG143" not in result["urgency_reason"]
+
+
+def test_a_parent_who_felt_the_child_hot_reports_a_fever() -> None:
+    # NG143 1.1: a parent's perception of fever is taken seriously; under 3 months it is red.
+    result = _result({"note": "6 week old girl, mum says she feels hot, feeding ok."})
+    assert result["urgency"] == "emergency"
+    assert "under 3 months" in result["urgency_reason"]
