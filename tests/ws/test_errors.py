@@ -93,9 +93,10 @@ async def test_an_invalid_diagnosis_names_each_field_and_stores_nothing(
     ("data", "field"),
     [
         (None, "data"),
-        # No age or sex in the history and no note stating them: both are named.
+        # A structured request (no note) without age or sex: each is named. A note that
+        # states neither is diagnosed with a labelled fallback (tests/engine: test_note_alone).
         ({"symptoms": ["cough"]}, "history.age"),
-        ({"symptoms": ["cough"], "note": "2 days of cough"}, "history.sex"),
+        ({"symptoms": ["cough"], "history": {"age": 30}}, "history.sex"),
         ({"symptoms": ["cough"], "history": {"age": 30, "sex": "male"}, "mood": "x"}, "mood"),
         ({"symptoms": [], "history": {"age": 30, "sex": "male"}}, "non_field_errors"),
     ],

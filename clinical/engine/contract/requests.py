@@ -207,8 +207,9 @@ NameList = Annotated[list[NonEmptyName], Field(max_length=MAX_LIST_ITEMS)]
 
 class History(_Strict):
     """What the clinician states of the patient's history. Age and sex may be left out when the
-    note states them (a structured value wins over the note's); without either, the diagnosis is
-    refused naming what is missing."""
+    request has a note: the note's fill them (a structured value wins over the note's), and one
+    the note does not state either is a labelled fallback (the diagnosis stream). A request
+    without a note and without them is refused naming what is missing."""
 
     age: float | None = Field(
         None, ge=0, le=120, description="years; fractions for infants (0.5 = 6 months)"
@@ -256,7 +257,7 @@ class DiagnosisRequest(_Strict):
         values: dict[str, float | str | bool | None] = {
             "age": self.history.age,
             "sex": self.history.sex,
-        }  # both known once the engine has read the note (it refuses a request without them)
+        }  # either may stay unknown when the note does not state it (then left out below)
         if self.vitals is not None:
             values |= self.vitals.inputs()
         if self.labs is not None:

@@ -60,8 +60,8 @@ class Case:
 
     present: tuple[str, ...]
     absent: tuple[str, ...]
-    age_years: float
-    sex: str
+    age_years: float | None  # None: not stated (priors averaged over the adult range)
+    sex: str | None  # None: not stated (priors averaged over both sexes)
     shadowed: tuple[tuple[int, str], ...]
 
 
@@ -113,9 +113,15 @@ class DifferentialModel:
         self.absent_terms: dict[str, Terms] = {key: tuple(v) for key, v in absent.items()}
         self.risk_terms: dict[str, Terms] = {key: tuple(v) for key, v in risk.items()}
         self.narrowings = _narrowings(kb, self.conditions)
+        low, high = kb.policy.triage.unstated_ages
+        self.unstated_ages: tuple[int, ...] = tuple(range(math.ceil(low), math.floor(high) + 1))
 
     def case(
-        self, present: Collection[str], absent: Collection[str], age_years: float, sex: str
+        self,
+        present: Collection[str],
+        absent: Collection[str],
+        age_years: float | None,
+        sex: str | None,
     ) -> Case:
         """The request's evidence in the fixed order every sum below uses (so the floating-point
         result, and thus the output, does not depend on set iteration order or the process)."""
@@ -141,16 +147,42 @@ class DifferentialModel:
         return tuple(sorted(hidden))
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - one model per knowledge base, kept for its life
-    def log_priors(self, age_years: int, sex: str) -> tuple[float, ...]:
-        """Log prior of each condition for a patient of this completed age and sex."""
+    def log_priors(self, age_years: int | None, sex: str | None) -> tuple[float, ...]:
+        """Log prior of each condition for a patient of this completed age and sex (either may
+        be unknown: see :meth:`prior_factors`)."""
         return tuple(
             math.log(prior) if prior > 0 else -math.inf
             for prior in (self.prior(condition, age_years, sex) for condition in self.conditions)
         )
 
+    def prior_factors(
+        self, condition: Condition, age_years: float | None, sex: str | None
+    ) -> list[tuple[str, float]]:
+        """The multipliers applied to the condition's base prior, each with what it is for.
+
+        An age or sex the request does not state is averaged over: both sexes (a condition only
+        one sex can have keeps half its weight) and the adult range of completed ages, so the
+        prior is that of a patient drawn from either; the one factor says so."""
+        if age_years is not None and sex is not None:
+            return self.known_prior_factors(condition, age_years, sex)
+        ages: tuple[float, ...] = (age_years,) if age_years is not None else self.unstated_ages
+        sexes = (sex,) if sex is not None else ("female", "male")
+        products = [
+            math.prod(factor for _, factor in self.known_prior_factors(condition, age, each))
+            for age in ages
+            for each in sexes
+        ]
+        unstated = [
+            *(["age not stated (adult average)"] if age_years is None else []),
+            *(["sex not stated (both considered)"] if sex is None else []),
+        ]
+        return [("; ".join(unstated), math.fsum(products) / len(products))]
+
     @staticmethod
-    def prior_factors(condition: Condition, age_years: float, sex: str) -> list[tuple[str, float]]:
-        """The multipliers applied to the condition's base prior, each with what it is for."""
+    def known_prior_factors(
+        condition: Condition, age_years: float, sex: str
+    ) -> list[tuple[str, float]]:
+        """The multipliers for a patient of this age and sex, each with what it is for."""
         prior = condition.prior
         factors = [
             (f"age {band_label(band.min, band.max)}", band.factor)
@@ -163,14 +195,15 @@ class DifferentialModel:
             factors.append((f"{prior.only_sex} only", 0.0))
         return factors
 
-    def prior(self, condition: Condition, age_years: float, sex: str) -> float:
+    def prior(self, condition: Condition, age_years: float | None, sex: str | None) -> float:
         value = condition.prior.value
         for _, factor in self.prior_factors(condition, age_years, sex):
             value *= factor
         return value
 
     def log_scores(self, case: Case) -> list[float]:
-        scores = list(self.log_priors(math.floor(case.age_years), case.sex))
+        age = None if case.age_years is None else math.floor(case.age_years)
+        scores = list(self.log_priors(age, case.sex))
         for finding_id in case.present:
             for index, value in self.present_terms.get(finding_id, ()):
                 scores[index] += value

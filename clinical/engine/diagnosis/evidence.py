@@ -206,11 +206,19 @@ def _holds(derived: Derived, value: float | str, on_oxygen: bool) -> bool | None
     return holds
 
 
-def add_measured(evidence: Evidence, request: DiagnosisRequest, rules: DerivedRules) -> None:
+def add_measured(
+    evidence: Evidence,
+    request: DiagnosisRequest,
+    rules: DerivedRules,
+    unstated_ages: tuple[float, float],
+) -> None:
+    """Findings the measurements make present or absent, each by the threshold published for
+    the patient's age (an age not stated: the ``unstated_ages`` range)."""
     values = request.measured()
     on_oxygen = bool(request.vitals and request.vitals.supplemental_oxygen)
+    age = request.history.age
     for name, finding, derived in rules.measured:
-        if name not in values:
+        if name not in values or not derived.applies_at(age, unstated_ages):
             continue
         holds = _holds(derived, values[name], on_oxygen)
         if holds is None:
@@ -299,8 +307,8 @@ def _fill(
 def apply_note_measurements(
     request: DiagnosisRequest, reading: NoteReading
 ) -> tuple[DiagnosisRequest, set[str]]:
-    """The request with the note's vital signs and labs filling what it left out; age and sex
-    are always given in the request, so the note's never replace them. Returns the fields used."""
+    """The request with the note's vital signs and labs filling what it left out (the note's
+    age and sex are taken before, where the history lacks them). Returns the fields used."""
     vitals = reading.values(VITAL_NAMES)
     labs = reading.values(LAB_NAMES)
     if not vitals and not labs:
@@ -327,5 +335,5 @@ def gather_evidence(
     add_symptoms(evidence, request, kb)
     add_history(evidence, request, kb)
     used = add_note_findings(evidence, reading, kb) if reading is not None else Used()
-    add_measured(evidence, request, rules)
+    add_measured(evidence, request, rules, kb.policy.triage.unstated_ages)
     return evidence, used

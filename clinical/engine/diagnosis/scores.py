@@ -222,6 +222,20 @@ def is_reported(table: ScoreTable, seen: Observations) -> bool:
     return any(_item_points(items[i], seen, scale) is not None for i in table.report_when_any_known)
 
 
+def _reporting_views(
+    seen: Observations, unstated_ages: tuple[float, float] | None
+) -> list[Observations]:
+    """What decides whether a table is reported: the observations, or, when the age is not
+    stated, the observations at each end of the range it is assessed over (a table for adults
+    is reported for a note that states no age). The table still scores an age item as missing."""
+    if "age" in seen.values or unstated_ages is None:
+        return [seen]
+    return [
+        Observations(MappingProxyType({**seen.values, "age": age}), seen.present, seen.absent)
+        for age in unstated_ages
+    ]
+
+
 def compute_scores(
     request: DiagnosisRequest,
     present: Collection[str],
@@ -229,6 +243,7 @@ def compute_scores(
     tables: Mapping[str, ScoreTable],
     *,
     scales: Mapping[str, int] | None = None,
+    unstated_ages: tuple[float, float] | None = None,
 ) -> results.Scores:
     """The wire ``scores`` dict: every table that applies to this request, by score id.
 
@@ -241,7 +256,7 @@ def compute_scores(
     scores = {
         table_id: evaluate_score(table, seen, scale=chosen.get(table_id))
         for table_id, table in tables.items()
-        if is_reported(table, seen)
+        if any(is_reported(table, view) for view in _reporting_views(seen, unstated_ages))
     }
     # Each table's result has its contract shape: the loader checks every table's keys.
     return cast(results.Scores, scores)

@@ -29,7 +29,12 @@ from clinical.engine.contract.requests import (
     parse_diagnosis,
     parse_note_read,
 )
-from clinical.engine.diagnosis.differential import PROBABILITY_DECIMALS, DifferentialModel, Ranked
+from clinical.engine.diagnosis.differential import (
+    PROBABILITY_DECIMALS,
+    Case,
+    DifferentialModel,
+    Ranked,
+)
 from clinical.engine.diagnosis.evidence import (
     DerivedRules,
     Evidence,
@@ -44,9 +49,11 @@ from clinical.engine.diagnosis.triage import (
     Caught,
     RedFlagIndex,
     Urgency,
+    age_not_stated,
     apply_safety_net,
     decide_urgency,
     note_unread,
+    rank_of,
     settle_self_care,
 )
 from clinical.engine.knowledge.loader import KnowledgeBase, load_knowledge_base
@@ -87,15 +94,19 @@ def engine_for(kb: KnowledgeBase) -> DiagnosisEngine:
 def validate_diagnosis(
     data: Mapping[str, Any] | DiagnosisRequest, knowledge_base: KnowledgeBase | None = None
 ) -> DiagnosisRequest:
-    """The validated request, or :class:`EngineValidationError` naming each bad field. A note
-    alone is a whole request when it states the patient's age and sex; without them (in
-    ``history`` or the note) the request is refused naming what is missing."""
+    """The validated request, or :class:`EngineValidationError` naming each bad field.
+
+    A structured request (no note) must give ``history.age`` and ``history.sex``. A note is a
+    whole request: the age and sex it states fill what the history lacks, and one it does not
+    state is a labelled fallback, not a refusal (a clinician's "pt c/o chest pain" seldom says
+    the sex): see :func:`_stream`."""
     if isinstance(data, DiagnosisRequest):
         request = data
     else:
         request = parse_diagnosis(dict(data) if isinstance(data, Mapping) else data)
-    missing = _demographics_missing(request, knowledge_base or load_knowledge_base())
-    if missing:
+    history = request.history
+    missing = [name for name in ("age", "sex") if getattr(history, name) is None]
+    if missing and request.note is None:
         raise EngineValidationError({f"history.{name}": [_MISSING[name]] for name in missing})
     return request
 
@@ -104,15 +115,6 @@ _MISSING = {
     "age": 'this field is required: give the age here or in the note ("72-year-old", "3 yo")',
     "sex": 'this field is required: give the sex here or in the note ("man", "F", "her")',
 }
-
-
-def _demographics_missing(request: DiagnosisRequest, kb: KnowledgeBase) -> list[str]:
-    """``age`` and ``sex`` when neither the history nor the note gives them."""
-    wanted = [name for name in ("age", "sex") if getattr(request.history, name) is None]
-    if not wanted or request.note is None:
-        return wanted
-    completed = _with_note_demographics(request, read_note(request.note, kb))[0]
-    return [name for name in wanted if getattr(completed.history, name) is None]
 
 
 def _with_note_demographics(
@@ -136,12 +138,19 @@ def _with_note_demographics(
     return request.model_copy(update={"history": history}), taken
 
 
-def _age_and_sex(request: DiagnosisRequest) -> tuple[float, str]:
-    """The patient's age and sex, which validation guarantees (from the history or the note)."""
-    age, sex = request.history.age, request.history.sex
-    if age is None or sex is None:
-        raise EngineValidationError({"history": ["age and sex are required"]})
-    return age, sex
+def _unstated(request: DiagnosisRequest, kb: KnowledgeBase) -> list[str]:
+    """The labels of what a note left unstated, as the result shows them (the note reader
+    already takes the sex from a finding only one sex can have, such as pregnancy)."""
+    low, high = (f"{age:g}" for age in kb.policy.triage.unstated_ages)
+    labels = []
+    if request.history.age is None:
+        labels.append(
+            f"age not stated: assessed as an adult's ({low}-{high}), never as self-care; a "
+            "child's thresholds (NICE NG143) need the age"
+        )
+    if request.history.sex is None:
+        labels.append("sex not stated: both considered")
+    return labels
 
 
 def diagnose(
@@ -185,7 +194,7 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
 
     yield events.progress(KIND, "differential_diagnosis")
     present = evidence.present
-    age, sex = _age_and_sex(request)
+    age, sex = request.history.age, request.history.sex
     case = engine.model.case(present, evidence.absent, age, sex)
     ranking = engine.model.rank(case)
     caught = engine.cant_miss.caught(present, ranking, kb.policy.triage)
@@ -197,20 +206,29 @@ def _stream(request: DiagnosisRequest, engine: DiagnosisEngine) -> Iterator[Even
 
     yield events.progress(KIND, "primary_diagnosis")
     fired = engine.red_flags.fired(present)
-    decided = decide_urgency(fired, ranking, kb.policy.triage)
+    label = engine.explainer.mid_sentence.__getitem__
+    decided = max(
+        (
+            decide_urgency(fired, each, kb.policy.triage, present, label)
+            for each in _rankings_at_plausible_ages(ranking, case, engine)
+        ),
+        key=lambda decision: rank_of(decision.level),
+    )
     urgency = settle_self_care(
-        apply_safety_net(decided, caught, engine.explainer.mid_sentence.__getitem__),
+        apply_safety_net(decided, caught, label),
         stated=any(r.status == "present" and r.via != "age" for r in evidence.reports.values()),
         unsettled=_unsettled(extracted),
     )
     urgency = note_unread(
         urgency, [item["text"] for item in extracted["unread"]] if extracted else []
     )
+    urgency = age_not_stated(urgency, age is None)
     summary = _primary_summary(urgency, fired, shown, present, kb.policy.triage)
     yield events.chunk("primary_diagnosis", summary)
 
     yield events.progress(KIND, "complete")
-    yield events.complete(_result(summary, items, shown, scores, evidence, kb, extracted))
+    unstated = _unstated(request, kb)
+    yield events.complete(_result(summary, items, shown, scores, evidence, kb, extracted, unstated))
 
 
 def _read(
@@ -227,6 +245,21 @@ def _read(
     evidence, used = gather_evidence(request, kb, engine.rules, reading)
     used.fields |= measured | demographics
     return request, evidence, extracted(reading, used)
+
+
+def _rankings_at_plausible_ages(
+    ranking: list[Ranked], case: Case, engine: DiagnosisEngine
+) -> list[list[Ranked]]:
+    """The ranking, and, when the age is not stated, the rankings at each end of the range it
+    is assessed over: urgency is the most urgent of them, so a note that states no age is never
+    triaged lower than the most vulnerable adult age it allows would be."""
+    if case.age_years is not None:
+        return [ranking]
+    ends = engine.kb.policy.triage.unstated_ages
+    model = engine.model
+    return [ranking] + [
+        model.rank(model.case(case.present, case.absent, end, case.sex)) for end in ends
+    ]
 
 
 def _unsettled(extracted: results.ExtractedNote | None) -> list[str]:
@@ -260,7 +293,13 @@ def _primary_summary(
 def _scores(request: DiagnosisRequest, evidence: Evidence, kb: KnowledgeBase) -> results.Scores:
     if not kb.score_tables:
         return {}
-    return compute_scores(request, evidence.present, evidence.absent, kb.score_tables)
+    return compute_scores(
+        request,
+        evidence.present,
+        evidence.absent,
+        kb.score_tables,
+        unstated_ages=kb.policy.triage.unstated_ages,
+    )
 
 
 def _shown(ranking: list[Ranked], caught: list[Caught]) -> list[Ranked]:
@@ -320,6 +359,7 @@ def _result(
     evidence: Evidence,
     kb: KnowledgeBase,
     extracted: results.ExtractedNote | None,
+    unstated: list[str],
 ) -> results.DiagnosisResult:
     shown_units = sum(round(item.probability * 10**PROBABILITY_DECIMALS) for item in shown)
     result: results.DiagnosisResult = {
@@ -337,7 +377,7 @@ def _result(
         "recognized_findings": [report.as_dict() for report in evidence.reports.values()],
         "unrecognized_symptoms": list(evidence.unrecognized_symptoms),
         "unrecognized_history": list(evidence.unrecognized_history),
-        "warnings": _warnings(evidence, extracted),
+        "warnings": [*unstated, *_warnings(evidence, extracted)],
         "engine_version": kb.engine_version,
         "disclaimer": kb.disclaimer,
     }

@@ -164,19 +164,41 @@ def differential_urgency(ranking: Sequence[Ranked], policy: TriagePolicy) -> Urg
 
 
 def decide_urgency(
-    fired: Sequence[RedFlagRule], ranking: Sequence[Ranked], policy: TriagePolicy
+    fired: Sequence[RedFlagRule],
+    ranking: Sequence[Ranked],
+    policy: TriagePolicy,
+    present: Collection[str] = (),
+    label: Callable[[str], str] | None = None,
 ) -> Urgency:
-    """The most urgent of the fired rules and the differential, with every reason at that level."""
+    """The most urgent of the fired rules and the differential, with every reason at that level.
+
+    A rule that fires on any of several findings names those present (given their ``label``),
+    so "NICE NG143 red feature (respiratory)" says which: grunting, or a rate above 60."""
     from_differential = differential_urgency(ranking, policy)
     level = max(
         [from_differential.level, *(rule.urgency for rule in fired)],
         key=rank_of,
     )
-    reasons = [f"red flag: {rule.text.rstrip('.')}" for rule in fired if rule.urgency == level]
+    reasons = [
+        f"red flag: {rule.text.rstrip('.')}{_features_present(rule, present, label)}"
+        for rule in fired
+        if rule.urgency == level
+    ]
     if from_differential.level == level:
         reasons.append(from_differential.reason)
     reason = "; ".join(reasons)
     return Urgency(level, f"{reason[:1].upper()}{reason[1:]}.")
+
+
+def _features_present(
+    rule: RedFlagRule, present: Collection[str], label: Callable[[str], str] | None
+) -> str:
+    """ " (present: ...)" naming which of a rule's alternatives fired, or nothing for a rule with
+    one alternative at most (its text already says it)."""
+    if label is None or len(rule.any) < 2:
+        return ""
+    named = [label(finding) for finding in rule.any if finding in present]
+    return f" (present: {', '.join(named)})" if named else ""
 
 
 def settle_self_care(urgency: Urgency, stated: bool, unsettled: Sequence[str]) -> Urgency:
@@ -229,6 +251,23 @@ def note_unread(urgency: Urgency, unread: Sequence[str]) -> Urgency:
         f"{urgency.reason} Not understood in the note: {quoted}; decisive text may have been "
         "missed.",
     )
+
+
+def age_not_stated(urgency: Urgency, unstated: bool) -> Urgency:
+    """Say when the note stated no age, and never advise self-care without one.
+
+    The differential then averages the adult ages and urgency takes the most urgent of its
+    ends (see the stream); a child's thresholds need the age, so self-care, advice not to see
+    anyone, is floored to a routine review, where a clinician learns the age."""
+    if not unstated:
+        return urgency
+    if urgency.level == "self_care":
+        return Urgency(
+            "routine",
+            "Age not stated: self-care is not advised without it, so a clinician should "
+            f"review. {urgency.reason}",
+        )
+    return Urgency(urgency.level, f"{urgency.reason} Age not stated: assessed as an adult's.")
 
 
 def _named(items: Sequence[Ranked]) -> list[Ranked]:

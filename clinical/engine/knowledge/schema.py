@@ -74,8 +74,34 @@ class Source(Entry):
     url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
 
 
+class AgeRange(Entry):
+    """The ages (in years, fractions for infants) a threshold is published for: ``at_least``
+    includes its edge, ``below`` excludes it (NICE NG143's "12-24 months" is ``at_least: 1,
+    below: 2``)."""
+
+    at_least: float | None = Field(None, ge=0)
+    below: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _bounded_and_ordered(self) -> AgeRange:
+        if self.at_least is None and self.below is None:
+            raise ValueError("give at_least, below or both")
+        if self.at_least is not None and self.below is not None and self.at_least >= self.below:
+            raise ValueError("at_least must be below `below`")
+        return self
+
+    def contains(self, age_years: float) -> bool:
+        low = 0.0 if self.at_least is None else self.at_least
+        return low <= age_years and (self.below is None or age_years < self.below)
+
+
 class Derived(Entry):
-    """A measured input turned into a finding present (comparison holds) or absent."""
+    """A measured input turned into a finding present (comparison holds) or absent.
+
+    ``ages`` limits the rule to the ages its source publishes the threshold for: an adult heart
+    rate threshold says nothing of an infant (NEWS2 is not validated under 16), and NICE NG143's
+    tachycardia bands hold only within their age band. Outside it, or when the age is unknown,
+    the finding is unknown: neither present nor absent."""
 
     input: Literal[DERIVED_INPUTS]  # type: ignore[valid-type]
     at_least: float | None = None
@@ -83,6 +109,7 @@ class Derived(Entry):
     below: float | None = None
     at_most: float | None = None
     in_: list[str] | None = Field(None, alias="in")
+    ages: AgeRange | None = None
     source: Id
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -125,6 +152,16 @@ class Derived(Entry):
         """Whether a measured ``value`` makes the finding present."""
         return self.test(value)
 
+    def applies_at(self, age_years: float | None, unstated: tuple[float, float]) -> bool:
+        """Whether the threshold is published for a patient of this age (any age when the rule
+        names none). An age not stated is assessed over the ``unstated`` range (the adult
+        one): the rule applies when it holds at both ends."""
+        if self.ages is None:
+            return True
+        if age_years is None:
+            return all(self.ages.contains(age) for age in unstated)
+        return self.ages.contains(age_years)
+
     @functools.cached_property
     def test(self) -> Callable[[float | str], bool]:
         """``holds`` as one prepared function (it runs for every rule of every request)."""
@@ -143,7 +180,7 @@ _INCLUSIVE = ("at_least", "at_most")
 def narrower(strict: Derived, weak: Derived) -> bool:
     """Whether every value that makes ``strict`` present also makes ``weak`` present (on the same
     input): CRP above 100 is narrower than CRP above 20, SpO2 91 or less than SpO2 below 94."""
-    if strict is weak or strict.input != weak.input:
+    if strict is weak or strict.input != weak.input or strict.ages != weak.ages:
         return False
     (strict_kind, a), (weak_kind, b) = strict.comparison, weak.comparison
     if strict_kind == "in" or weak_kind == "in":
@@ -715,6 +752,13 @@ class TriagePolicy(Entry):
     supporting_probability: Figure
     watch_for_probability: Figure
     cant_miss_probability: Figure
+    unstated_age_from: Figure
+    unstated_age_to: Figure
+
+    @property
+    def unstated_ages(self) -> tuple[float, float]:
+        """The ages (years) a note that states none is assessed over: the adult range."""
+        return self.unstated_age_from.value, self.unstated_age_to.value
 
     def share(self, level: str) -> float:
         """The probability mass of conditions at ``level`` or above that makes it the urgency."""

@@ -90,6 +90,37 @@ _RELATIVES = (
     "uncle",
     "cousin",
 )
+# A relative who reports what the patient has is not the one who has it: "mum says not feeding",
+# "dad noticed a rash" are the child's findings, so these phrases are pseudo-cues (a relative's
+# own history is still read: "mother had a stroke", "family history of asthma").
+_REPORTING = (
+    "says",
+    "said",
+    "reports",
+    "reported",
+    "reporting",
+    "thinks",
+    "thought",
+    "noticed",
+    "has noticed",
+    "states",
+    "stated",
+    "describes",
+    "described",
+    "tells",
+    "told",
+    "mentions",
+    "mentioned",
+    "is worried",
+    "worried",
+    "concerned",
+)
+_REPORTERS = tuple(
+    f"{relative}{plural} {verb}"
+    for relative in _RELATIVES
+    for plural in ("", "s")
+    for verb in _REPORTING
+)
 _CUES: dict[tuple[Category, Direction], tuple[str, ...]] = {
     ("negated", "forward"): (
         "no",
@@ -247,6 +278,7 @@ _CUES: dict[tuple[Category, Direction], tuple[str, ...]] = {
         "previously fit",
         "otherwise well",
         "keeping fit",
+        *_REPORTERS,
     ),
 }
 # Words that end every cue's reach, and words that end a forward cue's reach only ("no fever,

@@ -57,9 +57,9 @@ _UNSKIPPED = frozenset({"gestation_weeks", "sex"})
 def read_note(note: str, kb: KnowledgeBase) -> NoteReading:
     """Everything the note states, each item with its span.
 
-    A request's note is read when it is validated (for the age and sex it may state) and again
-    when it is diagnosed; the last few readings are kept, so the second costs nothing. A reading
-    is never changed once made (callers only read it), so sharing one is safe.
+    A note may be read more than once (the portal's preview, then its diagnosis); the last few
+    readings are kept, so a repeat costs nothing. A reading is never changed once made (callers
+    only read it), so sharing one is safe.
     """
     lexicon = lexicon_for(kb, CUE_WORDS)
     gcs = kb.policy.note_reading.gcs_to_acvpu

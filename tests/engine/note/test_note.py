@@ -108,6 +108,29 @@ def test_uncertain_family_and_past_findings_are_not_evidence() -> None:
     assert [item["id"] for item in extracted["history"]["past"]] == ["seizure_episode"]
 
 
+@pytest.mark.parametrize(
+    "note",
+    [
+        "8 month old, mum says not feeding and grunting",
+        "8 month old, dad noticed grunting and he is not feeding",
+        "8 month old, parents report grunting, not feeding",
+    ],
+)
+def test_what_a_relative_reports_is_the_patients_not_the_relatives(note: str) -> None:
+    result = _events({"note": note, "history": {"sex": "male"}})[-1]["result"]
+    statuses = _statuses(result)
+    assert statuses["grunting"] == ("present", "note")
+    assert statuses["poor_feeding"] == ("present", "note")
+    assert result["extracted"]["history"]["family"] == []
+
+
+def test_a_relatives_own_history_is_still_family_history() -> None:
+    note = "cough. Mum has asthma; mother had a stroke."
+    result = _events({"note": note, "history": {"age": 30, "sex": "male"}})[-1]["result"]
+    family = [item["id"] for item in result["extracted"]["history"]["family"]]
+    assert family == ["asthma", "stroke_or_tia"]
+
+
 def test_a_structured_field_wins_over_the_note() -> None:
     data = {
         "note": "HR 130, no cough, temp 39, sats 90% on air",
