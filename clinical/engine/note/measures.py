@@ -314,7 +314,9 @@ _GESTATION = re.compile(
     r"\b(?P<weeks>\d{1,2})\s*+(?:\+\d\s*+)?(?:weeks?|wks?)\s++(?:pregnant|gestation|pg)\b"
     r"|\b(?P<fraction>\d{1,2})\s*+(?:\+\d)?\s*+/\s*+40\b"
     # "at 34+2", "G1P0 34+2": weeks and days of gestation as obstetric notes write them
-    r"|(?:\bat|\bg\d{1,2}\s*+p\d{1,2}(?:\+\d)?)\s++(?P<plus>\d{1,2})\s*+\+\s*+[0-6]\b",
+    r"|(?:\bat|\bg\d{1,2}\s*+p\d{1,2}(?:\+\d)?)\s++(?P<plus>\d{1,2})\s*+\+\s*+[0-6]\b"
+    # "34+2" alone: weeks from 20 (a two-digit number and a day) is an obstetric gestation
+    r"|(?<![\w+/.])(?P<bare>[2-4]\d)\+[0-6](?![\w+/.])",
     re.IGNORECASE,
 )
 
@@ -366,7 +368,12 @@ def _sexes(note: str) -> Iterator[Reading]:
 
 def _gestations(note: str) -> Iterator[Reading]:
     for match in _GESTATION.finditer(note):
-        weeks = float(match.group("weeks") or match.group("fraction") or match.group("plus"))
+        weeks = float(
+            match.group("weeks")
+            or match.group("fraction")
+            or match.group("plus")
+            or match.group("bare")
+        )
         if 3 <= weeks <= 43:
             yield Reading("gestation_weeks", weeks, *match.span(), match.group(), "weeks")
 
