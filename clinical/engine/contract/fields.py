@@ -34,10 +34,15 @@ Group = Literal["vitals", "labs"]
 Kind = Literal["number", "pressure", "flag", "level"]
 
 
+# The unit of a guess whose size cannot tell the unit: the value is reported, never used.
+UNCLEAR = "unclear"
+
+
 @dataclass(frozen=True)
 class UnitGuess:
     """The unit a value written without one is read in, when its size tells: a creatinine of 1.8
-    can only be mg/dL, one of 160 only umol/L."""
+    can only be mg/dL, one of 160 only umol/L. :data:`UNCLEAR` where the size cannot tell and the
+    readings disagree (glucose 90 is 5 mmol/L in mg/dL, severe hyperglycaemia in mmol/L)."""
 
     unit: str
     above: float | None = None
@@ -53,12 +58,15 @@ class UnitGuess:
 class NoteForm:
     """One way a note writes a lab: its labels (a regular-expression alternation, matched case
     blind), the units it may carry with the factor to the request's unit, and the unit read when
-    none is written (the first guess that fits, else ``unmarked``)."""
+    none is written (the first guess that fits, else ``unmarked``). ``assumed`` says that
+    reading an unmarked value in ``unmarked`` is an assumption the result must state (another
+    unit is as plausible for the same size), not a certainty (urea in mmol/L)."""
 
     labels: str
     units: Mapping[str, float]
     unmarked: str
     guesses: tuple[UnitGuess, ...] = ()
+    assumed: bool = False
 
     def unit_for(self, value: float) -> str:
         return next((guess.unit for guess in self.guesses if guess.fits(value)), self.unmarked)
@@ -152,10 +160,17 @@ LABS: tuple[Measure, ...] = (
     ),
     Measure(
         "glucose_mmol_l", "labs", "Glucose", "mmol/L", minimum=0.5, maximum=150,
+        # Unmarked glucose: UK notes write mmol/L (NICE, JBDS), and HHS starts at 30 mmol/L
+        # (JBDS HHS 2022, source jbds_hhs_2022), so up to 60 (an ESTIMATE: twice that threshold,
+        # the HHS range seen in practice) it is read in mmol/L and the result says it assumed
+        # so; read in mg/dL (42 mg/dL is 2.3 mmol/L) it would turn an HHS into a hypoglycaemia.
+        # Above the field's maximum (150) only mg/dL fits; between, the two readings disagree
+        # (90 is 5.0 mmol/L in mg/dL) and the value is reported, never used.
         note_forms=(NoteForm(
             r"(?:blood\s++|capillary\s++|plasma\s++|random\s++|fasting\s++)?(?:glucose|sugars?)"
             r"|bm|cbg|gluc",
-            {"mmol/l": 1.0, "mg/dl": 0.0555}, "mmol/l", (UnitGuess("mg/dl", above=35),),
+            {"mmol/l": 1.0, "mg/dl": 0.0555}, "mmol/l",
+            (UnitGuess("mg/dl", above=150), UnitGuess(UNCLEAR, above=60)), assumed=True,
         ),),
     ),
     Measure(

@@ -219,11 +219,18 @@ class History(_Strict):
     conditions: NameList = []
     medications: NameList = []
     pregnant: bool | None = None
+    # Weeks of pregnancy, as a note writes them ("34+2", "28/40"): pre-eclampsia is a diagnosis
+    # from 20 weeks (NICE NG133), miscarriage one before it.
+    gestation_weeks: float | None = Field(
+        None, ge=1, le=45, description="weeks of pregnancy (implies pregnant)"
+    )
     smoker: bool | None = None
 
     @model_validator(mode="after")
     def _pregnancy_is_possible(self) -> History:
-        if self.pregnant and self.sex == "male":
+        if self.gestation_weeks is not None and self.pregnant is False:
+            raise ValueError("gestation_weeks is given but pregnant is false")
+        if (self.pregnant or self.gestation_weeks is not None) and self.sex == "male":
             raise ValueError("pregnant is true but sex is male")
         if self.pregnant and self.age is not None and self.age < 10:
             raise ValueError("pregnant is true but age is under 10 years")
@@ -257,7 +264,8 @@ class DiagnosisRequest(_Strict):
         values: dict[str, float | str | bool | None] = {
             "age": self.history.age,
             "sex": self.history.sex,
-        }  # either may stay unknown when the note does not state it (then left out below)
+            "gestation_weeks": self.history.gestation_weeks,
+        }  # age or sex may stay unknown when the note does not state it (then left out below)
         if self.vitals is not None:
             values |= self.vitals.inputs()
         if self.labs is not None:

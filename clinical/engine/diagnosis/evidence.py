@@ -190,6 +190,13 @@ def add_history(evidence: Evidence, request: DiagnosisRequest, kb: KnowledgeBase
         if value is not None and flag in kb.findings:
             status = "present" if value else "absent"
             evidence.add(_report(kb.findings[flag], status, "history", f"{flag}: {value}"))
+    if (
+        history.pregnant is None
+        and history.gestation_weeks is not None
+        and "pregnant" in kb.findings
+    ):
+        weeks = f"gestation_weeks: {history.gestation_weeks:g}"
+        evidence.add(_report(kb.findings["pregnant"], "present", "history", weeks))
 
 
 def _holds(derived: Derived, value: float | str, on_oxygen: bool) -> bool | None:
@@ -223,7 +230,15 @@ def add_measured(
         holds = _holds(derived, values[name], on_oxygen)
         if holds is None:
             continue
-        via: Via = "vitals" if name in VITAL_INPUTS else "age" if name == "age" else "labs"
+        via: Via = (
+            "vitals"
+            if name in VITAL_INPUTS
+            else "age"
+            if name == "age"
+            else "history"
+            if name == "gestation_weeks"
+            else "labs"
+        )
         status: Status = "present" if holds else "absent"
         evidence.add(_report(finding, status, via, name, value=values[name]))
 

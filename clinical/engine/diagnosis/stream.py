@@ -120,11 +120,11 @@ _MISSING = {
 def _with_note_demographics(
     request: DiagnosisRequest, reading: NoteReading
 ) -> tuple[DiagnosisRequest, set[str]]:
-    """The request with the note's age and sex where its history gives none (a value the
-    request would refuse is left out); the fields taken from the note."""
+    """The request with the note's age, sex and weeks of pregnancy where its history gives none
+    (a value the request would refuse is left out); the fields taken from the note."""
     history = request.history
     taken: set[str] = set()
-    for name in ("age", "sex"):
+    for name in ("age", "sex", "gestation_weeks"):
         found = reading.first(name)
         if getattr(history, name) is not None or found is None:
             continue

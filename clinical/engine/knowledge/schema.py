@@ -35,7 +35,9 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 URGENCY_ORDER: tuple[str, ...] = ("self_care", "routine", "urgent", "emergency")
 SCORE_INPUTS = ("news2_total", "news2_highest_parameter", "qsofa", "crb65", "curb65")
-DERIVED_INPUTS = (*VITAL_INPUTS, *LAB_INPUTS, "age", *SCORE_INPUTS)
+# History inputs: the age, and the weeks of a pregnancy.
+HISTORY_INPUTS = ("age", "gestation_weeks")
+DERIVED_INPUTS = (*VITAL_INPUTS, *LAB_INPUTS, *HISTORY_INPUTS, *SCORE_INPUTS)
 COMPARISONS = ("at_least", "above", "below", "at_most", "in")
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "at_least": operator.ge,

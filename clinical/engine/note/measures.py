@@ -22,6 +22,7 @@ from clinical.engine.contract.fields import (
     ACVPU_LETTERS,
     LABS,
     MEASURES,
+    UNCLEAR,
     VITAL_SIGNS,
     Measure,
     NoteForm,
@@ -49,6 +50,8 @@ class Reading:
     text: str
     unit: str | None = None
     written: float | None = None  # the number as written, before conversion
+    # A number whose unit neither the note nor its size tells: reported, never used.
+    unclear: bool = False
 
 
 def _number(text: str) -> float:
@@ -217,13 +220,20 @@ def _unit_key(written: str) -> str:
 
 def _lab_reading(field: str, form: NoteForm, match: re.Match[str]) -> Reading | None:
     written = _number(match.group("value"))
-    unit = _unit_key(match.group("unit")) if match.group("unit") else form.unit_for(written)
+    marked = bool(match.group("unit"))
+    unit = _unit_key(match.group("unit")) if marked else form.unit_for(written)
     units = {_unit_key(name): factor for name, factor in form.units.items()} or {"": 1.0}
+    if unit == UNCLEAR:
+        either = " or ".join(_UNIT_DISPLAY.get(name, name) for name in units)
+        return Reading(field, written, *match.span(), match.group(),
+                       f"no unit written: {either}?", written, unclear=True)  # fmt: skip
     factor = units.get(unit)
     if factor is None:
         return None
     value = round(written * factor, 2)
     shown = _UNIT_DISPLAY.get(unit, unit) if unit else None
+    if shown is not None and not marked and form.assumed and unit == form.unmarked:
+        shown = f"{shown} (assumed: no unit written)"
     return Reading(field, value, *match.span(), match.group(), shown, written)
 
 
@@ -304,7 +314,9 @@ _GESTATION = re.compile(
     r"\b(?P<weeks>\d{1,2})\s*+(?:\+\d\s*+)?(?:weeks?|wks?)\s++(?:pregnant|gestation|pg)\b"
     r"|\b(?P<fraction>\d{1,2})\s*+(?:\+\d)?\s*+/\s*+40\b"
     # "at 34+2", "G1P0 34+2": weeks and days of gestation as obstetric notes write them
-    r"|(?:\bat|\bg\d{1,2}\s*+p\d{1,2}(?:\+\d)?)\s++(?P<plus>\d{1,2})\s*+\+\s*+[0-6]\b",
+    r"|(?:\bat|\bg\d{1,2}\s*+p\d{1,2}(?:\+\d)?)\s++(?P<plus>\d{1,2})\s*+\+\s*+[0-6]\b"
+    # "34+2" alone: weeks from 20 (a two-digit number and a day) is an obstetric gestation
+    r"|(?<![\w+/.])(?P<bare>[2-4]\d)\+[0-6](?![\w+/.])",
     re.IGNORECASE,
 )
 
@@ -356,7 +368,12 @@ def _sexes(note: str) -> Iterator[Reading]:
 
 def _gestations(note: str) -> Iterator[Reading]:
     for match in _GESTATION.finditer(note):
-        weeks = float(match.group("weeks") or match.group("fraction") or match.group("plus"))
+        weeks = float(
+            match.group("weeks")
+            or match.group("fraction")
+            or match.group("plus")
+            or match.group("bare")
+        )
         if 3 <= weeks <= 43:
             yield Reading("gestation_weeks", weeks, *match.span(), match.group(), "weeks")
 

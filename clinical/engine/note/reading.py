@@ -65,10 +65,13 @@ class NoteReading:
         return next((item for item in self.readings if item.field == field_name), None)
 
     def values(self, fields: Iterable[str]) -> dict[str, Any]:
-        """The first reading of each field among ``fields``, as request values."""
+        """The first reading of each field among ``fields``, as request values (a number whose
+        unit could not be told is no value)."""
         wanted = set(fields)
         values: dict[str, Any] = {}
         for reading in self.readings:
+            if reading.unclear:
+                continue
             if reading.field in wanted and reading.field not in values:
                 values[reading.field] = reading.value
         return values

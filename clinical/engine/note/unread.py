@@ -89,8 +89,11 @@ def unread(note: str, reading: NoteReading) -> list[Unread]:
 def _read_spans(reading: NoteReading) -> Iterable[tuple[int, int]]:
     for mention in (*reading.mentions, *reading.drugs):
         yield mention.start, mention.end
-    for measured in (*reading.readings, *reading.timing):
+    for measured in reading.timing:
         yield measured.start, measured.end
+    for measurement in reading.readings:
+        if not measurement.unclear:  # a number whose unit could not be told was not read
+            yield measurement.start, measurement.end
     for allergy in reading.allergies:
         yield allergy.item.start, allergy.item.end
     for _, unknown in reading.unrecognized:

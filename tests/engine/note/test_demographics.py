@@ -44,6 +44,10 @@ def _history(text: str, kb: KnowledgeBase) -> dict:
             "im 24 and 9 weeks pregnant, vomiting",
             {"age": 24, "sex": "female", "gestation_weeks": 9},
         ),
+        (
+            "29 year old woman, 34+2, headache and BP 150/100",
+            {"age": 29, "sex": "female", "gestation_weeks": 34},
+        ),
         # No sex stated: age only.
         ("I'm 34 and I've got Marfan's", {"age": 34}),
     ],

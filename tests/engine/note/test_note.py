@@ -258,6 +258,39 @@ def test_each_lab_unit_converts_to_the_request_unit(
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [("glucose 42", 42.0), ("BM 42", 42.0), ("CBG 2.1", 2.1), ("BM 55", 55.0)],
+)
+def test_an_unmarked_glucose_is_read_in_mmol_l_and_says_it_assumed_so(
+    knowledge_base: KnowledgeBase, text: str, value: float
+) -> None:
+    """UK notes write mmol/L and a hyperglycaemic emergency reaches 30-60 mmol/L (JBDS): "BM 42"
+    read as 42 mg/dL (2.3 mmol/L) would turn an HHS into a hypoglycaemia."""
+    lab = extracted_of(read_note(text, knowledge_base))["labs"]["glucose_mmol_l"]
+    assert lab["value"] == value
+    assert lab["unit"] == "mmol/L (assumed: no unit written)"
+
+
+def test_an_unmarked_glucose_neither_unit_settles_is_reported_not_used() -> None:
+    """Glucose 90 is 5.0 mmol/L in mg/dL and severe hyperglycaemia in mmol/L: neither reading
+    may decide anything, so it is shown, unused, among what could not be read."""
+    result = _events({"note": "70F, drowsy, glucose 90"})[-1]["result"]
+    lab = result["extracted"]["labs"]["glucose_mmol_l"]
+    assert lab["used"] is False
+    assert "mmol/L or mg/dL" in lab["unit"]
+    assert "glucose" in [phrase["text"] for phrase in result["extracted"]["unread"]]
+    present = {f["finding"] for f in result["recognized_findings"] if f["status"] == "present"}
+    assert not present & {"low_blood_glucose", "hyperglycaemia"}
+
+
+def test_an_unmarked_hhs_glucose_is_not_read_as_hypoglycaemia() -> None:
+    result = _events({"note": "78F known T2DM, drowsy and very dry, BM 42"})[-1]["result"]
+    present = {f["finding"] for f in result["recognized_findings"] if f["status"] == "present"}
+    assert "hyperglycaemia" in present
+    assert "low_blood_glucose" not in present
+
+
+@pytest.mark.parametrize(
     ("text", "level"),
     [
         ("GCS 15", "alert"),
