@@ -33,6 +33,17 @@ KEY_FEATURES = [
     ("stroke_or_tia", ["facial droop"], _patient(74, "male")),
     ("stroke_or_tia", ["slurred speech"], _patient(69, "female")),
     ("bacterial_meningitis", ["fever", "stiff neck"], _patient(19, "male")),
+    ("acute_angle_closure_glaucoma", ["halos around lights", "red eye"], _patient(64, "female")),
+    ("orbital_cellulitis", ["swollen eyelid", "pain on moving the eye"], _patient(7, "male")),
+    ("retinal_detachment", ["curtain over vision"], _patient(58, "male")),
+    ("giant_cell_arteritis", ["jaw pain when chewing"], _patient(74, "female")),
+    ("epiglottitis", ["sore throat", "drooling"], _patient(45, "male")),
+    (
+        "peritonsillar_abscess",
+        ["sore throat on one side", "hot potato voice"],
+        _patient(22, "female"),
+    ),
+    ("acute_limb_ischaemia", ["sudden leg pain", "cold pale leg"], _patient(78, "male")),
 ]
 
 
@@ -83,6 +94,31 @@ NOTES = [
     (
         "bacterial_meningitis",
         "19 year old student, he has a high temperature and a stiff neck since today.",
+    ),
+    (
+        "acute_angle_closure_glaucoma",
+        "66F came out of the cinema with a painful red eye, seeing halos around lights, vomiting.",
+    ),
+    ("orbital_cellulitis", "6yo boy, swollen red eyelid, hurts to move his eye, temperature 38.6."),
+    (
+        "retinal_detachment",
+        "55M, new floaters and then a dark curtain coming down over his vision.",
+    ),
+    (
+        "giant_cell_arteritis",
+        "76F new headache, jaw aches when eating, sore scalp when brushing hair.",
+    ),
+    (
+        "epiglottitis",
+        "48M, severe sore throat, can't swallow his saliva and drooling, muffled voice.",
+    ),
+    (
+        "peritonsillar_abscess",
+        "21F tonsillitis for 4 days, now sore throat worse on one side, hot potato voice.",
+    ),
+    (
+        "acute_limb_ischaemia",
+        "80M with AF, stopped his apixaban, sudden pain in his leg, and the leg has gone cold.",
     ),
 ]
 
