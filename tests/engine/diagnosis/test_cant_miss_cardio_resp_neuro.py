@@ -44,6 +44,12 @@ KEY_FEATURES = [
         _patient(22, "female"),
     ),
     ("acute_limb_ischaemia", ["sudden leg pain", "cold pale leg"], _patient(78, "male")),
+    ("cardiac_syncope", ["fainted during exercise"], _patient(17, "male")),
+    (
+        "cardiac_syncope",
+        ["blackout", "brother died suddenly"],
+        _patient(29, "female"),
+    ),
 ]
 
 
@@ -120,6 +126,7 @@ NOTES = [
         "acute_limb_ischaemia",
         "80M with AF, stopped his apixaban, sudden pain in his leg, and the leg has gone cold.",
     ),
+    ("cardiac_syncope", "16 year old boy collapsed while running at football, came round quickly."),
 ]
 
 
