@@ -208,15 +208,16 @@ def settle_self_care(urgency: Urgency, stated: bool, unsettled: Sequence[str]) -
     condition is; with findings the note leaves only possible ("no cough, tender glands",
     "fever?"), a clinician has to settle them. Either way the floor is a routine review.
     """
-    if urgency.level != "self_care":
-        return urgency
-    if not stated:
+    if not stated and urgency.level in ("self_care", "routine"):
+        # Routine or not, a level from priors alone says nothing about this patient: say so.
         return Urgency(
             "routine",
             "Nothing in the request was read as a finding present, so the differential only "
             "says how common each condition is: a clinician should assess before self-care "
             "is advised.",
         )
+    if urgency.level != "self_care":
+        return urgency
     if unsettled:
         listed = ", ".join(unsettled)
         return Urgency(

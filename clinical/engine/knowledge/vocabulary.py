@@ -2,7 +2,8 @@
 
 A name is normalised to a key before it is compared: case and accents folded, apostrophes dropped
 ("can't" is "cant"), every other punctuation mark a word break, and each word reduced to a stem
-that a singular and its plural share ("crackle"/"crackles", "rash"/"rashes", "allergy"/"allergies").
+that a singular and its plural share ("crackle"/"crackles", "rash"/"rashes", "allergy"/"allergies")
+and the other forms of a verb share ("drooped"/"drooping"); "cannot" and "couldn't" read as "can't".
 A name matches an entry when its key equals the key of the entry's id, label/name or a synonym.
 Failing that, the same words in another order match ("pain chest", "pain in the chest") as long
 as only one entry owns that set of words, so word order never makes a match ambiguous.
@@ -45,16 +46,35 @@ NEGATION_CUES: tuple[tuple[str, ...], ...] = tuple(
 # Plurals in "es" after a sibilant ("rash"/"rashes", "virus"/"viruses"): the singular's own final
 # "e" ("ache", "size") is dropped too, so both forms meet at one stem without touching "hive".
 _SIBILANT_E = ("sse", "she", "che", "xe", "ze", "use")
+# Verb endings a note uses where the vocabulary has another form of the same verb ("face drooped",
+# "face drooping"; "vomited", "vomiting"): each is dropped from words long enough to keep a stem
+# of four letters, so "drooped" and "drooping" meet at "droop". "-eed" words ("bleed", "exceed")
+# are whole words, not "-ed" forms.
+_VERB_ENDINGS = ("ing", "ed")
+_MIN_VERB_STEM = 4
+# Contracted and written-out forms of "cannot" that notes use interchangeably.
+_SAME_WORD = {"cannot": "cant", "couldnt": "cant"}
 
 
 def stem(word: str) -> str:
-    """The form a word shares with its plural (``s``/``es``/``ies``): not a word, a key."""
+    """The form a word shares with its plural (``s``/``es``/``ies``) and its other verb forms
+    (``ed``/``ing``): not a word, a key."""
+    word = _SAME_WORD.get(word, word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(_KEEP_FINAL_S):
         word = word[:-1]
     if len(word) > 3 and word.endswith(_SIBILANT_E):
         word = word[:-1]
+    return _verb_stem(word)
+
+
+def _verb_stem(word: str) -> str:
+    if word.endswith("eed"):
+        return word
+    for ending in _VERB_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_VERB_STEM:
+            return word[: -len(ending)]
     return word
 
 

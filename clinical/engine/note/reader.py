@@ -38,7 +38,7 @@ _FINDING_KINDS: tuple[TermKind, ...] = ("finding", "condition")
 _DRUG_KINDS: tuple[TermKind, ...] = ("drug",)
 # The words of the consciousness finding that say how far consciousness is reduced (NEWS2's
 # ACVPU); any other word of that finding ("confused", "disorientated") is new confusion.
-_ACVPU_WORDS = {"drowsy": "voice", "drowsines": "voice", "obtunded": "voice", "sleepy": "voice"}
+_ACVPU_WORDS = {key: "voice" for key in normalise("drowsy drowsiness obtunded sleepy")}
 _ACVPU_WORDS |= {"wake": "voice"}
 _ACVPU_WORDS |= {"unresponsive": "unresponsive"}
 # Words a note puts inside a name that the name itself leaves out ("pain started around her

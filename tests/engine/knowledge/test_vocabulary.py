@@ -163,6 +163,40 @@ def test_a_word_and_its_plural_share_a_stem(singular: str, plural: str) -> None:
     assert stem(singular) == stem(plural)
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("drooped", "drooping"),
+        ("vomited", "vomiting"),
+        ("swelling", "swell"),
+        ("slurred", "slurring"),
+        ("couldn't", "can't"),
+        ("cannot", "can't"),
+    ],
+)
+def test_other_forms_of_a_verb_share_a_stem(one: str, other: str) -> None:
+    assert normalise(one) == normalise(other)
+
+
+@pytest.mark.parametrize("word", ["bleed", "need", "red", "sting", "tired"])
+def test_short_words_and_eed_words_are_not_cut_as_verb_forms(word: str) -> None:
+    assert stem(word) == word
+
+
+@pytest.mark.parametrize(
+    ("name", "finding"),
+    [
+        ("face drooped", "facial_droop"),
+        ("couldn't catch my breath", "shortness_of_breath"),
+        ("vomited", "vomiting"),
+    ],
+)
+def test_a_verb_form_the_vocabulary_does_not_list_matches(
+    vocabulary, name: str, finding: str
+) -> None:
+    assert vocabulary.match_finding(name) == finding
+
+
 @pytest.mark.parametrize("word", ["sinus", "pharyngitis", "abscess", "gas"])
 def test_words_ending_in_s_that_are_not_plurals_keep_it(word: str) -> None:
     assert stem(word) == word
