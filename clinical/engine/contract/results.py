@@ -623,7 +623,9 @@ class Medication(TypedDict):
     name: str
     drug: Annotated[str, Field(description="The drug id.")]
     dose: Annotated[str, Field(description='As written: "500 mg", "1 g", "62.5 micrograms".')]
-    dose_mg: Annotated[float, Field(ge=0)]
+    dose_mg: Annotated[
+        float, Field(ge=0, description="In mg; in units for a drug dosed in units, as dose says.")
+    ]
     route: str
     frequency: str
     duration: str

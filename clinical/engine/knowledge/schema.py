@@ -12,7 +12,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -558,6 +558,8 @@ class Drug(Entry):
     tags: list[Id] = []
     allergy_groups: list[Id] = []
     route: Text
+    # What ``dose_mg`` figures count: milligrams, or units for a drug dosed in units (nystatin).
+    dose_unit: Literal["mg", "units"] = "mg"
     adult: AdultDose
     paediatric: PaediatricDose | None = None
     renal: list[RenalBand] = []
@@ -601,6 +603,11 @@ class Interaction(Entry):
     mechanism: Text
     advice: Text
     source: Id
+    # The members of ``between`` the source says not to start while the other is taken ("avoid;
+    # use X instead"): an option starting one is never kept as a fallback (issue 16). Starting
+    # the other side is not refused (an anticoagulant for a clot in someone taking an NSAID: the
+    # advice is about the NSAID).
+    avoid_starting: list[str] = []
 
     @field_validator("between")
     @classmethod
@@ -611,6 +618,18 @@ class Interaction(Entry):
         if value[0] == value[1] and not value[0].startswith(TAG_PREFIX):
             raise ValueError("a drug cannot interact with itself")
         return value
+
+    @model_validator(mode="after")
+    def _avoided_side_is_in_the_pair(self) -> Interaction:
+        for item in self.avoid_starting:
+            if item not in self.between:
+                raise ValueError(f"avoid_starting names {item!r}, which is not in between")
+        return self
+
+    def avoids_starting(self, drug_id: str, tags: Iterable[str]) -> bool:
+        """Whether the source says not to start ``drug_id`` (with ``tags``) with the other."""
+        names = {drug_id, *(f"{TAG_PREFIX}{tag}" for tag in tags)}
+        return bool(names.intersection(self.avoid_starting))
 
     @property
     def label(self) -> str:

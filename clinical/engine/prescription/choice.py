@@ -6,7 +6,11 @@
 2. An option is chosen when every one of its drugs survives every check (:mod:`.safety`: allergy
    and cross-reactivity, contraindications, pregnancy, renal function), has a dose for this age,
    and meets no contraindicated interaction with current medications or within the option.
-3. An option with a *major* interaction is kept only if no later option avoids it.
+3. An option with a *major* interaction is kept only if no later option avoids it, and never
+   when the interaction's source says not to start that drug with the other
+   (``avoid_starting``): with every option
+   excluded or carrying such an interaction, nothing is prescribed and the result says to seek
+   specialist advice, with every reason (no unsafe fallback).
 
 Every drug dropped on the way is recorded in :attr:`RegimenChoice.excluded` with its reason.
 """
@@ -44,6 +48,11 @@ class Choice:
     def major(self) -> tuple[FoundInteraction, ...]:
         return tuple(f for f in self.interactions if f.interaction.severity == "major")
 
+    @property
+    def avoided(self) -> tuple[FoundInteraction, ...]:
+        """Major interactions whose source says not to start this option's drug."""
+        return tuple(f for f in self.major if f.avoided)
+
 
 def by_severity(found: FoundInteraction) -> tuple[int, str, str]:
     return found.order
@@ -78,7 +87,8 @@ class RegimenChoice:
         return options
 
     def choose(self) -> Choice | None:
-        """The first workable option without a major interaction, else the first workable one.
+        """The first workable option without a major interaction, else the first workable one
+        whose major interactions its sources do not say to avoid, else None.
 
         When allergy alternatives lead, the first-line options are worked out first all the same,
         so that ``excluded`` says why the first-line drug was not given.
@@ -98,7 +108,11 @@ class RegimenChoice:
                     self._passed_over(passed)
                 return choice
             with_major.append(choice)
-        return with_major[0] if with_major else None
+        fallback = next((choice for choice in with_major if not choice.avoided), None)
+        for passed in with_major:
+            if passed is not fallback:
+                self._passed_over(passed)
+        return fallback
 
     def _worked(self, label: str, option: RegimenOption) -> Choice | None:
         """:meth:`_work_out`, once per option."""
@@ -157,12 +171,16 @@ class RegimenChoice:
             self.excluded.setdefault((exclusion.drug, exclusion.reason), exclusion)
 
     def _passed_over(self, choice: Choice) -> None:
-        """A workable option left for a later one without its major interaction."""
+        """A workable option left for another, or for none, because of its major interactions."""
         for found in choice.major:
             other = "in the same option" if found.within_option else "(current medication)"
+            why = (
+                f"the source says to avoid the combination: {found.interaction.advice}"
+                if found.avoided
+                else "another option without a major interaction was preferred"
+            )
             reason = (
                 f"major interaction with {found.second.name} {other}: "
-                f"{found.interaction.mechanism} [{found.interaction.source}]; "
-                "a later option without a major interaction was chosen"
+                f"{found.interaction.mechanism} [{found.interaction.source}]; {why}"
             )
             self._exclude(found.first, [reason])

@@ -103,7 +103,7 @@ class PrescriptionReport:
         return {
             "name": drug.name,
             "drug": drug.id,
-            "dose": format_dose(dose.dose_mg),
+            "dose": format_dose(dose.dose_mg, drug.dose_unit),
             "dose_mg": _json_number(dose.dose_mg),
             "route": dose.route,
             "frequency": dose.frequency,
@@ -195,9 +195,11 @@ class PrescriptionReport:
                 "follow the follow-up advice."
             )
         elif self.chosen is None:
+            reasons = "; ".join(f"{e.name}: {e.reason}" for e in self.choice.excluded.values())
             warnings.append(
                 f"No medication suggested: every option in the regimen for {name} was excluded "
-                "for this patient (see excluded for each reason). Seek specialist advice."
+                "for this patient or carries an interaction its source says to avoid. Seek "
+                f"specialist advice. Reasons: {reasons}."
             )
         return warnings
 

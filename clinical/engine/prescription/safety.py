@@ -28,6 +28,12 @@ class FoundInteraction:
     within_option: bool = False
 
     @property
+    def avoided(self) -> bool:
+        """The source says not to start this drug with the other (within an option, either)."""
+        sides = (self.first, self.second) if self.within_option else (self.first,)
+        return any(self.interaction.avoids_starting(drug.id, drug.tags) for drug in sides)
+
+    @property
     def key(self) -> tuple[str, str, int]:
         """Identity for de-duplication (interaction models hold lists, so are not hashable)."""
         return (self.first.id, self.second.id, id(self.interaction))
