@@ -18,7 +18,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     create_model,
     field_validator,
@@ -287,14 +289,62 @@ class PatientInfo(_Strict):
         return self
 
 
+class AllergyEntry(_Strict):
+    """An allergy as structured data: what the patient reacted to, and, when known, how and how
+    badly. The reaction is read for its type (immediate, severe, non-immediate, intolerance),
+    which decides the cross-reactivity rules that apply."""
+
+    substance: NonEmptyName = Field(description='the drug or group: "amoxicillin", "penicillin"')
+    reaction: Name | None = Field(None, description='as written: "anaphylaxis", "rash on day 5"')
+    severity: Literal["mild", "moderate", "severe"] | None = None
+
+    def as_text(self) -> str:
+        """The allergy written on one line: "amoxicillin (rash on day 5, mild)"."""
+        detail = ", ".join(part for part in (self.reaction, self.severity) if part)
+        return f"{self.substance} ({detail})" if detail else self.substance
+
+
+def _allergy_kind(value: Any) -> str:
+    return "text" if isinstance(value, str) else "entry"
+
+
+# A name or an object, told apart by type, so that an error names the one the client sent.
+Allergy = Annotated[
+    Annotated[NonEmptyName, Tag("text")] | Annotated[AllergyEntry, Tag("entry")],
+    Discriminator(_allergy_kind),
+]
+AllergyList = Annotated[
+    list[Allergy],
+    Field(
+        max_length=MAX_LIST_ITEMS,
+        description='each a name, with its reaction if known ("penicillin anaphylaxis", '
+        '"Augmentin (rash)"), or {substance, reaction?, severity?}',
+    ),
+]
+
+
+def allergy_text(item: str | AllergyEntry | dict[str, Any]) -> str:
+    """One allergy of a request, parsed or as stored JSON, written on one line."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        item = AllergyEntry.model_validate(item)
+    return item.as_text()
+
+
 class PrescriptionRequest(_Strict):
     diagnosis: NonEmptyName = Field(description="condition name or ICD-10 code")
     patient_info: PatientInfo
-    allergies: NameList = []
+    allergies: AllergyList = []
     current_medications: NameList = []
 
 
+_ALLERGY_TAGS = frozenset({"text", "entry"})
+
+
 def _field_path(location: tuple[Any, ...]) -> str:
+    if location[:1] == ("allergies",):  # the union's tags are not fields
+        location = tuple(part for part in location if part not in _ALLERGY_TAGS)
     return ".".join(str(part) for part in location) or "non_field_errors"
 
 
@@ -305,11 +355,11 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "this field is required"
     if error["type"] == "model_type":
-        return (
-            "must be an object"
-            if error["loc"][:1] != ("symptoms",)
-            else ("must be a symptom name or an object with a name")
-        )
+        if error["loc"][:1] == ("symptoms",):
+            return "must be a symptom name or an object with a name"
+        if error["loc"][:1] == ("allergies",):
+            return "must be an allergy name or an object with a substance"
+        return "must be an object"
     if error["type"] in {"finite_number", "float_parsing"} or (
         isinstance(error.get("input"), float) and not math.isfinite(error["input"])
     ):

@@ -594,7 +594,14 @@ class RecognizedAllergy(TypedDict):
     allergy: Annotated[str, Field(description="As the request wrote it.")]
     groups: Annotated[list[str], Field(description="Allergy group names.")]
     drugs: Annotated[list[str], Field(description="Drug names.")]
-    matched: Literal["exact", "by a name within it"]
+    matched: Literal["exact", "by a name within it", "spelling corrected"]
+    reaction: Annotated[
+        Literal["immediate", "severe", "non_immediate", "intolerance", "unknown"],
+        Field(
+            description="The type of reaction read from the allergy (unknown: not stated or not "
+            "recognised, treated as possibly immediate); it decides the cross-reactivity rules."
+        ),
+    ]
 
 
 CrossReactivity = TypedDict(

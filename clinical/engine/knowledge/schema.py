@@ -12,6 +12,7 @@ import itertools
 import math
 import operator
 import re
+import typing
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
@@ -579,10 +580,18 @@ class Drug(Entry):
 
 
 class CrossReactivity(Entry):
+    """From an allergy to one group towards ``group``: ``action`` unless ``by_reaction`` gives
+    the action for the type of reaction the patient had ("none": no concern after it)."""
+
     group: Id
     action: CrossReactivityAction
     text: Text
     source: Id
+    by_reaction: dict[ReactionKind, CrossReactivityAction | Literal["none"]] = {}
+
+    def action_after(self, reaction: str) -> str:
+        """What to do with ``group`` after a reaction of type ``reaction``."""
+        return self.by_reaction.get(reaction, self.action)  # type: ignore[call-overload]
 
 
 class AllergyGroup(Entry):
@@ -740,9 +749,34 @@ class TriagePolicy(Entry):
         return float(getattr(self, f"{level}_share").value)
 
 
+ReactionKind = Literal["immediate", "severe", "non_immediate", "intolerance", "unknown"]
+REACTION_KINDS: tuple[str, ...] = typing.get_args(ReactionKind)
+
+
+class AllergyReaction(Entry):
+    """A type of allergic reaction and the phrases that name it in a reaction as written."""
+
+    id: ReactionKind
+    label: Text
+    # An intolerance is not an allergy: the drug and its group stay, with a warning.
+    keeps_the_drug: bool = False
+    phrases: Annotated[list[Text], Field(min_length=1)]
+    source: Id
+
+
+class NotMedicines(Entry):
+    names: list[Text]
+    source: Id
+
+
 class PrescribingPolicy(Entry):
     adult_dose_from_years: Figure
     pregnancy_possible_from_years: Figure
+    # Tried in order; none matching (or no reaction stated) is "unknown".
+    allergy_reactions: list[AllergyReaction] = []
+    # Allergens that are not medicines (latex, foods, stings): an allergy to one holds back no
+    # drug, where an allergy the knowledge base cannot read holds back every drug.
+    not_medicines: NotMedicines | None = None
 
 
 class Policy(Entry):

@@ -4,14 +4,14 @@ named that the knowledge base does not know."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from clinical.engine.contract import results
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Condition, Drug, RegimenDrug
 from clinical.engine.prescription.choice import Choice, RegimenChoice, by_severity
 from clinical.engine.prescription.dosing import Dose, format_dose
-from clinical.engine.prescription.patient import PatientFacts, catalogue
+from clinical.engine.prescription.patient import NamedAllergy, PatientFacts, catalogue
 from clinical.engine.prescription.safety import DrugChecks, FoundInteraction
 
 
@@ -65,7 +65,8 @@ class PrescriptionReport:
                     "allergy": allergy.text,
                     "groups": [self.cat.group_label[g] for g in allergy.groups],
                     "drugs": [self.kb.drugs[d].name for d in allergy.drugs],
-                    "matched": "exact" if allergy.exact else "by a name within it",
+                    "matched": _matched(allergy),
+                    "reaction": allergy.kind,  # type: ignore[typeddict-item]
                 }
                 for allergy in self.facts.allergies
                 if allergy.groups or allergy.drugs
@@ -76,7 +77,9 @@ class PrescriptionReport:
                 {
                     "from": self.cat.group_label[source],
                     "to": self.cat.group_label[rule.group],
-                    "action": rule.action,
+                    "action": rule.action_after(  # type: ignore[typeddict-item]
+                        self.facts.allergic_groups[source].kind
+                    ),
                     "text": rule.text,
                     "source": rule.source,
                 }
@@ -161,7 +164,7 @@ class PrescriptionReport:
         return self.choice.regimen.follow_up
 
     def _warnings(self) -> list[str]:
-        warnings = [*self._pathway_warnings(), *self._input_warnings()]
+        warnings = [*self._allergy_alerts(), *self._pathway_warnings(), *self._input_warnings()]
         for drug in self._chosen_drugs():
             assessment = self.checks.assess(drug.id)
             warnings += assessment.warnings
@@ -203,13 +206,35 @@ class PrescriptionReport:
             )
         return warnings
 
+    def _allergy_alerts(self) -> list[str]:
+        """What the prescriber must settle first: allergies the engine could not read."""
+        alerts = []
+        for allergy in self.facts.allergies:
+            if allergy.recognised:
+                continue
+            if allergy.not_a_medicine:
+                alerts.append(
+                    f"Allergy {allergy.text!r} was not recognised as a medicine (read as an "
+                    "allergen that is not a drug): no drug was held back for it; check the "
+                    "excipients yourself."
+                )
+            else:
+                alerts.append(
+                    f"Allergy {allergy.text!r} was not recognised: it may be to any of these "
+                    "drugs, so every one is held back. Say what the allergy is (the drug or "
+                    "group, and the reaction) before prescribing."
+                )
+        return alerts
+
     def _input_warnings(self) -> list[str]:
         warnings = []
         for allergy in self.facts.allergies:
-            if not (allergy.groups or allergy.drugs):
+            if not allergy.recognised:
+                continue
+            if allergy.corrected is not None:
                 warnings.append(
-                    f"Allergy {allergy.text!r} was not recognised: check every medication "
-                    "against it yourself."
+                    f"Allergy {allergy.text!r} was read as {allergy.corrected!r} (spelling "
+                    "corrected): check that this is what it names."
                 )
             elif not allergy.exact:
                 read_as = [self.cat.group_label[g] for g in allergy.groups] or [
@@ -236,3 +261,11 @@ class PrescriptionReport:
 
 def _json_number(value: Any) -> int | float:
     return int(value) if value == int(value) else float(value)
+
+
+def _matched(
+    allergy: NamedAllergy,
+) -> Literal["exact", "by a name within it", "spelling corrected"]:
+    if allergy.corrected is not None:
+        return "spelling corrected"
+    return "exact" if allergy.exact else "by a name within it"

@@ -12,7 +12,7 @@ from clinical.engine.contract.results import INTERACTION_SEVERITIES
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Contraindication, CrossReactivity, Drug, Interaction
 from clinical.engine.prescription.dosing import age_text, applicable_band, number
-from clinical.engine.prescription.patient import PatientFacts, catalogue
+from clinical.engine.prescription.patient import NamedAllergy, PatientFacts, catalogue
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(INTERACTION_SEVERITIES)}
 
@@ -89,17 +89,44 @@ class DrugChecks:
         drug = a.drug
         if drug.id in self.facts.named_drugs:
             allergy = self.facts.named_drugs[drug.id]
-            a.reasons.append(f"{allergy.described} ({drug.name} is named as an allergy)")
+            if allergy.keeps_the_drug:
+                a.warnings.append(f"{drug.name}: {self._intolerance(allergy)}")
+            else:
+                a.reasons.append(
+                    f"{allergy.described} ({drug.name} is named as an allergy; "
+                    f"{allergy.kind_label})"
+                )
         for group in drug.allergy_groups:
             if group in self.facts.allergic_groups:
                 allergy = self.facts.allergic_groups[group]
                 if drug.id not in allergy.drugs:
                     a.reasons.append(
                         f"{allergy.described} ({drug.name} belongs to the "
-                        f"{self.cat.group_label[group]} allergy group){self.cat.group_cited[group]}"
+                        f"{self.cat.group_label[group]} allergy group; {allergy.kind_label})"
+                        f"{self.cat.group_cited[group]}"
                     )
+            elif group in self.facts.tolerated and drug.id not in self.facts.named_drugs:
+                a.warnings.append(f"{drug.name}: {self._intolerance(self.facts.tolerated[group])}")
             for source_group, rule in self.facts.cross.get(group, ()):
                 self._apply_cross_reactivity(a, source_group, rule)
+        for allergy in self.facts.unreadable:
+            a.reasons.append(
+                f"allergy {allergy.text!r} was not recognised: it may be to {drug.name}, which is "
+                "held back until the prescriber says what the allergy is"
+            )
+
+    def _intolerance(self, allergy: NamedAllergy) -> str:
+        source = self._reaction_source(allergy.kind)
+        return (
+            f"{allergy.text!r} is recorded: an {allergy.kind_label}; the drug may be given, "
+            f"telling the patient it may recur{source}"
+        )
+
+    def _reaction_source(self, kind: str) -> str:
+        for reaction in self.kb.policy.prescribing.allergy_reactions:
+            if reaction.id == kind:
+                return f" [{reaction.source}]"
+        return ""
 
     def _apply_cross_reactivity(
         self, a: Assessment, source_group: str, rule: CrossReactivity
@@ -107,10 +134,11 @@ class DrugChecks:
         allergy = self.facts.allergic_groups[source_group]
         labels = self.cat.group_label
         note = (
-            f"{allergy.described}: cross-reactivity between {labels[source_group]} and "
-            f"{labels[rule.group]} ({a.drug.name}): {rule.text} [{rule.source}]"
+            f"{allergy.described} ({allergy.kind_label}): cross-reactivity between "
+            f"{labels[source_group]} and {labels[rule.group]} ({a.drug.name}): {rule.text} "
+            f"[{rule.source}]"
         )
-        if rule.action == "exclude":
+        if rule.action_after(allergy.kind) == "exclude":
             a.reasons.append(note)
         else:
             a.warnings.append(f"{a.drug.name}: caution, {note}")
