@@ -276,17 +276,38 @@ class NoteReadRequest(_Strict):
 
 
 class PatientInfo(_Strict):
+    """The patient a prescription is for. A gestation (``gestation_weeks``, or ``trimester``)
+    says the patient is pregnant; ``breastfeeding`` is a stated fact like ``pregnant`` (true,
+    false, or not given: then the checks it decides are asked)."""
+
     age: float = Field(ge=0, le=120, description="years; fractions for infants")
     weight: float = Field(ge=0.3, le=350, description="kilograms")
     sex: Sex
     egfr: float | None = Field(None, ge=0, le=200, description="mL/min/1.73 m2")
     pregnant: bool | None = None
+    gestation_weeks: float | None = Field(
+        None, ge=0, le=45, description="completed weeks of pregnancy (34+2 is 34.3)"
+    )
+    trimester: Literal[1, 2, 3] | None = None
+    breastfeeding: bool | None = None
 
     @model_validator(mode="after")
     def _pregnancy_is_possible(self) -> PatientInfo:
-        if self.pregnant and self.sex == "male":
-            raise ValueError("pregnant is true but sex is male")
+        if self.sex == "male":
+            for name in ("pregnant", "breastfeeding"):
+                if getattr(self, name):
+                    raise ValueError(f"{name} is true but sex is male")
+        stated = self.gestation_weeks is not None or self.trimester is not None
+        if stated and (self.sex == "male" or self.pregnant is False):
+            raise ValueError("a gestation is given but the patient is not pregnant")
         return self
+
+    @property
+    def is_pregnant(self) -> bool | None:
+        """Pregnant as stated, or as a gestation says; None when the request does not say."""
+        if self.gestation_weeks is not None or self.trimester is not None:
+            return True
+        return self.pregnant
 
 
 class AllergyEntry(_Strict):

@@ -514,10 +514,37 @@ class RenalBand(Entry):
         return self
 
 
+PREGNANCY_CATEGORIES = ("compatible", "caution", "avoid")
+
+
 class PregnancyAdvice(Entry):
     advice: Text
     category: Literal["compatible", "caution", "avoid"]
     source: Id
+    # For a woman already taking the drug who is pregnant: what to do (stop, switch to what).
+    if_taking: Text | None = None
+    # The source prefers another drug in pregnancy (a caution it says to avoid if possible):
+    # a later option without this caution is chosen first.
+    prefer_alternative: bool = False
+
+
+class GestationAdvice(PregnancyAdvice):
+    """Pregnancy advice for a span of gestation, from ``from_weeks`` up to ``before_weeks``."""
+
+    from_weeks: float = Field(0, ge=0)
+    before_weeks: float | None = Field(None, gt=0)
+
+    def overlaps(self, low: float, high: float) -> bool:
+        """Whether a gestation of ``low`` to ``high`` weeks falls (partly) in this span."""
+        return high >= self.from_weeks and (self.before_weeks is None or low < self.before_weeks)
+
+    @property
+    def span(self) -> str:
+        if self.before_weeks is None:
+            return f"from {self.from_weeks:g} weeks"
+        if self.from_weeks == 0:
+            return f"before {self.before_weeks:g} weeks"
+        return f"from {self.from_weeks:g} to {self.before_weeks:g} weeks"
 
 
 class Contraindication(Entry):
@@ -565,6 +592,9 @@ class Drug(Entry):
     paediatric: PaediatricDose | None = None
     renal: list[RenalBand] = []
     pregnancy: PregnancyAdvice | None = None
+    # Advice by gestation where the source gives it; it overrides ``pregnancy`` for a gestation
+    # it covers (when the request states the gestation).
+    pregnancy_by_gestation: list[GestationAdvice] = []
     contraindications: list[Contraindication] = []
     monitoring: list[Text] = []
     overdose: OverdoseRule | None = None
@@ -772,6 +802,9 @@ class NotMedicines(Entry):
 class PrescribingPolicy(Entry):
     adult_dose_from_years: Figure
     pregnancy_possible_from_years: Figure
+    # Where a trimester stated in a request begins, in completed weeks.
+    second_trimester_from_weeks: Figure | None = None
+    third_trimester_from_weeks: Figure | None = None
     # Tried in order; none matching (or no reaction stated) is "unknown".
     allergy_reactions: list[AllergyReaction] = []
     # Allergens that are not medicines (latex, foods, stings): an allergy to one holds back no

@@ -16,6 +16,7 @@ from clinical.engine.knowledge.schema import Condition, CrossReactivity
 from clinical.engine.prescription.allergies import NamedAllergy, read_allergies
 from clinical.engine.prescription.catalogue import Catalogue, catalogue, names_within
 from clinical.engine.prescription.dosing import age_text
+from clinical.engine.prescription.pregnancy import Span, gestation_span
 
 __all__ = ["Catalogue", "CurrentMedication", "NamedAllergy", "PatientFacts", "catalogue"]
 
@@ -83,6 +84,8 @@ class PatientFacts:
     history: dict[str, str]
     # From this age a woman may be pregnant (the knowledge base's prescribing policy).
     pregnancy_possible_from_years: float
+    # The weeks of gestation the request states (a trimester is a range), if any.
+    gestation: Span | None
 
     @classmethod
     def of(
@@ -110,11 +113,12 @@ class PatientFacts:
             cross=_cross_reactions(allergic, kb),
             history=_history_present(request.patient_info, condition, medications, kb, cat),
             pregnancy_possible_from_years=kb.policy.prescribing.pregnancy_possible_from_years.value,
+            gestation=gestation_span(request.patient_info, kb.policy.prescribing),
         )
 
     def pregnancy_unknown(self) -> bool:
         return (
-            self.patient.pregnant is None
+            self.patient.is_pregnant is None
             and self.patient.sex == "female"
             and self.patient.age >= self.pregnancy_possible_from_years
         )
@@ -141,8 +145,10 @@ def _history_present(
     cat: Catalogue,
 ) -> dict[str, str]:
     present = {condition.id: f"the diagnosis is {condition.name}"}
-    if patient.pregnant:
+    if patient.is_pregnant:
         present["pregnant"] = "the patient is pregnant"
+    if patient.breastfeeding:
+        present["breastfeeding"] = "the patient is breastfeeding"
     for medication in medications:
         finding = kb.vocabulary.match_finding(medication.text)
         ids = [finding] if finding else []

@@ -12,6 +12,7 @@ from clinical.engine.knowledge.schema import Condition, Drug, RegimenDrug
 from clinical.engine.prescription.choice import Choice, RegimenChoice, by_severity
 from clinical.engine.prescription.dosing import Dose, format_dose
 from clinical.engine.prescription.patient import NamedAllergy, PatientFacts, catalogue
+from clinical.engine.prescription.pregnancy import screen_current_medicines
 from clinical.engine.prescription.safety import DrugChecks, FoundInteraction
 
 
@@ -164,7 +165,17 @@ class PrescriptionReport:
         return self.choice.regimen.follow_up
 
     def _warnings(self) -> list[str]:
-        warnings = [*self._allergy_alerts(), *self._pathway_warnings(), *self._input_warnings()]
+        warnings = [
+            *self._allergy_alerts(),
+            *self._pathway_warnings(),
+            *self._input_warnings(),
+            *screen_current_medicines(
+                self.kb,
+                self.facts.patient,
+                {drug: m.text for drug, m in self.facts.current.items()},
+                self.facts.gestation,
+            ),
+        ]
         for drug in self._chosen_drugs():
             assessment = self.checks.assess(drug.id)
             warnings += assessment.warnings

@@ -13,6 +13,7 @@ from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Contraindication, CrossReactivity, Drug, Interaction
 from clinical.engine.prescription.dosing import age_text, applicable_band, number
 from clinical.engine.prescription.patient import NamedAllergy, PatientFacts, catalogue
+from clinical.engine.prescription.pregnancy import advice_for, describe_span, stricter_by_gestation
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(INTERACTION_SEVERITIES)}
 
@@ -156,7 +157,10 @@ class DrugChecks:
                 a.checks.append(f"pregnancy not stated: {rule.text}")
 
     def _applies_to_sex(self, rule: Contraindication) -> bool:
-        """A rule on a finding only the other sex can have (breastfeeding) is not asked about."""
+        """A rule on a finding only the other sex can have (breastfeeding) is not asked about,
+        nor one on breastfeeding the request says is not so."""
+        if rule.history == "breastfeeding" and self.facts.patient.breastfeeding is False:
+            return False
         finding = self.kb.findings.get(rule.history) if rule.history is not None else None
         return finding is None or finding.applies_to(self.facts.patient.sex)
 
@@ -167,7 +171,7 @@ class DrugChecks:
                 f"age {age_text(self.facts.patient.age)} is below {number(rule.age_below_years)} "
                 f"years: {rule.text} [{rule.source}]"
             )
-        if rule.pregnant and self.facts.patient.pregnant:
+        if rule.pregnant and self.facts.patient.is_pregnant:
             return f"pregnancy: contraindicated: {rule.text} [{rule.source}]"
         if rule.history is not None and rule.history in self.facts.history:
             return (
@@ -182,14 +186,20 @@ class DrugChecks:
         return self.kb.conditions[history_id].name
 
     def _check_pregnancy(self, a: Assessment) -> None:
-        advice = a.drug.pregnancy
-        if advice is None or advice.category == "compatible":
-            return
-        if self.facts.patient.pregnant and advice.category == "avoid":
-            a.reasons.append(f"pregnancy: avoid ({advice.advice}) [{advice.source}]")
-        elif self.facts.patient.pregnant:
-            a.warnings.append(f"{a.drug.name} in pregnancy: {advice.advice} [{advice.source}]")
-        elif advice.category == "avoid" and self.facts.pregnancy_unknown():
+        patient = self.facts.patient
+        advice = advice_for(a.drug, self.facts.gestation)
+        if patient.is_pregnant and advice is not None and advice.category != "compatible":
+            where = describe_span(patient)
+            if advice.category == "avoid":
+                a.reasons.append(f"pregnancy{where}: avoid ({advice.advice}) [{advice.source}]")
+            else:
+                a.warnings.append(
+                    f"{a.drug.name} in pregnancy{where}: {advice.advice} [{advice.source}]"
+                )
+        if patient.is_pregnant and self.facts.gestation is None:
+            for rule in stricter_by_gestation(a.drug):
+                a.checks.append(f"gestation not stated: {rule.span}: {rule.advice}")
+        elif advice is not None and advice.category == "avoid" and self.facts.pregnancy_unknown():
             a.checks.append(f"pregnancy not stated: avoid in pregnancy ({advice.advice})")
 
     def _check_renal(self, a: Assessment) -> None:
