@@ -6,7 +6,10 @@
 2. An option is chosen when every one of its drugs survives every check (:mod:`.safety`: allergy
    and cross-reactivity, contraindications, pregnancy, renal function), has a dose for this age,
    and meets no contraindicated interaction with current medications or within the option.
-3. An option with a *major* interaction is kept only if no later option avoids it, and never
+3. In pregnancy an option with a drug whose pregnancy advice prefers another drug
+   (``prefer_alternative``) is kept only if no later option is free of it and of major
+   interactions.
+4. An option with a *major* interaction is kept only if no later option avoids it, and never
    when the interaction's source says not to start that drug with the other
    (``avoid_starting``): with every option
    excluded or carrying such an interaction, nothing is prescribed and the result says to seek
@@ -23,6 +26,7 @@ from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Drug, Regimen, RegimenDrug, RegimenOption
 from clinical.engine.prescription.dosing import Dose, DoseRefusal, applicable_band, dose_for
 from clinical.engine.prescription.patient import PatientFacts, catalogue
+from clinical.engine.prescription.pregnancy import advice_for
 from clinical.engine.prescription.safety import Assessment, DrugChecks, FoundInteraction
 
 FIRST_LINE = "first-line treatment"
@@ -43,6 +47,8 @@ class Choice:
     option: RegimenOption
     doses: tuple[Dose, ...]
     interactions: tuple[FoundInteraction, ...]
+    # Drugs of the option whose pregnancy advice is a caution, for a pregnant patient.
+    pregnancy_cautions: tuple[Drug, ...] = ()
 
     @property
     def major(self) -> tuple[FoundInteraction, ...]:
@@ -98,16 +104,21 @@ class RegimenChoice:
             for label, option in options:
                 if label == FIRST_LINE:
                     self._worked(label, option)
+        cautioned: list[Choice] = []  # no major interaction, but a pregnancy caution
         with_major: list[Choice] = []
         for label, option in options:
             choice = self._worked(label, option)
             if choice is None:
                 continue
-            if not choice.major:
-                for passed in with_major:
+            if not choice.major and not choice.pregnancy_cautions:
+                for passed in (*cautioned, *with_major):
                     self._passed_over(passed)
                 return choice
-            with_major.append(choice)
+            (with_major if choice.major else cautioned).append(choice)
+        if cautioned:
+            for passed in with_major:
+                self._passed_over(passed)
+            return cautioned[0]
         fallback = next((choice for choice in with_major if not choice.avoided), None)
         for passed in with_major:
             if passed is not fallback:
@@ -138,7 +149,22 @@ class RegimenChoice:
         if not workable or pairs is None:
             return None
         found = [f for item in option.drugs for f in self.checks.assess(item.drug).interactions]
-        return Choice(label, option, tuple(doses), tuple(sorted([*found, *pairs], key=by_severity)))
+        interactions = tuple(sorted([*found, *pairs], key=by_severity))
+        return Choice(label, option, tuple(doses), interactions, self._pregnancy_cautions(option))
+
+    def _pregnancy_cautions(self, option: RegimenOption) -> tuple[Drug, ...]:
+        """For a pregnant patient, the option's drugs whose pregnancy advice is a caution that
+        prefers another drug (NICE NG138: erythromycin, not clarithromycin, in pregnancy)."""
+        if not self.facts.patient.is_pregnant:
+            return ()
+        drugs = (self.kb.drugs[item.drug] for item in option.drugs)
+        return tuple(
+            drug
+            for drug in drugs
+            if (advice := advice_for(drug, self.facts.gestation))
+            and advice.category == "caution"
+            and advice.prefer_alternative
+        )
 
     def _dose(self, item: RegimenDrug, assessment: Assessment) -> Dose | DoseRefusal:
         band = applicable_band(assessment.drug, self.facts.patient.egfr)
@@ -171,7 +197,16 @@ class RegimenChoice:
             self.excluded.setdefault((exclusion.drug, exclusion.reason), exclusion)
 
     def _passed_over(self, choice: Choice) -> None:
-        """A workable option left for another, or for none, because of its major interactions."""
+        """A workable option left for another, or for none, because of its major interactions
+        or, in pregnancy, a drug the pregnancy advice cautions against."""
+        for drug in choice.pregnancy_cautions:
+            advice = advice_for(drug, self.facts.gestation)
+            assert advice is not None
+            reason = (
+                f"in pregnancy: {advice.advice} [{advice.source}]; an option without a "
+                "pregnancy caution was preferred"
+            )
+            self._exclude(drug, [reason])
         for found in choice.major:
             other = "in the same option" if found.within_option else "(current medication)"
             why = (
