@@ -802,6 +802,9 @@ class NotMedicines(Entry):
 class PrescribingPolicy(Entry):
     adult_dose_from_years: Figure
     pregnancy_possible_from_years: Figure
+    # Past these ages no pregnancy or breastfeeding check is asked unless the request says so.
+    pregnancy_possible_until_years: Figure | None = None
+    breastfeeding_plausible_until_years: Figure | None = None
     # Where a trimester stated in a request begins, in completed weeks.
     second_trimester_from_weeks: Figure | None = None
     third_trimester_from_weeks: Figure | None = None

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from clinical.engine.contract.requests import PatientInfo, PrescriptionRequest
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.knowledge.schema import Condition, CrossReactivity
+from clinical.engine.knowledge.schema import Condition, CrossReactivity, Figure
 from clinical.engine.prescription.allergies import NamedAllergy, read_allergies
 from clinical.engine.prescription.catalogue import Catalogue, catalogue, names_within
 from clinical.engine.prescription.dosing import age_text
@@ -82,8 +82,11 @@ class PatientFacts:
     cross: dict[str, list[tuple[str, CrossReactivity]]]
     # History ids the request shows, each with how it shows it (for the exclusion reason).
     history: dict[str, str]
-    # From this age a woman may be pregnant (the knowledge base's prescribing policy).
+    # From this age a woman may be pregnant, until the second (the knowledge base's prescribing
+    # policy); past the third she is taken not to be breastfeeding unless the request says so.
     pregnancy_possible_from_years: float
+    pregnancy_possible_until_years: float
+    breastfeeding_plausible_until_years: float
     # The weeks of gestation the request states (a trimester is a range), if any.
     gestation: Span | None
 
@@ -92,6 +95,7 @@ class PatientFacts:
         cls, request: PrescriptionRequest, condition: Condition, kb: KnowledgeBase
     ) -> PatientFacts:
         cat = catalogue(kb)
+        policy = kb.policy.prescribing
         allergies = read_allergies(request.allergies, kb, cat)
         medications = read_medications(request.current_medications, kb, cat)
         leading = sorted(allergies, key=lambda allergy: allergy.concern)
@@ -112,15 +116,30 @@ class PatientFacts:
             current=first_naming((m.drugs, m) for m in medications),
             cross=_cross_reactions(allergic, kb),
             history=_history_present(request.patient_info, condition, medications, kb, cat),
-            pregnancy_possible_from_years=kb.policy.prescribing.pregnancy_possible_from_years.value,
+            pregnancy_possible_from_years=policy.pregnancy_possible_from_years.value,
+            pregnancy_possible_until_years=_figure(policy.pregnancy_possible_until_years),
+            breastfeeding_plausible_until_years=_figure(policy.breastfeeding_plausible_until_years),
             gestation=gestation_span(request.patient_info, kb.policy.prescribing),
         )
 
     def pregnancy_unknown(self) -> bool:
+        """Whether to ask about pregnancy: not stated, and a woman of an age to be pregnant."""
         return (
             self.patient.is_pregnant is None
             and self.patient.sex == "female"
-            and self.patient.age >= self.pregnancy_possible_from_years
+            and self.pregnancy_possible_from_years
+            <= self.patient.age
+            < self.pregnancy_possible_until_years
+        )
+
+    def breastfeeding_plausible(self) -> bool:
+        """Whether to ask about breastfeeding: not denied, and a woman of an age to be."""
+        if self.patient.breastfeeding is not None:
+            return self.patient.breastfeeding
+        return (
+            self.pregnancy_possible_from_years
+            <= self.patient.age
+            < self.breastfeeding_plausible_until_years
         )
 
 
@@ -159,3 +178,8 @@ def _history_present(
         if derived.holds(patient.age):
             present.setdefault(finding_id, f"age {age_text(patient.age)}")
     return present
+
+
+def _figure(figure: Figure | None) -> float:
+    """A policy age bound; none given is no bound."""
+    return figure.value if figure is not None else float("inf")

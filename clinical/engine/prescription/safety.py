@@ -158,8 +158,8 @@ class DrugChecks:
 
     def _applies_to_sex(self, rule: Contraindication) -> bool:
         """A rule on a finding only the other sex can have (breastfeeding) is not asked about,
-        nor one on breastfeeding the request says is not so."""
-        if rule.history == "breastfeeding" and self.facts.patient.breastfeeding is False:
+        nor one on breastfeeding the request denies or the age makes implausible."""
+        if rule.history == "breastfeeding" and not self.facts.breastfeeding_plausible():
             return False
         finding = self.kb.findings.get(rule.history) if rule.history is not None else None
         return finding is None or finding.applies_to(self.facts.patient.sex)
