@@ -506,6 +506,8 @@ class RenalBand(Entry):
     frequency: Text | None = None
     advice: Text
     source: Id
+    # The source's reduction is for repeated doses: a single dose is given in full (optional).
+    repeated_doses_only: bool = False
 
     @model_validator(mode="after")
     def _reduction_says_how(self) -> RenalBand:
@@ -552,6 +554,8 @@ class Contraindication(Entry):
 
     history: Id | None = None
     age_below_years: float | None = Field(None, gt=0)
+    # From this age ("not recommended over 65"): optional.
+    age_from_years: float | None = Field(None, gt=0)
     pregnant: Literal[True] | None = None
     text: Text
     source: Id
@@ -560,11 +564,13 @@ class Contraindication(Entry):
     def _exactly_one_rule(self) -> Contraindication:
         given = [
             value
-            for value in (self.history, self.age_below_years, self.pregnant)
+            for value in (self.history, self.age_below_years, self.age_from_years, self.pregnant)
             if value is not None
         ]
         if len(given) != 1:
-            raise ValueError("give exactly one of history, age_below_years, pregnant")
+            raise ValueError(
+                "give exactly one of history, age_below_years, age_from_years, pregnant"
+            )
         return self
 
 
@@ -677,6 +683,9 @@ class Interaction(Entry):
 
 class RegimenDrug(Entry):
     drug: Id
+    # One dose only (fluconazole 150 mg for thrush): a renal reduction for repeated doses does
+    # not apply (optional).
+    single_dose: bool = False
     dose_mg: Positive | None = None
     frequency: Text | None = None
     route: Text | None = None

@@ -113,6 +113,13 @@ def dose_for(
         dose = _paediatric_dose(drug, item, patient, adult_from_years)
     if isinstance(dose, DoseRefusal) or band is None or band.action != "reduce":
         return dose
+    if band.repeated_doses_only and item.single_dose:
+        where = f"eGFR {number(patient.egfr or 0)} below {number(band.egfr_below)}"
+        return replace(
+            dose,
+            basis=f"{dose.basis}; {where}: a single dose needs no reduction "
+            f"({band.advice}) [{band.source}]",
+        )
     return _renal_reduction(dose, band, patient)
 
 

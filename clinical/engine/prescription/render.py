@@ -175,6 +175,7 @@ class PrescriptionReport:
                 {drug: m.text for drug, m in self.facts.current.items()},
                 self.facts.gestation,
             ),
+            *self._contraindicated_current_medicines(),
         ]
         for drug in self._chosen_drugs():
             assessment = self.checks.assess(drug.id)
@@ -190,6 +191,15 @@ class PrescriptionReport:
             if f.interaction.severity in ("contraindicated", "major")
         ]
         return list(dict.fromkeys(warnings))
+
+    def _contraindicated_current_medicines(self) -> list[str]:
+        """A current medicine the request shows a contraindication to (codeine under 12)."""
+        return [
+            f"Current medication {medication.text!r} ({self.kb.drugs[drug_id].name}): "
+            f"{reason}. Stop or switch it."
+            for drug_id, medication in self.facts.current.items()
+            for reason in self.checks.contraindications_shown(drug_id, medication.text)
+        ]
 
     def _pathway_warnings(self) -> list[str]:
         name = self.condition.name

@@ -156,6 +156,21 @@ class DrugChecks:
             elif rule.pregnant and self.facts.pregnancy_unknown():
                 a.checks.append(f"pregnancy not stated: {rule.text}")
 
+    def contraindications_shown(self, drug_id: str, written: str) -> list[str]:
+        """For a current medicine (as ``written``): each contraindication the request shows,
+        other than pregnancy (screened with its advice) and a history only it implies."""
+        shown = []
+        for rule in self.kb.drugs[drug_id].contraindications:
+            implied = (
+                self.facts.history.get(rule.history or "") == f"current medication {written!r}"
+            )
+            if rule.pregnant or implied or not self._applies_to_sex(rule):
+                continue
+            reason = self._contraindication(rule)
+            if reason is not None:
+                shown.append(reason)
+        return shown
+
     def _applies_to_sex(self, rule: Contraindication) -> bool:
         """A rule on a finding only the other sex can have (breastfeeding) is not asked about,
         nor one on breastfeeding the request denies or the age makes implausible."""
@@ -166,6 +181,11 @@ class DrugChecks:
 
     def _contraindication(self, rule: Contraindication) -> str | None:
         """The exclusion reason if the request shows the contraindication, else None."""
+        if rule.age_from_years is not None and self.facts.patient.age >= rule.age_from_years:
+            return (
+                f"age {age_text(self.facts.patient.age)} is {number(rule.age_from_years)} years "
+                f"or over: {rule.text} [{rule.source}]"
+            )
         if rule.age_below_years is not None and self.facts.patient.age < rule.age_below_years:
             return (
                 f"age {age_text(self.facts.patient.age)} is below {number(rule.age_below_years)} "

@@ -127,3 +127,18 @@ def test_impossible_pregnancy_facts_are_refused(facts: dict[str, Any], message: 
     with pytest.raises(EngineValidationError) as error:
         prescription_result(request(CYSTITIS, woman(**facts)))
     assert message in " ".join(error.value.details["patient_info"])
+
+
+def test_a_current_medicine_the_request_contraindicates_is_to_stop_or_switch() -> None:
+    """MHRA 2013: codeine is not to be used for analgesia under 12."""
+    outcome = prescription_result(
+        request(
+            "Acute otitis media",
+            {"age": 8, "weight": 26, "sex": "male"},
+            current_medications=["co-codamol"],
+        )
+    )
+    assert any(
+        w.startswith("Current medication 'co-codamol'") and "Stop or switch" in w
+        for w in outcome["warnings"]
+    )
