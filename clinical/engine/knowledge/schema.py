@@ -653,14 +653,17 @@ class Interaction(Entry):
     # the other side is not refused (an anticoagulant for a clot in someone taking an NSAID: the
     # advice is about the NSAID).
     avoid_starting: list[str] = []
+    # The pair counts only when the patient also takes one of these (drug ids or tag:<tag>):
+    # the "triple whammy" of an NSAID with an ACE inhibitor and a diuretic (optional).
+    when_also_taking: list[str] = []
 
-    @field_validator("between")
+    @field_validator("between", "when_also_taking")
     @classmethod
     def _drug_ids_or_tags(cls, value: list[str]) -> list[str]:
         for item in value:
             if not _INTERACTANT.match(item):
                 raise ValueError(f"{item!r} is neither a drug id nor tag:<tag>")
-        if value[0] == value[1] and not value[0].startswith(TAG_PREFIX):
+        if len(value) == 2 and value[0] == value[1] and not value[0].startswith(TAG_PREFIX):
             raise ValueError("a drug cannot interact with itself")
         return value
 

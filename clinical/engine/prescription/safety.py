@@ -232,6 +232,16 @@ class DrugChecks:
         else:
             a.warnings.append(f"{a.drug.name}: {where}: caution: {band.advice} [{band.source}]")
 
+    def _also_taking(self, interaction: Interaction, other_id: str) -> bool:
+        """Whether a pair that needs a third medicine (``when_also_taking``) has it."""
+        if not interaction.when_also_taking:
+            return True
+        return any(
+            _takes(self.kb.drugs[drug_id], interaction.when_also_taking)
+            for drug_id in self.facts.current
+            if drug_id != other_id
+        )
+
     def _check_current_medications(self, a: Assessment) -> None:
         for other_id, medication in self.facts.current.items():
             if other_id == a.drug.id:
@@ -242,6 +252,8 @@ class DrugChecks:
                 continue
             other = self.kb.drugs[other_id]
             for interaction in self.kb.interactions_between(a.drug.id, other_id):
+                if not self._also_taking(interaction, other_id):
+                    continue
                 found = FoundInteraction(a.drug, other, interaction)
                 if interaction.severity == "contraindicated":
                     a.reasons.append(
@@ -251,6 +263,10 @@ class DrugChecks:
                     )
                 else:
                     a.interactions.append(found)
+
+
+def _takes(drug: Drug, names: list[str]) -> bool:
+    return drug.id in names or any(f"tag:{tag}" in names for tag in drug.tags)
 
 
 def _labelled(label: str, text: str) -> str:

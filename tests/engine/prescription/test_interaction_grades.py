@@ -68,3 +68,20 @@ def test_in_pregnancy_erythromycin_comes_before_clarithromycin() -> None:
     assert [medication["drug"] for medication in outcome["medications"]] == ["erythromycin"]
     reasons = {item["drug"]: item["reason"] for item in outcome["excluded"]}
     assert "erythromycin is preferred in pregnancy" in reasons["clarithromycin"]
+
+
+def test_an_nsaid_is_not_added_to_an_ace_inhibitor_with_a_diuretic() -> None:
+    """bpacnz 2018 (Lapi, BMJ 2013): the 'triple whammy' raises the risk of acute kidney injury."""
+    patient = {"age": 82, "weight": 75, "sex": "male", "egfr": 55}
+    both = ["furosemide 40 mg", "ramipril 5 mg"]
+    outcome = prescription_result(
+        {"diagnosis": "Acute gout", "patient_info": patient, "current_medications": both}
+    )
+    prescribed = [medication["drug"] for medication in outcome["medications"]]
+    assert not {"naproxen", "ibuprofen", "diclofenac"} & set(prescribed)
+    reasons = {item["drug"]: item["reason"] for item in outcome["excluded"]}
+    assert "[bpac_triple_whammy_2018]" in reasons["naproxen"]
+    without_diuretic = prescription_result(
+        {"diagnosis": "Acute gout", "patient_info": patient, "current_medications": both[1:]}
+    )
+    assert "naproxen" in [m["drug"] for m in without_diuretic["medications"]]
