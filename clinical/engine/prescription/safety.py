@@ -258,8 +258,8 @@ class DrugChecks:
                 if interaction.severity == "contraindicated":
                     a.reasons.append(
                         f"contraindicated with {other.name} (current medication "
-                        f"{medication.text!r}): "
-                        f"{interaction.mechanism} [{interaction.source}]"
+                        f"{medication.text!r}): {interaction.mechanism} "
+                        f"{interaction.advice} [{interaction.source}]"
                     )
                 else:
                     a.interactions.append(found)
