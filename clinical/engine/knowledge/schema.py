@@ -703,8 +703,18 @@ class RegimenOption(Entry):
     drugs: Annotated[list[RegimenDrug], Field(min_length=1)]
 
 
+class Referral(Entry):
+    """Below this age the source says to refer, not to prescribe in primary care."""
+
+    age_below_months: float = Field(gt=0)
+    text: Text
+    source: Id
+
+
 class Regimen(Entry):
     condition: Id
+    # Optional: a patient this young is referred and gets no prescription here.
+    refer: Referral | None = None
     first_line: list[RegimenOption]
     alternatives: list[RegimenOption] = []
     allergy_alternatives: dict[Id, list[RegimenOption]] = {}

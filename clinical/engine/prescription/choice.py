@@ -23,7 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.knowledge.schema import Drug, Regimen, RegimenDrug, RegimenOption
+from clinical.engine.knowledge.schema import (
+    MONTHS_PER_YEAR,
+    Drug,
+    Referral,
+    Regimen,
+    RegimenDrug,
+    RegimenOption,
+)
 from clinical.engine.prescription.dosing import Dose, DoseRefusal, applicable_band, dose_for
 from clinical.engine.prescription.patient import PatientFacts, catalogue
 from clinical.engine.prescription.pregnancy import advice_for
@@ -81,7 +88,7 @@ class RegimenChoice:
     def ordered_options(self) -> list[tuple[str, RegimenOption]]:
         """Allergy alternatives for the patient's groups, then first line, then alternatives."""
         regimen = self.regimen
-        if regimen is None or not regimen.first_line:
+        if regimen is None or not regimen.first_line or self.referral() is not None:
             return []
         options: list[tuple[str, RegimenOption]] = []
         for group, group_options in regimen.allergy_alternatives.items():
@@ -91,6 +98,13 @@ class RegimenChoice:
         options += [(FIRST_LINE, option) for option in regimen.first_line]
         options += [("alternative treatment", option) for option in regimen.alternatives]
         return options
+
+    def referral(self) -> Referral | None:
+        """The regimen's referral rule when the patient is young enough for it to apply."""
+        refer = self.regimen.refer if self.regimen is not None else None
+        if refer is None or self.facts.patient.age * MONTHS_PER_YEAR >= refer.age_below_months:
+            return None
+        return refer
 
     def choose(self) -> Choice | None:
         """The first workable option without a major interaction, else the first workable one

@@ -209,7 +209,13 @@ class PrescriptionReport:
                 f"{name} is an emergency: a hospital pathway. Arrange immediate assessment or "
                 "transfer; any medication here is only what to give before or during transfer."
             )
-        if self.choice.regimen is None:
+        referral = self.choice.referral()
+        if referral is not None:
+            warnings.append(
+                f"No medication suggested: {referral.text} [{referral.source}] Seek specialist "
+                "advice now."
+            )
+        elif self.choice.regimen is None:
             warnings.append(
                 f"No medication suggested: no regimen for {name} in the knowledge base."
             )

@@ -98,3 +98,17 @@ def test_every_option_excluded_names_each_reason_in_the_warning() -> None:
     assert "Seek specialist advice" in warning
     for name in ("Miconazole 20 mg/g oral gel", "Nystatin 100,000 units/mL oral suspension"):
         assert f"{name}: age" in warning
+
+
+def test_an_infant_under_3_months_with_a_possible_uti_is_referred_not_prescribed() -> None:
+    """NICE NG224: refer infants under 3 months with a possible UTI immediately."""
+    outcome = prescription_result(
+        {"diagnosis": "Cystitis", "patient_info": {"age": 0.2, "weight": 5, "sex": "female"}}
+    )
+    assert prescribed(outcome) == []
+    warning = next(w for w in outcome["warnings"] if w.startswith("No medication suggested"))
+    assert "[nice_ng224]" in warning and "Seek specialist advice" in warning
+    older = prescription_result(
+        {"diagnosis": "Cystitis", "patient_info": {"age": 0.5, "weight": 7, "sex": "female"}}
+    )
+    assert prescribed(older)
