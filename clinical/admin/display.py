@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinical.engine import knowledge_base
+from clinical.engine import allergy_text, knowledge_base
 
 Row = tuple[str, str]
 
@@ -129,7 +129,7 @@ def prescription_request(request: dict[str, Any]) -> dict[str, Any]:
     if "pregnant" in patient:
         rows.append(("Pregnant", text(patient["pregnant"])))
     rows += [
-        ("Allergies", text(request.get("allergies", []))),
+        ("Allergies", text([allergy_text(item) for item in request.get("allergies", [])])),
         ("Current medications", text(request.get("current_medications", []))),
     ]
     return {"patient": rows}

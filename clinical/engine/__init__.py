@@ -32,6 +32,7 @@ from clinical.engine.contract.requests import (
     DiagnosisRequest,
     NoteReadRequest,
     PrescriptionRequest,
+    allergy_text,
     refuse_invisible,
 )
 from clinical.engine.contract.results import (
@@ -60,6 +61,7 @@ __all__ = [
     "NoteReadRequest",
     "PrescriptionRequest",
     "Urgency",
+    "allergy_text",
     "diagnose",
     "display_labels",
     "engine_version",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinical.engine import knowledge_base
+from clinical.engine import allergy_text, knowledge_base
 from clinical.fhir import terminology as terms
 from clinical.fhir.builder import BundleBuilder, Reference, concept, text_concept
 from clinical.fhir.diagnosis import condition
@@ -116,7 +116,8 @@ def prescription_resources(
         age_observation(builder, subject, patient["age"])
     if patient.get("weight") is not None:
         weight_observation(builder, subject, patient["weight"])
-    allergies(builder, subject, request.get("allergies", []), _allergy_groups(result))
+    written = [allergy_text(item) for item in request.get("allergies", [])]
+    allergies(builder, subject, written, _allergy_groups(result))
     taken = current_medications(builder, subject, request.get("current_medications", []))
     reason = condition(
         builder,

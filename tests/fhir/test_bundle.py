@@ -15,6 +15,7 @@ from fhir.resources.R4B.bundle import Bundle
 from clinical.fhir import NotExportable, session_bundle
 from clinical.fhir import terminology as terms
 from clinical.streams.start import create_stream
+from tests.api.completed import complete_session
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +188,17 @@ def test_a_running_session_is_not_exportable(clinician, diagnosis_request):
 
     with pytest.raises(NotExportable, match="running"):
         session_bundle(session)
+
+
+def test_a_structured_allergy_is_exported_as_written_with_what_the_engine_read(clinician):
+    request = {
+        "diagnosis": "Pyelonephritis",
+        "patient_info": {"age": 40, "weight": 70, "sex": "male"},
+        "allergies": [{"substance": "penicillin", "reaction": "anaphylaxis", "severity": "severe"}],
+    }
+    bundle = session_bundle(complete_session(clinician, "prescription", request))
+    (allergy,) = resources(bundle, "AllergyIntolerance")
+
+    assert allergy["code"] == {"text": "penicillin (anaphylaxis, severe)"}
+    assert any("Penicillins" in note["text"] for note in allergy["note"])
+    assert_valid_r4(bundle)

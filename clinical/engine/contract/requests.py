@@ -18,7 +18,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     create_model,
     field_validator,
@@ -283,27 +285,96 @@ class NoteReadRequest(_Strict):
 
 
 class PatientInfo(_Strict):
+    """The patient a prescription is for. A gestation (``gestation_weeks``, or ``trimester``)
+    says the patient is pregnant; ``breastfeeding`` is a stated fact like ``pregnant`` (true,
+    false, or not given: then the checks it decides are asked)."""
+
     age: float = Field(ge=0, le=120, description="years; fractions for infants")
     weight: float = Field(ge=0.3, le=350, description="kilograms")
     sex: Sex
     egfr: float | None = Field(None, ge=0, le=200, description="mL/min/1.73 m2")
     pregnant: bool | None = None
+    gestation_weeks: float | None = Field(
+        None, ge=0, le=45, description="completed weeks of pregnancy (34+2 is 34.3)"
+    )
+    trimester: Literal[1, 2, 3] | None = None
+    breastfeeding: bool | None = None
 
     @model_validator(mode="after")
     def _pregnancy_is_possible(self) -> PatientInfo:
-        if self.pregnant and self.sex == "male":
-            raise ValueError("pregnant is true but sex is male")
+        if self.sex == "male":
+            for name in ("pregnant", "breastfeeding"):
+                if getattr(self, name):
+                    raise ValueError(f"{name} is true but sex is male")
+        stated = self.gestation_weeks is not None or self.trimester is not None
+        if stated and (self.sex == "male" or self.pregnant is False):
+            raise ValueError("a gestation is given but the patient is not pregnant")
         return self
+
+    @property
+    def is_pregnant(self) -> bool | None:
+        """Pregnant as stated, or as a gestation says; None when the request does not say."""
+        if self.gestation_weeks is not None or self.trimester is not None:
+            return True
+        return self.pregnant
+
+
+class AllergyEntry(_Strict):
+    """An allergy as structured data: what the patient reacted to, and, when known, how and how
+    badly. The reaction is read for its type (immediate, severe, non-immediate, intolerance),
+    which decides the cross-reactivity rules that apply."""
+
+    substance: NonEmptyName = Field(description='the drug or group: "amoxicillin", "penicillin"')
+    reaction: Name | None = Field(None, description='as written: "anaphylaxis", "rash on day 5"')
+    severity: Literal["mild", "moderate", "severe"] | None = None
+
+    def as_text(self) -> str:
+        """The allergy written on one line: "amoxicillin (rash on day 5, mild)"."""
+        detail = ", ".join(part for part in (self.reaction, self.severity) if part)
+        return f"{self.substance} ({detail})" if detail else self.substance
+
+
+def _allergy_kind(value: Any) -> str:
+    return "text" if isinstance(value, str) else "entry"
+
+
+# A name or an object, told apart by type, so that an error names the one the client sent.
+Allergy = Annotated[
+    Annotated[NonEmptyName, Tag("text")] | Annotated[AllergyEntry, Tag("entry")],
+    Discriminator(_allergy_kind),
+]
+AllergyList = Annotated[
+    list[Allergy],
+    Field(
+        max_length=MAX_LIST_ITEMS,
+        description='each a name, with its reaction if known ("penicillin anaphylaxis", '
+        '"Augmentin (rash)"), or {substance, reaction?, severity?}',
+    ),
+]
+
+
+def allergy_text(item: str | AllergyEntry | dict[str, Any]) -> str:
+    """One allergy of a request, parsed or as stored JSON, written on one line."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        item = AllergyEntry.model_validate(item)
+    return item.as_text()
 
 
 class PrescriptionRequest(_Strict):
     diagnosis: NonEmptyName = Field(description="condition name or ICD-10 code")
     patient_info: PatientInfo
-    allergies: NameList = []
+    allergies: AllergyList = []
     current_medications: NameList = []
 
 
+_ALLERGY_TAGS = frozenset({"text", "entry"})
+
+
 def _field_path(location: tuple[Any, ...]) -> str:
+    if location[:1] == ("allergies",):  # the union's tags are not fields
+        location = tuple(part for part in location if part not in _ALLERGY_TAGS)
     return ".".join(str(part) for part in location) or "non_field_errors"
 
 
@@ -314,11 +385,11 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "this field is required"
     if error["type"] == "model_type":
-        return (
-            "must be an object"
-            if error["loc"][:1] != ("symptoms",)
-            else ("must be a symptom name or an object with a name")
-        )
+        if error["loc"][:1] == ("symptoms",):
+            return "must be a symptom name or an object with a name"
+        if error["loc"][:1] == ("allergies",):
+            return "must be an allergy name or an object with a substance"
+        return "must be an object"
     if error["type"] in {"finite_number", "float_parsing"} or (
         isinstance(error.get("input"), float) and not math.isfinite(error["input"])
     ):

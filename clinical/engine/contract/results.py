@@ -594,7 +594,14 @@ class RecognizedAllergy(TypedDict):
     allergy: Annotated[str, Field(description="As the request wrote it.")]
     groups: Annotated[list[str], Field(description="Allergy group names.")]
     drugs: Annotated[list[str], Field(description="Drug names.")]
-    matched: Literal["exact", "by a name within it"]
+    matched: Literal["exact", "by a name within it", "spelling corrected"]
+    reaction: Annotated[
+        Literal["immediate", "severe", "non_immediate", "intolerance", "unknown"],
+        Field(
+            description="The type of reaction read from the allergy (unknown: not stated or not "
+            "recognised, treated as possibly immediate); it decides the cross-reactivity rules."
+        ),
+    ]
 
 
 CrossReactivity = TypedDict(
@@ -623,7 +630,9 @@ class Medication(TypedDict):
     name: str
     drug: Annotated[str, Field(description="The drug id.")]
     dose: Annotated[str, Field(description='As written: "500 mg", "1 g", "62.5 micrograms".')]
-    dose_mg: Annotated[float, Field(ge=0)]
+    dose_mg: Annotated[
+        float, Field(ge=0, description="In mg; in units for a drug dosed in units, as dose says.")
+    ]
     route: str
     frequency: str
     duration: str

@@ -319,7 +319,9 @@ def _entry_key(kind: str, entry: Entry, where: Located) -> str:
     if kind == "sources":
         return where.entry
     if isinstance(entry, Interaction):
-        return " + ".join(sorted(entry.between))
+        pair = " + ".join(sorted(entry.between))
+        third = " or ".join(sorted(entry.when_also_taking))
+        return f"{pair} (with {third})" if third else pair
     return entry.id  # type: ignore[attr-defined]
 
 
@@ -449,13 +451,17 @@ def _check_interactions(parsed: Parsed) -> None:
     drugs = parsed.of("drugs")
     tags = {tag for drug in drugs.values() for tag in drug.tags}
     for _, interaction, where in parsed.items("interactions"):
-        for index, item in enumerate(interaction.between):
+        named = [("between", item) for item in interaction.between]
+        named += [("when_also_taking", item) for item in interaction.when_also_taking]
+        for index, (field_name, item) in enumerate(named):
+            index = index if field_name == "between" else index - len(interaction.between)
             if item.startswith(TAG_PREFIX):
                 tag = item.removeprefix(TAG_PREFIX)
                 if tag not in tags:
-                    raise kb_error(where, f"between.{index}", f"no drug carries tag {tag!r}")
+                    message = f"no drug carries tag {tag!r}"
+                    raise kb_error(where, f"{field_name}.{index}", message)
             else:
-                _require(drugs, item, "drug", where, f"between.{index}")
+                _require(drugs, item, "drug", where, f"{field_name}.{index}")
 
 
 def _check_regimens(parsed: Parsed) -> None:

@@ -12,7 +12,8 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -544,6 +545,8 @@ class RenalBand(Entry):
     frequency: Text | None = None
     advice: Text
     source: Id
+    # The source's reduction is for repeated doses: a single dose is given in full (optional).
+    repeated_doses_only: bool = False
 
     @model_validator(mode="after")
     def _reduction_says_how(self) -> RenalBand:
@@ -552,10 +555,37 @@ class RenalBand(Entry):
         return self
 
 
+PREGNANCY_CATEGORIES = ("compatible", "caution", "avoid")
+
+
 class PregnancyAdvice(Entry):
     advice: Text
     category: Literal["compatible", "caution", "avoid"]
     source: Id
+    # For a woman already taking the drug who is pregnant: what to do (stop, switch to what).
+    if_taking: Text | None = None
+    # The source prefers another drug in pregnancy (a caution it says to avoid if possible):
+    # a later option without this caution is chosen first.
+    prefer_alternative: bool = False
+
+
+class GestationAdvice(PregnancyAdvice):
+    """Pregnancy advice for a span of gestation, from ``from_weeks`` up to ``before_weeks``."""
+
+    from_weeks: float = Field(0, ge=0)
+    before_weeks: float | None = Field(None, gt=0)
+
+    def overlaps(self, low: float, high: float) -> bool:
+        """Whether a gestation of ``low`` to ``high`` weeks falls (partly) in this span."""
+        return high >= self.from_weeks and (self.before_weeks is None or low < self.before_weeks)
+
+    @property
+    def span(self) -> str:
+        if self.before_weeks is None:
+            return f"from {self.from_weeks:g} weeks"
+        if self.from_weeks == 0:
+            return f"before {self.before_weeks:g} weeks"
+        return f"from {self.from_weeks:g} to {self.before_weeks:g} weeks"
 
 
 class Contraindication(Entry):
@@ -563,6 +593,8 @@ class Contraindication(Entry):
 
     history: Id | None = None
     age_below_years: float | None = Field(None, gt=0)
+    # From this age ("not recommended over 65"): optional.
+    age_from_years: float | None = Field(None, gt=0)
     pregnant: Literal[True] | None = None
     text: Text
     source: Id
@@ -571,11 +603,13 @@ class Contraindication(Entry):
     def _exactly_one_rule(self) -> Contraindication:
         given = [
             value
-            for value in (self.history, self.age_below_years, self.pregnant)
+            for value in (self.history, self.age_below_years, self.age_from_years, self.pregnant)
             if value is not None
         ]
         if len(given) != 1:
-            raise ValueError("give exactly one of history, age_below_years, pregnant")
+            raise ValueError(
+                "give exactly one of history, age_below_years, age_from_years, pregnant"
+            )
         return self
 
 
@@ -597,10 +631,15 @@ class Drug(Entry):
     tags: list[Id] = []
     allergy_groups: list[Id] = []
     route: Text
+    # What ``dose_mg`` figures count: milligrams, or units for a drug dosed in units (nystatin).
+    dose_unit: Literal["mg", "units"] = "mg"
     adult: AdultDose
     paediatric: PaediatricDose | None = None
     renal: list[RenalBand] = []
     pregnancy: PregnancyAdvice | None = None
+    # Advice by gestation where the source gives it; it overrides ``pregnancy`` for a gestation
+    # it covers (when the request states the gestation).
+    pregnancy_by_gestation: list[GestationAdvice] = []
     contraindications: list[Contraindication] = []
     monitoring: list[Text] = []
     overdose: OverdoseRule | None = None
@@ -616,10 +655,18 @@ class Drug(Entry):
 
 
 class CrossReactivity(Entry):
+    """From an allergy to one group towards ``group``: ``action`` unless ``by_reaction`` gives
+    the action for the type of reaction the patient had ("none": no concern after it)."""
+
     group: Id
     action: CrossReactivityAction
     text: Text
     source: Id
+    by_reaction: dict[ReactionKind, CrossReactivityAction | Literal["none"]] = {}
+
+    def action_after(self, reaction: str) -> str:
+        """What to do with ``group`` after a reaction of type ``reaction``."""
+        return self.by_reaction.get(reaction, self.action)  # type: ignore[call-overload]
 
 
 class AllergyGroup(Entry):
@@ -640,16 +687,36 @@ class Interaction(Entry):
     mechanism: Text
     advice: Text
     source: Id
+    # The members of ``between`` the source says not to start while the other is taken ("avoid;
+    # use X instead"): an option starting one is never kept as a fallback (issue 16). Starting
+    # the other side is not refused (an anticoagulant for a clot in someone taking an NSAID: the
+    # advice is about the NSAID).
+    avoid_starting: list[str] = []
+    # The pair counts only when the patient also takes one of these (drug ids or tag:<tag>):
+    # the "triple whammy" of an NSAID with an ACE inhibitor and a diuretic (optional).
+    when_also_taking: list[str] = []
 
-    @field_validator("between")
+    @field_validator("between", "when_also_taking")
     @classmethod
     def _drug_ids_or_tags(cls, value: list[str]) -> list[str]:
         for item in value:
             if not _INTERACTANT.match(item):
                 raise ValueError(f"{item!r} is neither a drug id nor tag:<tag>")
-        if value[0] == value[1] and not value[0].startswith(TAG_PREFIX):
+        if len(value) == 2 and value[0] == value[1] and not value[0].startswith(TAG_PREFIX):
             raise ValueError("a drug cannot interact with itself")
         return value
+
+    @model_validator(mode="after")
+    def _avoided_side_is_in_the_pair(self) -> Interaction:
+        for item in self.avoid_starting:
+            if item not in self.between:
+                raise ValueError(f"avoid_starting names {item!r}, which is not in between")
+        return self
+
+    def avoids_starting(self, drug_id: str, tags: Iterable[str]) -> bool:
+        """Whether the source says not to start ``drug_id`` (with ``tags``) with the other."""
+        names = {drug_id, *(f"{TAG_PREFIX}{tag}" for tag in tags)}
+        return bool(names.intersection(self.avoid_starting))
 
     @property
     def label(self) -> str:
@@ -658,6 +725,9 @@ class Interaction(Entry):
 
 class RegimenDrug(Entry):
     drug: Id
+    # One dose only (fluconazole 150 mg for thrush): a renal reduction for repeated doses does
+    # not apply (optional).
+    single_dose: bool = False
     dose_mg: Positive | None = None
     frequency: Text | None = None
     route: Text | None = None
@@ -672,8 +742,18 @@ class RegimenOption(Entry):
     drugs: Annotated[list[RegimenDrug], Field(min_length=1)]
 
 
+class Referral(Entry):
+    """Below this age the source says to refer, not to prescribe in primary care."""
+
+    age_below_months: float = Field(gt=0)
+    text: Text
+    source: Id
+
+
 class Regimen(Entry):
     condition: Id
+    # Optional: a patient this young is referred and gets no prescription here.
+    refer: Referral | None = None
     first_line: list[RegimenOption]
     alternatives: list[RegimenOption] = []
     allergy_alternatives: dict[Id, list[RegimenOption]] = {}
@@ -767,9 +847,40 @@ class TriagePolicy(Entry):
         return float(getattr(self, f"{level}_share").value)
 
 
+ReactionKind = Literal["immediate", "severe", "non_immediate", "intolerance", "unknown"]
+REACTION_KINDS: tuple[str, ...] = typing.get_args(ReactionKind)
+
+
+class AllergyReaction(Entry):
+    """A type of allergic reaction and the phrases that name it in a reaction as written."""
+
+    id: ReactionKind
+    label: Text
+    # An intolerance is not an allergy: the drug and its group stay, with a warning.
+    keeps_the_drug: bool = False
+    phrases: Annotated[list[Text], Field(min_length=1)]
+    source: Id
+
+
+class NotMedicines(Entry):
+    names: list[Text]
+    source: Id
+
+
 class PrescribingPolicy(Entry):
     adult_dose_from_years: Figure
     pregnancy_possible_from_years: Figure
+    # Past these ages no pregnancy or breastfeeding check is asked unless the request says so.
+    pregnancy_possible_until_years: Figure | None = None
+    breastfeeding_plausible_until_years: Figure | None = None
+    # Where a trimester stated in a request begins, in completed weeks.
+    second_trimester_from_weeks: Figure | None = None
+    third_trimester_from_weeks: Figure | None = None
+    # Tried in order; none matching (or no reaction stated) is "unknown".
+    allergy_reactions: list[AllergyReaction] = []
+    # Allergens that are not medicines (latex, foods, stings): an allergy to one holds back no
+    # drug, where an allergy the knowledge base cannot read holds back every drug.
+    not_medicines: NotMedicines | None = None
 
 
 class Policy(Entry):

@@ -98,10 +98,7 @@ class Lexicon:
         spelt = sorted({word for name in names for word in words(name)})
         heads = _condition_heads(kb, words_of["finding"])
         sudden = _sudden_variants(kb)
-        by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in spelt:
-            if len(word) >= MIN_SWAP_LENGTH and word.isalpha():
-                by_initial[word[0]].append(word)
+        by_initial = words_by_initial(spelt)
         indexes: dict[TermKind, NameIndex] = {
             "finding": vocabulary.findings,
             "condition": vocabulary.conditions,
@@ -123,7 +120,7 @@ class Lexicon:
             known,
             words_of,
             frozenset(protected),
-            dict(by_initial),
+            by_initial,
             {},
         )
 
@@ -140,17 +137,7 @@ class Lexicon:
         return answer
 
     def _closest(self, written: str) -> str | None:
-        if not written.isalpha():
-            return None
-        choices = self._by_initial.get(written[0], [])
-        limit = 2 if len(written) >= TWO_EDIT_LENGTH else 1
-        close = process.extract(written, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
-        if not close or (len(close) > 1 and close[1][1] == close[0][1]):
-            return None
-        word = close[0][0]
-        if len(written) < MIN_FUZZY_LENGTH and sorted(word) != sorted(written):
-            return None
-        return word
+        return closest_word(written, self._by_initial)
 
     def may_name(self, keys: Sequence[str], kinds: Sequence[TermKind]) -> bool:
         """Whether any of ``keys`` occurs in a name of one of ``kinds`` (else skip the scan)."""
@@ -278,6 +265,30 @@ def _sudden_variants(kb: KnowledgeBase) -> dict[str, str]:
             if plain is not None and plain != finding.id:
                 variants.setdefault(plain, finding.id)
     return variants
+
+
+def words_by_initial(spelt: Iterable[str]) -> dict[str, list[str]]:
+    """Known words long enough to correct towards, by their first letter."""
+    by_initial: dict[str, list[str]] = defaultdict(list)
+    for word in spelt:
+        if len(word) >= MIN_SWAP_LENGTH and word.isalpha():
+            by_initial[word[0]].append(word)
+    return dict(by_initial)
+
+
+def closest_word(written: str, by_initial: dict[str, list[str]]) -> str | None:
+    """The known word ``written`` is a typo of (see the module docstring), or None."""
+    if not written.isalpha():
+        return None
+    choices = by_initial.get(written[0], [])
+    limit = 2 if len(written) >= TWO_EDIT_LENGTH else 1
+    close = process.extract(written, choices, scorer=OSA.distance, score_cutoff=limit, limit=2)
+    if not close or (len(close) > 1 and close[1][1] == close[0][1]):
+        return None
+    word = close[0][0]
+    if len(written) < MIN_FUZZY_LENGTH and sorted(word) != sorted(written):
+        return None
+    return word
 
 
 @functools.cache

@@ -6,7 +6,14 @@
 2. An option is chosen when every one of its drugs survives every check (:mod:`.safety`: allergy
    and cross-reactivity, contraindications, pregnancy, renal function), has a dose for this age,
    and meets no contraindicated interaction with current medications or within the option.
-3. An option with a *major* interaction is kept only if no later option avoids it.
+3. In pregnancy an option with a drug whose pregnancy advice prefers another drug
+   (``prefer_alternative``) is kept only if no later option is free of it and of major
+   interactions.
+4. An option with a *major* interaction is kept only if no later option avoids it, and never
+   when the interaction's source says not to start that drug with the other
+   (``avoid_starting``): with every option
+   excluded or carrying such an interaction, nothing is prescribed and the result says to seek
+   specialist advice, with every reason (no unsafe fallback).
 
 Every drug dropped on the way is recorded in :attr:`RegimenChoice.excluded` with its reason.
 """
@@ -16,9 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.knowledge.schema import Drug, Regimen, RegimenDrug, RegimenOption
+from clinical.engine.knowledge.schema import (
+    MONTHS_PER_YEAR,
+    Drug,
+    Referral,
+    Regimen,
+    RegimenDrug,
+    RegimenOption,
+)
 from clinical.engine.prescription.dosing import Dose, DoseRefusal, applicable_band, dose_for
 from clinical.engine.prescription.patient import PatientFacts, catalogue
+from clinical.engine.prescription.pregnancy import advice_for
 from clinical.engine.prescription.safety import Assessment, DrugChecks, FoundInteraction
 
 FIRST_LINE = "first-line treatment"
@@ -39,10 +54,17 @@ class Choice:
     option: RegimenOption
     doses: tuple[Dose, ...]
     interactions: tuple[FoundInteraction, ...]
+    # Drugs of the option whose pregnancy advice is a caution, for a pregnant patient.
+    pregnancy_cautions: tuple[Drug, ...] = ()
 
     @property
     def major(self) -> tuple[FoundInteraction, ...]:
         return tuple(f for f in self.interactions if f.interaction.severity == "major")
+
+    @property
+    def avoided(self) -> tuple[FoundInteraction, ...]:
+        """Major interactions whose source says not to start this option's drug."""
+        return tuple(f for f in self.major if f.avoided)
 
 
 def by_severity(found: FoundInteraction) -> tuple[int, str, str]:
@@ -66,7 +88,7 @@ class RegimenChoice:
     def ordered_options(self) -> list[tuple[str, RegimenOption]]:
         """Allergy alternatives for the patient's groups, then first line, then alternatives."""
         regimen = self.regimen
-        if regimen is None or not regimen.first_line:
+        if regimen is None or not regimen.first_line or self.referral() is not None:
             return []
         options: list[tuple[str, RegimenOption]] = []
         for group, group_options in regimen.allergy_alternatives.items():
@@ -77,8 +99,16 @@ class RegimenChoice:
         options += [("alternative treatment", option) for option in regimen.alternatives]
         return options
 
+    def referral(self) -> Referral | None:
+        """The regimen's referral rule when the patient is young enough for it to apply."""
+        refer = self.regimen.refer if self.regimen is not None else None
+        if refer is None or self.facts.patient.age * MONTHS_PER_YEAR >= refer.age_below_months:
+            return None
+        return refer
+
     def choose(self) -> Choice | None:
-        """The first workable option without a major interaction, else the first workable one.
+        """The first workable option without a major interaction, else the first workable one
+        whose major interactions its sources do not say to avoid, else None.
 
         When allergy alternatives lead, the first-line options are worked out first all the same,
         so that ``excluded`` says why the first-line drug was not given.
@@ -88,17 +118,26 @@ class RegimenChoice:
             for label, option in options:
                 if label == FIRST_LINE:
                     self._worked(label, option)
+        cautioned: list[Choice] = []  # no major interaction, but a pregnancy caution
         with_major: list[Choice] = []
         for label, option in options:
             choice = self._worked(label, option)
             if choice is None:
                 continue
-            if not choice.major:
-                for passed in with_major:
+            if not choice.major and not choice.pregnancy_cautions:
+                for passed in (*cautioned, *with_major):
                     self._passed_over(passed)
                 return choice
-            with_major.append(choice)
-        return with_major[0] if with_major else None
+            (with_major if choice.major else cautioned).append(choice)
+        if cautioned:
+            for passed in with_major:
+                self._passed_over(passed)
+            return cautioned[0]
+        fallback = next((choice for choice in with_major if not choice.avoided), None)
+        for passed in with_major:
+            if passed is not fallback:
+                self._passed_over(passed)
+        return fallback
 
     def _worked(self, label: str, option: RegimenOption) -> Choice | None:
         """:meth:`_work_out`, once per option."""
@@ -124,7 +163,22 @@ class RegimenChoice:
         if not workable or pairs is None:
             return None
         found = [f for item in option.drugs for f in self.checks.assess(item.drug).interactions]
-        return Choice(label, option, tuple(doses), tuple(sorted([*found, *pairs], key=by_severity)))
+        interactions = tuple(sorted([*found, *pairs], key=by_severity))
+        return Choice(label, option, tuple(doses), interactions, self._pregnancy_cautions(option))
+
+    def _pregnancy_cautions(self, option: RegimenOption) -> tuple[Drug, ...]:
+        """For a pregnant patient, the option's drugs whose pregnancy advice is a caution that
+        prefers another drug (NICE NG138: erythromycin, not clarithromycin, in pregnancy)."""
+        if not self.facts.patient.is_pregnant:
+            return ()
+        drugs = (self.kb.drugs[item.drug] for item in option.drugs)
+        return tuple(
+            drug
+            for drug in drugs
+            if (advice := advice_for(drug, self.facts.gestation))
+            and advice.category == "caution"
+            and advice.prefer_alternative
+        )
 
     def _dose(self, item: RegimenDrug, assessment: Assessment) -> Dose | DoseRefusal:
         band = applicable_band(assessment.drug, self.facts.patient.egfr)
@@ -157,12 +211,25 @@ class RegimenChoice:
             self.excluded.setdefault((exclusion.drug, exclusion.reason), exclusion)
 
     def _passed_over(self, choice: Choice) -> None:
-        """A workable option left for a later one without its major interaction."""
+        """A workable option left for another, or for none, because of its major interactions
+        or, in pregnancy, a drug the pregnancy advice cautions against."""
+        for drug in choice.pregnancy_cautions:
+            advice = advice_for(drug, self.facts.gestation)
+            assert advice is not None
+            reason = (
+                f"in pregnancy: {advice.advice} [{advice.source}]; an option without a "
+                "pregnancy caution was preferred"
+            )
+            self._exclude(drug, [reason])
         for found in choice.major:
             other = "in the same option" if found.within_option else "(current medication)"
+            why = (
+                f"the source says to avoid the combination: {found.interaction.advice}"
+                if found.avoided
+                else "another option without a major interaction was preferred"
+            )
             reason = (
                 f"major interaction with {found.second.name} {other}: "
-                f"{found.interaction.mechanism} [{found.interaction.source}]; "
-                "a later option without a major interaction was chosen"
+                f"{found.interaction.mechanism} [{found.interaction.source}]; {why}"
             )
             self._exclude(found.first, [reason])

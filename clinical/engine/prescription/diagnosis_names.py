@@ -1,5 +1,11 @@
-"""Which condition a prescription's diagnosis names: a condition name, synonym, id or ICD-10 code,
-in any case; for an unknown name, the closest known ones to suggest."""
+"""Which condition a prescription's diagnosis names, as clinicians write it: a condition name,
+synonym, id or ICD-10 code in any case; the same with qualifiers that do not change the condition
+("acute", "uncomplicated", "simple", "lower", "suspected", a site "of the knee"), with detail after
+a comma or in brackets ("Community-acquired pneumonia, CRB65 0", "Oral candidiasis (oral
+thrush)"), a short name only one condition's name holds ("pneumonia"), or an ICD-10 code whose
+category holds one condition. For an unknown name, the closest known ones, with their codes, to
+suggest. Words that change the condition ("severe", "recurrent", "in a man", "with fever") are
+never dropped: such a name is refused rather than read as a milder condition."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ _SUGGESTIONS = 3
 _NAME_LIKENESS = 0.6  # difflib's own default cutoff
 _WORD_LIKENESS = 0.75
 _ICD10_LIKE = re.compile(r"^\s*([A-Za-z])\s*(\d{2})")
+_LONGEST_CODE = len("A00.00")
 
 
 def resolve_diagnosis(name: str, knowledge_base: KnowledgeBase) -> Condition:
@@ -26,9 +33,94 @@ def resolve_diagnosis(name: str, knowledge_base: KnowledgeBase) -> Condition:
     return knowledge_base.conditions[condition_id]
 
 
+# Words that qualify a diagnosis without naming another condition.
+_QUALIFIERS = frozenset(
+    {
+        "acute",
+        "uncomplicated",
+        "simple",
+        "lower",
+        "suspected",
+        "presumed",
+        "probable",
+        "possible",
+        "bilateral",
+        "left",
+        "right",
+        "mild",
+        "moderate",
+        "newly",
+        "diagnosed",
+        "new",
+        "flare",
+        "episode",
+        "first",
+        "low",
+        "severity",
+    }
+)
+_SITE = re.compile(r"\s+of\s+the\s+[a-z ]+$", re.I)
+_BRACKETS = re.compile(r"\(([^()]*)\)")
+
+
 @functools.lru_cache(maxsize=4096)
 def _resolve(knowledge_base: KnowledgeBase, name: str) -> str | None:
-    return knowledge_base.vocabulary.match_condition(name)
+    vocabulary = knowledge_base.vocabulary
+    for candidate in _readings(name):
+        found = vocabulary.match_condition(candidate)
+        if found is not None:
+            return found
+    for candidate in _readings(name):
+        found = _held_by_one(candidate, knowledge_base) or _one_in_category(
+            candidate, knowledge_base
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _readings(name: str) -> list[str]:
+    """The ways a written diagnosis may name a condition, most literal first."""
+    inside = [part.strip() for part in _BRACKETS.findall(name)]
+    bare = _BRACKETS.sub(" ", name).strip()
+    head, _, tail = bare.partition(",")
+    readings = [name, bare, *inside, head.strip(), f"{tail.strip()} {head.strip()}".strip()]
+    readings += [_SITE.sub("", reading) for reading in readings]
+    readings += [_unqualified(reading) for reading in readings]
+    return [reading for reading in dict.fromkeys(readings) if reading]
+
+
+def _unqualified(name: str) -> str:
+    return " ".join(word for word in name.split() if word.lower().strip(",") not in _QUALIFIERS)
+
+
+def _held_by_one(name: str, knowledge_base: KnowledgeBase) -> str | None:
+    """The one condition whose name holds ``name``'s words in order ("pneumonia" in
+    "Community-acquired pneumonia"); None when none or several do. Synonyms are not searched: a
+    synonym's extra word may be a judgement ("viral sore throat") the clinician did not make."""
+    key = normalise(name)
+    if not key:
+        return None
+    holders = {
+        condition.id
+        for condition in knowledge_base.conditions.values()
+        if _holds(normalise(condition.name), key)
+    }
+    return holders.pop() if len(holders) == 1 else None
+
+
+def _holds(words: Key, run: Key) -> bool:
+    return any(words[start : start + len(run)] == run for start in range(len(words)))
+
+
+def _one_in_category(name: str, knowledge_base: KnowledgeBase) -> str | None:
+    """For an ICD-10 code the knowledge base lacks, the one condition of its category."""
+    code = _ICD10_LIKE.match(name)
+    if code is None or len(name.strip()) > _LONGEST_CODE:
+        return None
+    category = f"{code[1].upper()}{code[2]}"
+    same = [c.id for c in knowledge_base.conditions.values() if c.icd10.startswith(category)]
+    return same[0] if len(same) == 1 else None
 
 
 def _unknown_diagnosis(name: str, knowledge_base: KnowledgeBase) -> str:
@@ -54,7 +146,8 @@ def _close_conditions(name: str, knowledge_base: KnowledgeBase) -> list[str]:
     scored = sorted((-_likeness(query, c.name), c.name) for c in conditions.values())
     alike = [name for score, name in scored if score < 0]
     suggested = [*alike, *_conditions_presenting_with(name, knowledge_base)]
-    return list(dict.fromkeys(suggested))[:_SUGGESTIONS]
+    codes = {c.name: c.icd10 for c in conditions.values()}
+    return [f"{found} ({codes[found]})" for found in dict.fromkeys(suggested)][:_SUGGESTIONS]
 
 
 def _conditions_presenting_with(name: str, knowledge_base: KnowledgeBase) -> list[str]:

@@ -50,8 +50,11 @@ def number(value: float | Decimal) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def format_dose(dose_mg: Decimal) -> str:
-    """``500 mg``; below 1 mg in micrograms written in full (never "mcg"); 1 g and above in g."""
+def format_dose(dose_mg: Decimal, unit: str = "mg") -> str:
+    """``500 mg``; below 1 mg in micrograms written in full (never "mcg"); 1 g and above in g.
+    A drug dosed in units is written in units ("100,000 units")."""
+    if unit == "units":
+        return f"{dose_mg:,.0f} units"
     if dose_mg < 1:
         return f"{number(dose_mg * _MG_PER_G)} micrograms"
     if dose_mg >= _MG_PER_G:
@@ -110,6 +113,13 @@ def dose_for(
         dose = _paediatric_dose(drug, item, patient, adult_from_years)
     if isinstance(dose, DoseRefusal) or band is None or band.action != "reduce":
         return dose
+    if band.repeated_doses_only and item.single_dose:
+        where = f"eGFR {number(patient.egfr or 0)} below {number(band.egfr_below)}"
+        return replace(
+            dose,
+            basis=f"{dose.basis}; {where}: a single dose needs no reduction "
+            f"({band.advice}) [{band.source}]",
+        )
     return _renal_reduction(dose, band, patient)
 
 
@@ -179,8 +189,13 @@ def _band_dose(
         dose_mg=Decimal(str(band.dose_mg)),
         frequency=band.frequency,
         route=item.route or drug.route,
-        basis=f"{band_label(band)}: fixed dose {format_dose(Decimal(str(band.dose_mg)))}{cited}",
+        basis=f"{band_label(band)}: fixed dose {_band_fixed_dose(drug, band)}{cited}",
     )
+
+
+def _band_fixed_dose(drug: Drug, band: DoseBand) -> str:
+    assert band.dose_mg is not None
+    return format_dose(Decimal(str(band.dose_mg)), drug.dose_unit)
 
 
 def band_label(band: DoseBand) -> str:

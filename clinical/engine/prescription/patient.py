@@ -6,126 +6,21 @@ imply). Everything per knowledge base that does not depend on the request is der
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from clinical.engine.contract.requests import PatientInfo, PrescriptionRequest
 from clinical.engine.knowledge.loader import KnowledgeBase
-from clinical.engine.knowledge.schema import Condition, CrossReactivity, Derived
-from clinical.engine.knowledge.vocabulary import Key, id_as_name, normalise, words
+from clinical.engine.knowledge.schema import Condition, CrossReactivity, Figure
+from clinical.engine.prescription.allergies import NamedAllergy, read_allergies
+from clinical.engine.prescription.catalogue import Catalogue, catalogue, names_within
 from clinical.engine.prescription.dosing import age_text
+from clinical.engine.prescription.pregnancy import Span, gestation_span
 
-_ALLERGIC_TO = re.compile(r"^\s*allergic\s+to\s+", re.I)
-# Words that already say the text is a reaction ("aspirin sensitivity"): "allergy" is not added.
-_REACTION_WORDS = frozenset(
-    {"allergy", "allergies", "allergic", "sensitivity", "hypersensitivity", "intolerance"}
-)
-_REACTION_SUFFIX = re.compile(rf"\s+({'|'.join(sorted(_REACTION_WORDS))})\s*$", re.I)
-
-
-# ---------------------------------------------------------------- per knowledge base
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What the engine derives from a knowledge base once, whatever the request."""
-
-    drug_names: dict[Key, str]
-    group_names: dict[Key, str]
-    longest_name: int
-    drug_findings: dict[str, tuple[str, ...]]
-    age_findings: dict[str, Derived]
-    group_label: dict[str, str]
-    group_cited: dict[str, str]
-
-
-@functools.lru_cache(maxsize=8)
-def catalogue(knowledge_base: KnowledgeBase) -> Catalogue:
-    """Name keys for finding drug and group names inside longer text, and finding links."""
-    drug_names: dict[Key, str] = {}
-    for drug in knowledge_base.drugs.values():
-        for name in (id_as_name(drug.id), drug.name, *drug.synonyms):
-            drug_names.setdefault(normalise(name), drug.id)
-    group_names: dict[Key, str] = {}
-    for group in knowledge_base.allergy_groups.values():
-        for name in (id_as_name(group.id), group.name, *group.synonyms):
-            group_names.setdefault(normalise(name), group.id)
-    vocabulary = knowledge_base.vocabulary
-    drug_findings = {
-        drug.id: unique(
-            finding
-            for name in (id_as_name(drug.id), drug.name, *drug.synonyms)
-            if (finding := vocabulary.match_finding(name)) is not None
-            and knowledge_base.findings[finding].category == "history"
-        )
-        for drug in knowledge_base.drugs.values()
-    }
-    age_findings = {
-        finding.id: derived
-        for finding in knowledge_base.findings.values()
-        if (derived := finding.derived) is not None and derived.input == "age"
-    }
-    return Catalogue(
-        drug_names=drug_names,
-        group_names=group_names,
-        longest_name=max((len(key) for key in (*drug_names, *group_names)), default=0),
-        drug_findings=drug_findings,
-        age_findings=age_findings,
-        group_label={group.id: group.name for group in knowledge_base.allergy_groups.values()},
-        group_cited={
-            group.id: f" [{group.sources[0]}]" if group.sources else ""
-            for group in knowledge_base.allergy_groups.values()
-        },
-    )
-
-
-def unique(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def names_within(text: str, names: Mapping[Key, str], longest: int) -> tuple[str, ...]:
-    """Ids whose names occur as whole words inside ``text``, longest match first, left to right.
-
-    This is how "simvastatin 40 mg at night" still meets simvastatin's interactions, and how
-    "penicillin (rash)" is still a penicillin allergy: a name that does not match as a whole is
-    reported back, and whatever known name it contains is checked all the same.
-    """
-    key = normalise(text)
-    found: list[str] = []
-    start = 0
-    while start < len(key):
-        for length in range(min(longest, len(key) - start), 0, -1):
-            entry = names.get(key[start : start + length])
-            if entry is not None:
-                found.append(entry)
-                start += length
-                break
-        else:
-            start += 1
-    return unique(found)
-
+__all__ = ["Catalogue", "CurrentMedication", "NamedAllergy", "PatientFacts", "catalogue"]
 
 # ---------------------------------------------------------------- the request's entries
-
-
-@dataclass(frozen=True)
-class NamedAllergy:
-    """One allergy as written, and what the knowledge base reads it as."""
-
-    text: str
-    groups: tuple[str, ...]
-    drugs: tuple[str, ...]
-    exact: bool
-
-    @property
-    def described(self) -> str:
-        """How a reason names it: "penicillin allergy" for "penicillin" or "allergic to
-        penicillin"; "aspirin sensitivity" stays as written."""
-        text = _ALLERGIC_TO.sub("", self.text).strip() or self.text
-        return text if _REACTION_WORDS.intersection(words(text)) else f"{text} allergy"
 
 
 @dataclass(frozen=True)
@@ -135,26 +30,6 @@ class CurrentMedication:
     text: str
     drugs: tuple[str, ...]
     exact: bool
-
-
-def read_allergies(names: Iterable[str], kb: KnowledgeBase, cat: Catalogue) -> list[NamedAllergy]:
-    allergies = []
-    for text in names:
-        match = kb.vocabulary.match_allergy(text) or kb.vocabulary.match_allergy(_allergen(text))
-        if match is not None:
-            drugs: tuple[str, ...] = (match.drug,) if match.drug else ()
-            allergies.append(NamedAllergy(text, match.groups, drugs, exact=True))
-            continue
-        groups = names_within(text, cat.group_names, cat.longest_name)
-        drugs = names_within(text, cat.drug_names, cat.longest_name)
-        flagged = unique([*groups, *(g for d in drugs for g in kb.drugs[d].allergy_groups)])
-        allergies.append(NamedAllergy(text, flagged, drugs, exact=False))
-    return allergies
-
-
-def _allergen(text: str) -> str:
-    """What an allergy names, without "allergic to" or a trailing "allergy" ("codeine")."""
-    return _REACTION_SUFFIX.sub("", _ALLERGIC_TO.sub("", text)).strip() or text
 
 
 def read_medications(
@@ -194,57 +69,89 @@ class PatientFacts:
     condition: Condition
     allergies: list[NamedAllergy]
     medications: list[CurrentMedication]
-    # Each allergy group the patient has, with the first allergy that flags it.
+    # Each allergy group the patient is allergic to, with the most concerning allergy flagging
+    # it; groups flagged only by an intolerance (which keeps the drug) are in ``tolerated``.
     allergic_groups: dict[str, NamedAllergy]
+    tolerated: dict[str, NamedAllergy]
     # Drug id -> the allergy naming it; drug id -> the current medication naming it.
     named_drugs: dict[str, NamedAllergy]
+    # Allergies the knowledge base could not read and that are not known non-medicines.
+    unreadable: list[NamedAllergy]
     current: dict[str, CurrentMedication]
     # Target group -> (the patient's group, the cross-reactivity rule) for every rule.
     cross: dict[str, list[tuple[str, CrossReactivity]]]
     # History ids the request shows, each with how it shows it (for the exclusion reason).
     history: dict[str, str]
-    # From this age a woman may be pregnant (the knowledge base's prescribing policy).
+    # From this age a woman may be pregnant, until the second (the knowledge base's prescribing
+    # policy); past the third she is taken not to be breastfeeding unless the request says so.
     pregnancy_possible_from_years: float
+    pregnancy_possible_until_years: float
+    breastfeeding_plausible_until_years: float
+    # The weeks of gestation the request states (a trimester is a range), if any.
+    gestation: Span | None
 
     @classmethod
     def of(
         cls, request: PrescriptionRequest, condition: Condition, kb: KnowledgeBase
     ) -> PatientFacts:
         cat = catalogue(kb)
+        policy = kb.policy.prescribing
         allergies = read_allergies(request.allergies, kb, cat)
         medications = read_medications(request.current_medications, kb, cat)
+        leading = sorted(allergies, key=lambda allergy: allergy.concern)
         groups: dict[str, NamedAllergy] = {}
-        for allergy in allergies:
+        for allergy in leading:
             for group in allergy.groups:
                 groups.setdefault(group, allergy)
+        allergic = {g: a for g, a in groups.items() if not a.keeps_the_drug}
         return cls(
             patient=request.patient_info,
             condition=condition,
             allergies=allergies,
             medications=medications,
-            allergic_groups=groups,
-            named_drugs=first_naming((a.drugs, a) for a in allergies),
+            allergic_groups=allergic,
+            tolerated={g: a for g, a in groups.items() if a.keeps_the_drug},
+            named_drugs=first_naming((a.drugs, a) for a in leading),
+            unreadable=[a for a in allergies if not a.recognised and not a.not_a_medicine],
             current=first_naming((m.drugs, m) for m in medications),
-            cross=_cross_reactions(groups, kb),
+            cross=_cross_reactions(allergic, kb),
             history=_history_present(request.patient_info, condition, medications, kb, cat),
-            pregnancy_possible_from_years=kb.policy.prescribing.pregnancy_possible_from_years.value,
+            pregnancy_possible_from_years=policy.pregnancy_possible_from_years.value,
+            pregnancy_possible_until_years=_figure(policy.pregnancy_possible_until_years),
+            breastfeeding_plausible_until_years=_figure(policy.breastfeeding_plausible_until_years),
+            gestation=gestation_span(request.patient_info, kb.policy.prescribing),
         )
 
     def pregnancy_unknown(self) -> bool:
+        """Whether to ask about pregnancy: not stated, and a woman of an age to be pregnant."""
         return (
-            self.patient.pregnant is None
+            self.patient.is_pregnant is None
             and self.patient.sex == "female"
-            and self.patient.age >= self.pregnancy_possible_from_years
+            and self.pregnancy_possible_from_years
+            <= self.patient.age
+            < self.pregnancy_possible_until_years
+        )
+
+    def breastfeeding_plausible(self) -> bool:
+        """Whether to ask about breastfeeding: not denied, and a woman of an age to be."""
+        if self.patient.breastfeeding is not None:
+            return self.patient.breastfeeding
+        return (
+            self.pregnancy_possible_from_years
+            <= self.patient.age
+            < self.breastfeeding_plausible_until_years
         )
 
 
 def _cross_reactions(
-    groups: Mapping[str, Any], kb: KnowledgeBase
+    groups: Mapping[str, NamedAllergy], kb: KnowledgeBase
 ) -> dict[str, list[tuple[str, CrossReactivity]]]:
+    """Target group -> (the patient's group, the rule) for every rule that applies after the
+    patient's type of reaction (an action of "none" does not)."""
     cross: dict[str, list[tuple[str, CrossReactivity]]] = {}
-    for group in groups:
+    for group, allergy in groups.items():
         for rule in kb.cross_reactions(group):
-            if rule.group not in groups:
+            if rule.group not in groups and rule.action_after(allergy.kind) != "none":
                 cross.setdefault(rule.group, []).append((group, rule))
     return cross
 
@@ -257,8 +164,10 @@ def _history_present(
     cat: Catalogue,
 ) -> dict[str, str]:
     present = {condition.id: f"the diagnosis is {condition.name}"}
-    if patient.pregnant:
+    if patient.is_pregnant:
         present["pregnant"] = "the patient is pregnant"
+    if patient.breastfeeding:
+        present["breastfeeding"] = "the patient is breastfeeding"
     for medication in medications:
         finding = kb.vocabulary.match_finding(medication.text)
         ids = [finding] if finding else []
@@ -269,3 +178,8 @@ def _history_present(
         if derived.holds(patient.age):
             present.setdefault(finding_id, f"age {age_text(patient.age)}")
     return present
+
+
+def _figure(figure: Figure | None) -> float:
+    """A policy age bound; none given is no bound."""
+    return figure.value if figure is not None else float("inf")

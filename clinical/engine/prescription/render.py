@@ -4,14 +4,15 @@ named that the knowledge base does not know."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from clinical.engine.contract import results
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Condition, Drug, RegimenDrug
 from clinical.engine.prescription.choice import Choice, RegimenChoice, by_severity
 from clinical.engine.prescription.dosing import Dose, format_dose
-from clinical.engine.prescription.patient import PatientFacts, catalogue
+from clinical.engine.prescription.patient import NamedAllergy, PatientFacts, catalogue
+from clinical.engine.prescription.pregnancy import screen_current_medicines
 from clinical.engine.prescription.safety import DrugChecks, FoundInteraction
 
 
@@ -65,7 +66,8 @@ class PrescriptionReport:
                     "allergy": allergy.text,
                     "groups": [self.cat.group_label[g] for g in allergy.groups],
                     "drugs": [self.kb.drugs[d].name for d in allergy.drugs],
-                    "matched": "exact" if allergy.exact else "by a name within it",
+                    "matched": _matched(allergy),
+                    "reaction": allergy.kind,  # type: ignore[typeddict-item]
                 }
                 for allergy in self.facts.allergies
                 if allergy.groups or allergy.drugs
@@ -76,7 +78,9 @@ class PrescriptionReport:
                 {
                     "from": self.cat.group_label[source],
                     "to": self.cat.group_label[rule.group],
-                    "action": rule.action,
+                    "action": rule.action_after(  # type: ignore[typeddict-item]
+                        self.facts.allergic_groups[source].kind
+                    ),
                     "text": rule.text,
                     "source": rule.source,
                 }
@@ -103,7 +107,7 @@ class PrescriptionReport:
         return {
             "name": drug.name,
             "drug": drug.id,
-            "dose": format_dose(dose.dose_mg),
+            "dose": format_dose(dose.dose_mg, drug.dose_unit),
             "dose_mg": _json_number(dose.dose_mg),
             "route": dose.route,
             "frequency": dose.frequency,
@@ -161,7 +165,18 @@ class PrescriptionReport:
         return self.choice.regimen.follow_up
 
     def _warnings(self) -> list[str]:
-        warnings = [*self._pathway_warnings(), *self._input_warnings()]
+        warnings = [
+            *self._allergy_alerts(),
+            *self._pathway_warnings(),
+            *self._input_warnings(),
+            *screen_current_medicines(
+                self.kb,
+                self.facts.patient,
+                {drug: m.text for drug, m in self.facts.current.items()},
+                self.facts.gestation,
+            ),
+            *self._contraindicated_current_medicines(),
+        ]
         for drug in self._chosen_drugs():
             assessment = self.checks.assess(drug.id)
             warnings += assessment.warnings
@@ -177,6 +192,15 @@ class PrescriptionReport:
         ]
         return list(dict.fromkeys(warnings))
 
+    def _contraindicated_current_medicines(self) -> list[str]:
+        """A current medicine the request shows a contraindication to (codeine under 12)."""
+        return [
+            f"Current medication {medication.text!r} ({self.kb.drugs[drug_id].name}): "
+            f"{reason}. Stop or switch it."
+            for drug_id, medication in self.facts.current.items()
+            for reason in self.checks.contraindications_shown(drug_id, medication.text)
+        ]
+
     def _pathway_warnings(self) -> list[str]:
         name = self.condition.name
         warnings = []
@@ -185,7 +209,13 @@ class PrescriptionReport:
                 f"{name} is an emergency: a hospital pathway. Arrange immediate assessment or "
                 "transfer; any medication here is only what to give before or during transfer."
             )
-        if self.choice.regimen is None:
+        referral = self.choice.referral()
+        if referral is not None:
+            warnings.append(
+                f"No medication suggested: {referral.text} [{referral.source}] Seek specialist "
+                "advice now."
+            )
+        elif self.choice.regimen is None:
             warnings.append(
                 f"No medication suggested: no regimen for {name} in the knowledge base."
             )
@@ -195,19 +225,43 @@ class PrescriptionReport:
                 "follow the follow-up advice."
             )
         elif self.chosen is None:
+            reasons = "; ".join(f"{e.name}: {e.reason}" for e in self.choice.excluded.values())
             warnings.append(
                 f"No medication suggested: every option in the regimen for {name} was excluded "
-                "for this patient (see excluded for each reason). Seek specialist advice."
+                "for this patient or carries an interaction its source says to avoid. Seek "
+                f"specialist advice. Reasons: {reasons}."
             )
         return warnings
+
+    def _allergy_alerts(self) -> list[str]:
+        """What the prescriber must settle first: allergies the engine could not read."""
+        alerts = []
+        for allergy in self.facts.allergies:
+            if allergy.recognised:
+                continue
+            if allergy.not_a_medicine:
+                alerts.append(
+                    f"Allergy {allergy.text!r} was not recognised as a medicine (read as an "
+                    "allergen that is not a drug): no drug was held back for it; check the "
+                    "excipients yourself."
+                )
+            else:
+                alerts.append(
+                    f"Allergy {allergy.text!r} was not recognised: it may be to any of these "
+                    "drugs, so every one is held back. Say what the allergy is (the drug or "
+                    "group, and the reaction) before prescribing."
+                )
+        return alerts
 
     def _input_warnings(self) -> list[str]:
         warnings = []
         for allergy in self.facts.allergies:
-            if not (allergy.groups or allergy.drugs):
+            if not allergy.recognised:
+                continue
+            if allergy.corrected is not None:
                 warnings.append(
-                    f"Allergy {allergy.text!r} was not recognised: check every medication "
-                    "against it yourself."
+                    f"Allergy {allergy.text!r} was read as {allergy.corrected!r} (spelling "
+                    "corrected): check that this is what it names."
                 )
             elif not allergy.exact:
                 read_as = [self.cat.group_label[g] for g in allergy.groups] or [
@@ -234,3 +288,11 @@ class PrescriptionReport:
 
 def _json_number(value: Any) -> int | float:
     return int(value) if value == int(value) else float(value)
+
+
+def _matched(
+    allergy: NamedAllergy,
+) -> Literal["exact", "by a name within it", "spelling corrected"]:
+    if allergy.corrected is not None:
+        return "spelling corrected"
+    return "exact" if allergy.exact else "by a name within it"

@@ -12,7 +12,8 @@ from clinical.engine.contract.results import INTERACTION_SEVERITIES
 from clinical.engine.knowledge.loader import KnowledgeBase
 from clinical.engine.knowledge.schema import Contraindication, CrossReactivity, Drug, Interaction
 from clinical.engine.prescription.dosing import age_text, applicable_band, number
-from clinical.engine.prescription.patient import PatientFacts, catalogue
+from clinical.engine.prescription.patient import NamedAllergy, PatientFacts, catalogue
+from clinical.engine.prescription.pregnancy import advice_for, describe_span, stricter_by_gestation
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(INTERACTION_SEVERITIES)}
 
@@ -26,6 +27,12 @@ class FoundInteraction:
     second: Drug
     interaction: Interaction
     within_option: bool = False
+
+    @property
+    def avoided(self) -> bool:
+        """The source says not to start this drug with the other (within an option, either)."""
+        sides = (self.first, self.second) if self.within_option else (self.first,)
+        return any(self.interaction.avoids_starting(drug.id, drug.tags) for drug in sides)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -83,17 +90,44 @@ class DrugChecks:
         drug = a.drug
         if drug.id in self.facts.named_drugs:
             allergy = self.facts.named_drugs[drug.id]
-            a.reasons.append(f"{allergy.described} ({drug.name} is named as an allergy)")
+            if allergy.keeps_the_drug:
+                a.warnings.append(f"{drug.name}: {self._intolerance(allergy)}")
+            else:
+                a.reasons.append(
+                    f"{allergy.described} ({drug.name} is named as an allergy; "
+                    f"{allergy.kind_label})"
+                )
         for group in drug.allergy_groups:
             if group in self.facts.allergic_groups:
                 allergy = self.facts.allergic_groups[group]
                 if drug.id not in allergy.drugs:
                     a.reasons.append(
                         f"{allergy.described} ({drug.name} belongs to the "
-                        f"{self.cat.group_label[group]} allergy group){self.cat.group_cited[group]}"
+                        f"{self.cat.group_label[group]} allergy group; {allergy.kind_label})"
+                        f"{self.cat.group_cited[group]}"
                     )
+            elif group in self.facts.tolerated and drug.id not in self.facts.named_drugs:
+                a.warnings.append(f"{drug.name}: {self._intolerance(self.facts.tolerated[group])}")
             for source_group, rule in self.facts.cross.get(group, ()):
                 self._apply_cross_reactivity(a, source_group, rule)
+        for allergy in self.facts.unreadable:
+            a.reasons.append(
+                f"allergy {allergy.text!r} was not recognised: it may be to {drug.name}, which is "
+                "held back until the prescriber says what the allergy is"
+            )
+
+    def _intolerance(self, allergy: NamedAllergy) -> str:
+        source = self._reaction_source(allergy.kind)
+        return (
+            f"{allergy.text!r} is recorded: an {allergy.kind_label}; the drug may be given, "
+            f"telling the patient it may recur{source}"
+        )
+
+    def _reaction_source(self, kind: str) -> str:
+        for reaction in self.kb.policy.prescribing.allergy_reactions:
+            if reaction.id == kind:
+                return f" [{reaction.source}]"
+        return ""
 
     def _apply_cross_reactivity(
         self, a: Assessment, source_group: str, rule: CrossReactivity
@@ -101,10 +135,11 @@ class DrugChecks:
         allergy = self.facts.allergic_groups[source_group]
         labels = self.cat.group_label
         note = (
-            f"{allergy.described}: cross-reactivity between {labels[source_group]} and "
-            f"{labels[rule.group]} ({a.drug.name}): {rule.text} [{rule.source}]"
+            f"{allergy.described} ({allergy.kind_label}): cross-reactivity between "
+            f"{labels[source_group]} and {labels[rule.group]} ({a.drug.name}): {rule.text} "
+            f"[{rule.source}]"
         )
-        if rule.action == "exclude":
+        if rule.action_after(allergy.kind) == "exclude":
             a.reasons.append(note)
         else:
             a.warnings.append(f"{a.drug.name}: caution, {note}")
@@ -121,19 +156,42 @@ class DrugChecks:
             elif rule.pregnant and self.facts.pregnancy_unknown():
                 a.checks.append(f"pregnancy not stated: {rule.text}")
 
+    def contraindications_shown(self, drug_id: str, written: str) -> list[str]:
+        """For a current medicine (as ``written``): each contraindication the request shows,
+        other than pregnancy (screened with its advice) and a history only it implies."""
+        shown = []
+        for rule in self.kb.drugs[drug_id].contraindications:
+            implied = (
+                self.facts.history.get(rule.history or "") == f"current medication {written!r}"
+            )
+            if rule.pregnant or implied or not self._applies_to_sex(rule):
+                continue
+            reason = self._contraindication(rule)
+            if reason is not None:
+                shown.append(reason)
+        return shown
+
     def _applies_to_sex(self, rule: Contraindication) -> bool:
-        """A rule on a finding only the other sex can have (breastfeeding) is not asked about."""
+        """A rule on a finding only the other sex can have (breastfeeding) is not asked about,
+        nor one on breastfeeding the request denies or the age makes implausible."""
+        if rule.history == "breastfeeding" and not self.facts.breastfeeding_plausible():
+            return False
         finding = self.kb.findings.get(rule.history) if rule.history is not None else None
         return finding is None or finding.applies_to(self.facts.patient.sex)
 
     def _contraindication(self, rule: Contraindication) -> str | None:
         """The exclusion reason if the request shows the contraindication, else None."""
+        if rule.age_from_years is not None and self.facts.patient.age >= rule.age_from_years:
+            return (
+                f"age {age_text(self.facts.patient.age)} is {number(rule.age_from_years)} years "
+                f"or over: {rule.text} [{rule.source}]"
+            )
         if rule.age_below_years is not None and self.facts.patient.age < rule.age_below_years:
             return (
                 f"age {age_text(self.facts.patient.age)} is below {number(rule.age_below_years)} "
                 f"years: {rule.text} [{rule.source}]"
             )
-        if rule.pregnant and self.facts.patient.pregnant:
+        if rule.pregnant and self.facts.patient.is_pregnant:
             return f"pregnancy: contraindicated: {rule.text} [{rule.source}]"
         if rule.history is not None and rule.history in self.facts.history:
             return (
@@ -148,14 +206,20 @@ class DrugChecks:
         return self.kb.conditions[history_id].name
 
     def _check_pregnancy(self, a: Assessment) -> None:
-        advice = a.drug.pregnancy
-        if advice is None or advice.category == "compatible":
-            return
-        if self.facts.patient.pregnant and advice.category == "avoid":
-            a.reasons.append(f"pregnancy: avoid ({advice.advice}) [{advice.source}]")
-        elif self.facts.patient.pregnant:
-            a.warnings.append(f"{a.drug.name} in pregnancy: {advice.advice} [{advice.source}]")
-        elif advice.category == "avoid" and self.facts.pregnancy_unknown():
+        patient = self.facts.patient
+        advice = advice_for(a.drug, self.facts.gestation)
+        if patient.is_pregnant and advice is not None and advice.category != "compatible":
+            where = describe_span(patient)
+            if advice.category == "avoid":
+                a.reasons.append(f"pregnancy{where}: avoid ({advice.advice}) [{advice.source}]")
+            else:
+                a.warnings.append(
+                    f"{a.drug.name} in pregnancy{where}: {advice.advice} [{advice.source}]"
+                )
+        if patient.is_pregnant and self.facts.gestation is None:
+            for rule in stricter_by_gestation(a.drug):
+                a.checks.append(f"gestation not stated: {rule.span}: {rule.advice}")
+        elif advice is not None and advice.category == "avoid" and self.facts.pregnancy_unknown():
             a.checks.append(f"pregnancy not stated: avoid in pregnancy ({advice.advice})")
 
     def _check_renal(self, a: Assessment) -> None:
@@ -168,6 +232,16 @@ class DrugChecks:
         else:
             a.warnings.append(f"{a.drug.name}: {where}: caution: {band.advice} [{band.source}]")
 
+    def _also_taking(self, interaction: Interaction, other_id: str) -> bool:
+        """Whether a pair that needs a third medicine (``when_also_taking``) has it."""
+        if not interaction.when_also_taking:
+            return True
+        return any(
+            _takes(self.kb.drugs[drug_id], interaction.when_also_taking)
+            for drug_id in self.facts.current
+            if drug_id != other_id
+        )
+
     def _check_current_medications(self, a: Assessment) -> None:
         for other_id, medication in self.facts.current.items():
             if other_id == a.drug.id:
@@ -178,15 +252,21 @@ class DrugChecks:
                 continue
             other = self.kb.drugs[other_id]
             for interaction in self.kb.interactions_between(a.drug.id, other_id):
+                if not self._also_taking(interaction, other_id):
+                    continue
                 found = FoundInteraction(a.drug, other, interaction)
                 if interaction.severity == "contraindicated":
                     a.reasons.append(
                         f"contraindicated with {other.name} (current medication "
-                        f"{medication.text!r}): "
-                        f"{interaction.mechanism} [{interaction.source}]"
+                        f"{medication.text!r}): {interaction.mechanism} "
+                        f"{interaction.advice} [{interaction.source}]"
                     )
                 else:
                     a.interactions.append(found)
+
+
+def _takes(drug: Drug, names: list[str]) -> bool:
+    return drug.id in names or any(f"tag:{tag}" in names for tag in drug.tags)
 
 
 def _labelled(label: str, text: str) -> str:

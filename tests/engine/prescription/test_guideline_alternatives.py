@@ -78,8 +78,8 @@ def test_an_maoi_rules_out_every_triptan_not_only_sumatriptan() -> None:
 
 
 def test_anxiety_on_clarithromycin_with_sertraline_unsuitable_gets_the_snri() -> None:
-    """NICE CG113: another SSRI or an SNRI; MHRA 2011: escitalopram is contraindicated, and
-    citalopram a major interaction, with clarithromycin (QT), leaving venlafaxine."""
+    """NICE CG113: another SSRI or an SNRI; MHRA 2011: escitalopram and citalopram are both
+    contraindicated with clarithromycin (QT), leaving venlafaxine."""
     result = outcome(
         "Generalised anxiety disorder",
         ADULT,
@@ -88,7 +88,7 @@ def test_anxiety_on_clarithromycin_with_sertraline_unsuitable_gets_the_snri() ->
     )
     excluded = reasons(result)
     assert excluded["escitalopram"].startswith("contraindicated with Clarithromycin")
-    assert excluded["citalopram"].startswith("major interaction with Clarithromycin")
+    assert excluded["citalopram"].startswith("contraindicated with Clarithromycin")
     assert prescribed(result) == ["venlafaxine"]
 
 
