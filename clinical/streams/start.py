@@ -21,6 +21,7 @@ from clinical.engine import EngineValidationError, refuse_invisible
 from clinical.models import AuditEntry, StreamSession
 from clinical.streams import store
 from clinical.streams.access import own_session
+from clinical.streams.engine_pool import OverBudget, engine_pool
 from clinical.streams.runner import StreamRun
 from clinical.streams.worker import Draining, worker
 
@@ -60,15 +61,24 @@ def validate_request_id(value: Any) -> str:
 def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
     """The canonical request to store and run, and the session it follows, if any."""
     if kind == StreamSession.Kind.DIAGNOSIS:
-        request = engine.validate_diagnosis(data)
-        return request.model_dump(mode="json", exclude_none=True), None
+        return _engine_validated("validate_diagnosis", data, user), None
     if not isinstance(data, dict):
         raise EngineValidationError({"data": ["must be a JSON object"]})
     data = dict(data)
     follows = data.pop("session_id", None)
-    request = engine.validate_prescription(data)
+    request = _engine_validated("validate_prescription", data, user)
     follows_id = own_session(user, follows).id if follows is not None else None
-    return request.model_dump(mode="json", exclude_none=True), follows_id
+    return request, follows_id
+
+
+def _engine_validated(job: str, data: Any, user: Any) -> dict[str, Any]:
+    """Validation reads the note (for the age and sex it may state): in an engine process, like
+    the stream. Past the engine's budget the request is refused, naming the note."""
+    try:
+        request: dict[str, Any] = engine_pool.run_sync(job, data, user.pk)
+    except OverBudget as error:
+        raise EngineValidationError({"note": [f"could not be read in time ({error})"]}) from None
+    return request
 
 
 def create_stream(
