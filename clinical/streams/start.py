@@ -58,36 +58,54 @@ def validate_request_id(value: Any) -> str:
         raise EngineValidationError({"request_id": [str(error)]}) from None
 
 
-def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
-    """The canonical request to store and run, and the session it follows, if any."""
+Validated = tuple[dict[str, Any], Any]  # the canonical request, the session_id it follows
+
+
+def _engine_job(kind: str, data: Any) -> tuple[str, Any, Any]:
+    """The engine's validation job for ``kind``, the data it validates, and the session a
+    prescription follows (checked against the user apart, in the database)."""
     if kind == StreamSession.Kind.DIAGNOSIS:
-        return _engine_validated("validate_diagnosis", data, user), None
+        return "validate_diagnosis", data, None
     if not isinstance(data, dict):
         raise EngineValidationError({"data": ["must be a JSON object"]})
     data = dict(data)
     follows = data.pop("session_id", None)
-    request = _engine_validated("validate_prescription", data, user)
-    follows_id = own_session(user, follows).id if follows is not None else None
-    return request, follows_id
+    return "validate_prescription", data, follows
 
 
-def _engine_validated(job: str, data: Any, user: Any) -> dict[str, Any]:
-    """Validation reads the note (for the age and sex it may state): in an engine process, like
-    the stream. Past the engine's budget the request is refused, naming the note."""
+async def validate(user: Any, kind: str, data: Any) -> Validated:
+    """Validate in an engine process (validation reads the note, for the age and sex it may
+    state), from the event loop: no database thread waits on the engine meanwhile (on SQLite
+    there is one for the whole worker). Past the engine's budget the note is refused."""
+    job, data, follows = _engine_job(kind, data)
     try:
-        request: dict[str, Any] = engine_pool.run_sync(job, data, user.pk)
+        request: dict[str, Any] = await engine_pool.run(job, data, user.pk)
     except OverBudget as error:
         raise EngineValidationError({"note": [f"could not be read in time ({error})"]}) from None
-    return request
+    return request, follows
+
+
+def _followed(user: Any, follows: Any) -> Any:
+    return own_session(user, follows).id if follows is not None else None
 
 
 def create_stream(
-    user: Any, kind: str, data: Any, request_id: Any, channel: str = "websocket", client: str = ""
+    user: Any,
+    kind: str,
+    data: Any,
+    request_id: Any,
+    channel: str = "websocket",
+    client: str = "",
+    validated: Validated | None = None,
 ) -> StreamSession:
-    """Validate and store a new running session and its audit entry (raises on invalid input)."""
+    """Validate (unless ``validated`` holds :func:`validate`'s answer) and store a new running
+    session and its audit entry (raises on invalid input)."""
     require_start_permission(user)
     request_id = validate_request_id(request_id)
-    request, follows_id = _validated(user, kind, data)
+    if validated is None:
+        validated = async_to_sync(validate)(user, kind, data)
+    request, follows = validated
+    follows_id = _followed(user, follows)
     with transaction.atomic():
         session = store.create_session(
             owner_id=user.pk,
@@ -122,7 +140,12 @@ async def start_stream(
     """
     if worker.draining:
         raise Draining("this worker is draining")
-    session = await db_call(create_stream)(user, kind, data, request_id, "websocket", client)
+    await db_call(require_start_permission)(user)
+    validate_request_id(request_id)
+    validated = await validate(user, kind, data)
+    session = await db_call(create_stream)(
+        user, kind, data, request_id, "websocket", client, validated
+    )
     try:
         if before_launch is not None:
             await before_launch(session)
