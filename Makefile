@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format check bench-engine bench cluster clean fuzz soak
+.PHONY: run test lint format check bench-engine bench-adversarial bench cluster clean fuzz soak
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/bootstrap-venv.sh $(VENV)
@@ -46,6 +46,11 @@ format: $(VENV)/.dev-installed
 
 bench-engine: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.engine_bench
+
+# The slowest 10,000-character notes found (hand-made and by hypothesis), read and validated on
+# one core against the 50 ms target (README, "Adversarial notes"); BENCH_ARGS="--examples 1000".
+bench-adversarial: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.adversarial_notes $(BENCH_ARGS)
 
 # Side by side in one run: bare websockets, daphne alone, medstream embedded and on Redis +
 # PostgreSQL; cross-worker delivery; 5,000 idle sockets; the engine alone (README, "Performance").

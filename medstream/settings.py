@@ -281,6 +281,11 @@ STREAM_LEASE_SECONDS = env_float("STREAM_LEASE_SECONDS", 6.0, minimum=1.0)
 DATABASE_THREADS = env_int("DATABASE_THREADS", 16, minimum=1)
 # How long a stream's frames may wait to be written together (one transaction, one publish).
 STREAM_BATCH_MS = env_float("STREAM_BATCH_MS", 10.0)
+# The engine runs in a pool of processes, off the event loop (clinical/streams/engine_pool.py):
+# how many, and how long one request (validation, a stream, a note preview) may take before it
+# is stopped (the stream ends with stream_failed, the preview answers 503 engine_over_budget).
+ENGINE_PROCESSES = env_int("ENGINE_PROCESSES", os.cpu_count() or 1, minimum=1)
+ENGINE_BUDGET_SECONDS = env_float("ENGINE_BUDGET_SECONDS", 2.0, minimum=0.001)
 WS_TICKET_SECONDS = env_int("WS_TICKET_SECONDS", 60, minimum=1)
 # Spent and expired tickets are kept this long (to read an incident's sign-ins), then each worker's
 # periodic sweep (every TICKET_PURGE_INTERVAL_SECONDS) or `manage.py purge_tickets` deletes them.

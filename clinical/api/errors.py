@@ -50,6 +50,17 @@ class Unavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
+class EngineOverBudget(exceptions.APIException):
+    """The engine was stopped at ``ENGINE_BUDGET_SECONDS`` (clinical/streams/engine_pool.py)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "This note took too long to read and reading it was stopped. Shorten or simplify the "
+        "note and try again."
+    )
+    default_code = "engine_over_budget"
+
+
 class TooLarge(exceptions.APIException):
     """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's ``RequestDataTooBig``)."""
 
@@ -99,7 +110,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     data = response.data
-    body: dict[str, Any] = {"code": _CODES.get(response.status_code, "error")}
+    code = _CODES.get(response.status_code, "error")
+    if isinstance(exc, EngineOverBudget):
+        code = exc.default_code
+    body: dict[str, Any] = {"code": code}
     details = _details(data)
     if details:
         first_field, first_messages = next(iter(details.items()))

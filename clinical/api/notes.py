@@ -20,11 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinical.api.errors import EngineOverBudget
 from clinical.api.parsers import ProtocolJSONParser
 from clinical.api.schema import ProtocolSchema, errors
-from clinical.engine import NoteReadRequest, read_note_for_preview
+from clinical.engine import NoteReadRequest
 from clinical.limits import NoteReadThrottle
 from clinical.roles import START_STREAMS
+from clinical.streams.engine_pool import OverBudget, engine_pool
 
 CERTAINTIES = ["present", "absent", "possible", "family", "past"]
 
@@ -239,4 +241,8 @@ class NoteReadView(APIView):
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
-        return Response({"extracted": read_note_for_preview(request.data)})
+        try:
+            extracted = engine_pool.run_sync("note_preview", request.data, request.user.pk)
+        except OverBudget as error:
+            raise EngineOverBudget() from error
+        return Response({"extracted": extracted})

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from clinical.db import db_call
 from clinical.engine import EngineValidationError
 from clinical.models import StreamSession
 from clinical.streams import groups, local, store
+from clinical.streams.engine_pool import OverBudget, engine_pool
 from clinical.streams.follow import is_terminal
 from clinical.streams.groups import LAYER_CALL_SECONDS
 from clinical.streams.local import Published
@@ -72,13 +73,28 @@ class StreamRun:
         return wire.EncodedFrame(frame)
 
     def frames(self) -> Iterator[Frame]:
-        """Every frame of the session in order, starting with ``accepted``."""
+        """Every frame of the session in order, starting with ``accepted``, from the engine in
+        this process (what a run produces; tests compare with it)."""
         yield self.frame(0, {"type": "accepted", "kind": self.kind})
         for seq, event in enumerate(ENGINES[self.kind](self.request), start=1):
             yield self.frame(seq, event)
 
+    async def pooled_frames(self) -> AsyncIterator[Frame]:
+        """The same frames, from an engine process (:mod:`.engine_pool`), each as produced."""
+        yield self.frame(0, {"type": "accepted", "kind": self.kind})
+        seq = 1
+        async for event in engine_pool.events(self.kind, self.request, self.owner_id):
+            yield self.frame(seq, event)
+            seq += 1
+
 
 _append = db_call(store.append_events)
+
+# What a clinician reads when the engine was stopped at its time budget.
+OVER_BUDGET_MESSAGE = (
+    "This request took too long to process and was stopped, so there is no result. "
+    "Shorten or simplify the note, or enter the findings as structured fields, and try again."
+)
 
 
 async def publish(session_id: uuid.UUID, frames: Published, sent_at: float) -> None:
@@ -236,6 +252,12 @@ async def _run_to_end(run: StreamRun, writer: StreamWriter, log: dict[str, Any])
             raise
         await _end_cancelled(writer, log)
         return StreamSession.Status.CANCELLED
+    except OverBudget as error:
+        await writer.end_with_error(
+            StreamSession.Status.FAILED, "stream_failed", OVER_BUDGET_MESSAGE, f"engine {error}"
+        )
+        logger.warning("stream failed: over the engine budget", extra=log)
+        return StreamSession.Status.FAILED
     except EngineValidationError as error:
         reason = f"stored request is no longer valid: {', '.join(error.details)}"
         await writer.end_with_error(
@@ -270,15 +292,16 @@ async def _stream(run: StreamRun, writer: StreamWriter) -> None:
     batch: list[Frame] = []
     batch_started = 0.0
     batch_has_stage = False
+    finish: Finish | None = None
     wait = settings.STREAM_BATCH_MS / 1000
-    for frame in run.frames():
+    # Read to the end, past ``complete``: the engine process then ends its job cleanly.
+    async for frame in run.pooled_frames():
         if frame["seq"] <= run.stored_through:
             continue
         if frame["type"] == "complete":
             batch.append(frame)
             finish = Finish(status=StreamSession.Status.COMPLETED, result=frame["result"])
-            await writer.write(batch, finish)
-            return
+            continue
         starts_stage = frame["type"] == "progress"
         if starts_stage and batch_has_stage and time.perf_counter() - batch_started >= wait:
             await writer.write(batch)
@@ -287,4 +310,6 @@ async def _stream(run: StreamRun, writer: StreamWriter) -> None:
             batch_started = time.perf_counter()
         batch.append(frame)
         batch_has_stage = batch_has_stage or starts_stage
-    raise RuntimeError("engine stream ended without a complete event")
+    if finish is None:
+        raise RuntimeError("engine stream ended without a complete event")
+    await writer.write(batch, finish)

@@ -17,12 +17,13 @@ from django.db import transaction
 
 from clinical import audit, engine, limits, metrics
 from clinical.db import db_call
-from clinical.engine import MAX_REQUEST_ID_CHARS, refuse_invisible
+from clinical.engine import MAX_REQUEST_ID_CHARS, EngineValidationError, refuse_invisible
 from clinical.models import AuditEntry, StreamSession
 from clinical.protocol import InvalidMessage
 from clinical.roles import START_STREAMS
 from clinical.streams import store
 from clinical.streams.access import own_session
+from clinical.streams.engine_pool import OverBudget, engine_pool
 from clinical.streams.runner import StreamRun
 from clinical.streams.worker import Draining, worker
 
@@ -56,35 +57,68 @@ def validate_request_id(value: Any) -> str:
         raise InvalidMessage({"request_id": [str(error)]}) from None
 
 
-def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
-    """The canonical request to store and run, and the session it follows, if any."""
+Validated = tuple[dict[str, Any], Any]  # the canonical request, the session_id it follows
+
+
+def _engine_job(kind: str, data: Any) -> tuple[str, Any, Any]:
+    """The engine's validation job for ``kind``, the data it validates, and the session a
+    prescription follows (checked against the user apart, in the database)."""
     if kind == StreamSession.Kind.DIAGNOSIS:
-        request = engine.validate_diagnosis(data)
-        return request.model_dump(mode="json", exclude_none=True), None
+        return "validate_diagnosis", data, None
     if not isinstance(data, dict):
         raise InvalidMessage({"data": ["must be a JSON object"]})
     data = dict(data)
     follows = data.pop("session_id", None)
-    request = engine.validate_prescription(data)
-    follows_id = own_session(user, follows).id if follows is not None else None
-    return request.model_dump(mode="json", exclude_none=True), follows_id
+    return "validate_prescription", data, follows
+
+
+async def validate(user: Any, kind: str, data: Any) -> Validated:
+    """Validate in an engine process (validation reads the note, for the age and sex it may
+    state), from the event loop: no database thread waits on the engine meanwhile (on SQLite
+    there is one for the whole worker). Past the engine's budget the note is refused."""
+    job, data, follows = _engine_job(kind, data)
+    try:
+        request: dict[str, Any] = await engine_pool.run(job, data, user.pk)
+    except OverBudget as error:
+        raise EngineValidationError({"note": [f"could not be read in time ({error})"]}) from None
+    return request, follows
+
+
+def _followed(user: Any, follows: Any) -> Any:
+    return own_session(user, follows).id if follows is not None else None
 
 
 def create_stream(
-    user: Any, kind: str, data: Any, request_id: Any, channel: str = "websocket", client: str = ""
+    user: Any,
+    kind: str,
+    data: Any,
+    request_id: Any,
+    channel: str = "websocket",
+    client: str = "",
+    validated: Validated | None = None,
 ) -> StreamSession:
-    """Validate and store a new running session and its audit entry (raises on invalid input),
-    for a caller that has not checked the start permission itself."""
+    """Validate (unless ``validated`` holds :func:`validate`'s answer) and store a new running
+    session and its audit entry (raises on invalid input), for a caller that has not checked
+    the start permission itself."""
     require_start_permission(user)
-    return _store_stream(user, kind, data, request_id, channel, client)
+    return _store_stream(user, kind, data, request_id, channel, client, validated)
 
 
 def _store_stream(
-    user: Any, kind: str, data: Any, request_id: Any, channel: str, client: str
+    user: Any,
+    kind: str,
+    data: Any,
+    request_id: Any,
+    channel: str,
+    client: str,
+    validated: Validated | None = None,
 ) -> StreamSession:
     """``create_stream`` behind a door that has checked the start permission once already."""
     request_id = validate_request_id(request_id)
-    request, follows_id = _validated(user, kind, data)
+    if validated is None:
+        validated = async_to_sync(validate)(user, kind, data)
+    request, follows = validated
+    follows_id = _followed(user, follows)
     with transaction.atomic():
         session = store.create_session(
             owner_id=user.pk,
@@ -122,7 +156,11 @@ async def start_stream(
         raise Draining("this worker is draining")
     await db_call(require_start_permission)(user)
     await spend_start(user)
-    session = await db_call(_store_stream)(user, kind, data, request_id, "websocket", client)
+    validate_request_id(request_id)
+    validated = await validate(user, kind, data)
+    session = await db_call(_store_stream)(
+        user, kind, data, request_id, "websocket", client, validated
+    )
     try:
         if before_launch is not None:
             await before_launch(session)

@@ -21,6 +21,7 @@ from clinical import engine, metrics, tickets
 from clinical.db import db_call
 from clinical.models import StreamSession
 from clinical.streams import store
+from clinical.streams.engine_pool import engine_pool
 from clinical.streams.runner import StreamRun, StreamWriter, execute
 
 logger = logging.getLogger("clinical.streams")
@@ -77,6 +78,7 @@ class Worker:
         if self._duties_loop is loop and all(not duty.done() for duty in self._duties):
             return
         self._duties_loop = loop
+        engine_pool.prestart()
         self._duties = [
             asyncio.create_task(self._renew_forever(), name="stream-lease-renewal"),
             asyncio.create_task(self._sweep_forever(), name="stream-takeover-sweep"),

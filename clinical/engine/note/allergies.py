@@ -10,16 +10,21 @@ from dataclasses import dataclass
 
 from clinical.engine.knowledge.vocabulary import AllergyMatch, Vocabulary
 from clinical.engine.note.lists import Item, items_of
+from clinical.engine.note.scan import run_matches
 
 _ALLERGY_AFTER = re.compile(
     r"\b(?:allergic|allergy|allergies|intolerant|intolerance|sensitivity|sensitive)\b"
     r"(?:\s++(?:to|:|-)|\s*+:)\s*+(?P<what>(?:[^.;\n]|\.(?=\d))+)",
     re.IGNORECASE,
 )
-_ALLERGY_BEFORE = re.compile(
-    r"(?P<what>\b[\w-]+(?:\s++[\w-]+)?)\s++(?:allergy|allergic|intolerance|intolerant)\b(?!\s++to)",
-    re.IGNORECASE,
+# One or two words before the cue, each a whole run of [\w-] ("co-amoxiclav allergy"), started
+# only at a run's first word boundary (:mod:`.scan`: the unrestricted pattern is quadratic).
+_BEFORE_CUE = (
+    r"(?P<what>\b[\w-]++(?:\s++[\w-]++)?)\s++(?:allergy|allergic|intolerance|intolerant)\b"
+    r"(?!\s++to)"
 )
+_ALLERGY_BEFORE = re.compile(rf"(?<![\w-])-*+{_BEFORE_CUE}", re.IGNORECASE)
+_ALLERGY_BEFORE_RESUMED = re.compile(_BEFORE_CUE, re.IGNORECASE)
 _NONE_KNOWN = re.compile(
     r"\bnkda\b|\bnka\b|\bno\s++known\s++(?:drug\s++)?allerg(?:y|ies)\b|\bno\s++(?:drug\s++)?allergies\b"
     r"|\ballergies\s*+:\s*+(?:nil|none|nkda|nka)\b",
@@ -41,7 +46,7 @@ def allergies(note: str, vocabulary: Vocabulary) -> tuple[list[Allergy], Item | 
     for match in _ALLERGY_AFTER.finditer(note):
         for item in items_of(note, match.start("what"), match.group("what")):
             found.setdefault(item.start, Allergy(item, vocabulary.match_allergy(item.text)))
-    for match in _ALLERGY_BEFORE.finditer(note):
+    for match in run_matches(_ALLERGY_BEFORE, _ALLERGY_BEFORE_RESUMED, note):
         for item in items_of(note, match.start("what"), match.group("what")):
             allergen = vocabulary.match_allergy(item.text)
             if allergen is not None:

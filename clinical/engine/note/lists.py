@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from clinical.engine.note.scan import run_matches
+
 _ITEM_BREAK = re.compile(r"\s*+(?:,|\band\b|\bor\b|/|\+|\bbut\b)\s*+", re.IGNORECASE)
 REACTION = re.compile(r"\s*+\([^)]*\)|\s*+-\s*+(?:rash|hives|anaphylaxis|swelling)\b.*", re.I)
 _LIST = re.compile(
@@ -39,10 +41,20 @@ def items_of(note: str, start: int, text: str) -> Iterator[Item]:
     for piece in _ITEM_BREAK.split(text):
         offset = text.index(piece, position) if piece else position
         position = offset + len(piece)
-        cleaned = REACTION.sub("", piece).strip(" :-")
+        cleaned = _without_reactions(piece)
         if cleaned and not _NOTHING.match(cleaned):
             begin = start + offset + piece.index(cleaned)
             yield Item(note[begin : begin + len(cleaned)], begin, begin + len(cleaned))
+
+
+def _without_reactions(piece: str) -> str:
+    """The piece without its reactions ("penicillin (rash)"); where a reaction sits between words
+    ("asthma (mild) since 2010"), the words before it, so that the item is still one span."""
+    cleaned = REACTION.sub("", piece).strip(" :-")
+    if cleaned in piece:
+        return cleaned
+    reaction = REACTION.search(piece)
+    return piece[: reaction.start()].strip(" :-") if reaction is not None else cleaned
 
 
 def listed(note: str) -> Iterator[tuple[Literal["medication", "history"], Item]]:
@@ -56,13 +68,17 @@ def listed(note: str) -> Iterator[tuple[Literal["medication", "history"], Item]]
                 yield kind, Item(name, item.start, item.start + len(name))
 
 
-_DOSED = re.compile(
-    r"\b(?P<name>[A-Za-z][A-Za-z-]{3,})\s++\d+(?:\.\d+)?\s*+(?:mg|mcg|micrograms?|units?)\b",
-    re.IGNORECASE,
+# A name of four or more letters and hyphens, started only at the first letter of a run that
+# follows a non-word character (:mod:`.scan`: the unrestricted pattern is quadratic).
+_NAME_FIRST = r"(?:(?=\b[A-Za-z])|[A-Za-z]*+-++)"
+_DOSED_NAME = (
+    r"(?P<name>[A-Za-z][A-Za-z-]{3,}+)\s++\d++(?:\.\d++)?\s*+(?:mg|mcg|micrograms?|units?)\b"
 )
+_DOSED = re.compile(rf"(?<![A-Za-z-]){_NAME_FIRST}{_DOSED_NAME}", re.IGNORECASE)
+_DOSED_RESUMED = re.compile(_NAME_FIRST + _DOSED_NAME, re.IGNORECASE)
 
 
 def dosed(note: str) -> Iterator[Item]:
     """Names written with a dose ("zopiclone 7.5 mg"): medications, known or not."""
-    for match in _DOSED.finditer(note):
+    for match in run_matches(_DOSED, _DOSED_RESUMED, note):
         yield Item(match.group("name"), *match.span("name"))

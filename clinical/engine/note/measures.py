@@ -267,6 +267,9 @@ _NOT_A_MEASURE = (
     r"(?!\s*+(?:%|kg|mg|mcg|g\b|cm|mm|ml|bpm|/|\.\d|x\b|hours?|hrs?|mins?|minutes?|times|"
     r"years?\s++ago|weeks?\s++ago|days?\s++ago|months?\s++ago|am\b|pm\b|o'?clock))"
 )
+# At a line's start or after punctuation, never inside a run of white space (a start there sees
+# the same text after the run as the run's first, so trying each is quadratic on blank lines).
+_LINE_OR_MARK = r"(?:^|(?<=[\n,;:(]))(?!(?<=\s)\s)"
 _PERSON_M = r"man|male|gentleman|gent|lad|boy|guy|chap|bloke"
 _PERSON_F = r"woman|female|lady|girl|lass"
 _AGE_FORMS: tuple[re.Pattern[str], ...] = tuple(
@@ -279,10 +282,10 @@ _AGE_FORMS: tuple[re.Pattern[str], ...] = tuple(
         # "aged 72", "age: 72", "age 4 months"
         rf"\b(?:aged?|age\s*+:)\s*+{_NUMBER_AGE}\b(?:\s*+{_AGE_UNIT}\b)?{_NOT_A_MEASURE}",
         # "72M", "72 F": at a line's start or after punctuation it is the age-sex shorthand
-        rf"(?:^|(?<=[\n,;:(]))\s*+{_NUMBER_AGE}\s?(?P<sex>[mf])\b(?!\s*+\d)",
+        rf"{_LINE_OR_MARK}\s*+{_NUMBER_AGE}\s?(?P<sex>[mf])\b(?!\s*+\d)",
         rf"\b{_NUMBER_AGE}\s?(?P<sex>[mf])\b(?!\s*+\d)",
         # "M72", "F 45" after a line's start or punctuation
-        rf"(?:^|(?<=[\n,;:(]))\s*+(?P<sex>[mf])\s?{_NUMBER_AGE}\b{_NOT_A_MEASURE}",
+        rf"{_LINE_OR_MARK}\s*+(?P<sex>[mf])\s?{_NUMBER_AGE}\b{_NOT_A_MEASURE}",
         # "5/12 M" (months), "3/52 F" (weeks): a fraction is an age only with the sex or "old"
         r"\b(?P<n>\d{1,2})\s*+/\s*+(?P<unit>12|52)\s*+(?:(?P<sex>[mf])\b|old\b)",
         # "11mo M", "18 months F"
