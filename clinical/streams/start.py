@@ -14,8 +14,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from clinical import audit, engine, limits, metrics
+from clinical import audit, engine, limits, metrics, patients
 from clinical.db import db_call
 from clinical.engine import MAX_REQUEST_ID_CHARS, refuse_invisible
 from clinical.models import AuditEntry, StreamSession
@@ -56,18 +57,27 @@ def validate_request_id(value: Any) -> str:
         raise InvalidMessage({"request_id": [str(error)]}) from None
 
 
-def _validated(user: Any, kind: str, data: Any) -> tuple[dict[str, Any], Any]:
-    """The canonical request to store and run, and the session it follows, if any."""
+def _validated(
+    user: Any, kind: str, data: Any
+) -> tuple[dict[str, Any], Any, patients.Patient | None]:
+    """The canonical request to store and run, the session it follows, if any, and the patient
+    (``data.patient``, kept from the engine; a prescription inherits its diagnosis's)."""
+    today = timezone.localdate()
+    data, patient = patients.take(data, today)
     if kind == StreamSession.Kind.DIAGNOSIS:
+        if isinstance(data, dict):
+            data = patients.with_age(data, "history", patient, today)
         request = engine.validate_diagnosis(data)
-        return request.model_dump(mode="json", exclude_none=True), None
+        return request.model_dump(mode="json", exclude_none=True), None, patient
     if not isinstance(data, dict):
         raise InvalidMessage({"data": ["must be a JSON object"]})
-    data = dict(data)
     follows = data.pop("session_id", None)
-    request = engine.validate_prescription(data)
-    follows_id = own_session(user, follows).id if follows is not None else None
-    return request.model_dump(mode="json", exclude_none=True), follows_id
+    followed = own_session(user, follows) if follows is not None else None
+    if patient is None and followed is not None:
+        patient = patients.from_session(followed)
+    request = engine.validate_prescription(patients.with_age(data, "patient_info", patient, today))
+    follows_id = followed.id if followed is not None else None
+    return request.model_dump(mode="json", exclude_none=True), follows_id, patient
 
 
 def create_stream(
@@ -84,7 +94,7 @@ def _store_stream(
 ) -> StreamSession:
     """``create_stream`` behind a door that has checked the start permission once already."""
     request_id = validate_request_id(request_id)
-    request, follows_id = _validated(user, kind, data)
+    request, follows_id, patient = _validated(user, kind, data)
     with transaction.atomic():
         session = store.create_session(
             owner_id=user.pk,
@@ -95,6 +105,7 @@ def _store_stream(
             follows_id=follows_id,
             worker_id=settings.WORKER_ID,
             lease_seconds=settings.STREAM_LEASE_SECONDS,
+            **patients.session_fields(patient),
         )
         audit.record(user, AuditEntry.Action.STARTED, session, channel, client)
     metrics.streams_started.labels(kind).inc()
