@@ -38,7 +38,9 @@ def test_a_required_field_left_empty_is_named(open_portal):
     page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
 
-    expect(page.locator('[data-error-for="history.age"]')).to_have_text("this field is required")
+    expect(page.locator('[data-error-for="history.age"]')).to_have_text(
+        "this field is required, or give the date of birth"
+    )
     expect(page.locator('[data-error-for="history.sex"]')).to_have_text("choose female or male")
 
 
