@@ -57,6 +57,19 @@ class StreamSession(models.Model):
         related_name="followed_by",
         help_text="The diagnosis session a prescription follows.",
     )
+    patient_identifier = models.CharField(
+        max_length=32,
+        blank=True,
+        db_index=True,
+        help_text="An NHS number (digits only) or a local identifier; empty: none given.",
+    )
+    patient_identifier_system = models.CharField(
+        max_length=16, blank=True, choices=[("nhs_number", "NHS number"), ("local", "Local")]
+    )
+    patient_birth_date = models.DateField(null=True, blank=True)
+    patient_anonymous = models.BooleanField(
+        default=False, help_text="The clinician stated the session is about nobody named."
+    )
     primary_diagnosis = models.CharField(max_length=200, blank=True)
     icd10 = models.CharField("ICD-10", max_length=16, blank=True)
     urgency = models.CharField(max_length=16, blank=True)

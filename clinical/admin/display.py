@@ -248,3 +248,17 @@ def frame_summary(frame: dict[str, Any]) -> str:
     if kind == "error":
         return f"{frame.get('code')}: {frame.get('error')}"
     return text(kind)
+
+
+def patient_label(patient: Any) -> str:
+    """A session's patient as a reader scans for it: "NHS 943 476 5919, born 1953-04-02",
+    "MRN-77 (local), born ...", "Anonymous", or "Not stated" (a session from an older client)."""
+    if patient is None:
+        return "Not stated"
+    if patient.anonymous:
+        return "Anonymous"
+    born = f", born {patient.birth_date.isoformat()}" if patient.birth_date else ""
+    if patient.identifier_system == "nhs_number":
+        digits = patient.identifier
+        return f"NHS {digits[:3]} {digits[3:6]} {digits[6:]}{born}"
+    return f"{patient.identifier} (local){born}"

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from clinical import audit
+from clinical import audit, patients
 from clinical.admin import display
 from clinical.admin.access import ReviewerOnly, is_reviewer
 from clinical.admin.export import sessions_csv
@@ -38,6 +38,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
         "session",
         "created_at",
         "clinician",
+        "patient",
         "kind",
         "status",
         "primary_diagnosis",
@@ -55,28 +56,23 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
         "engine_version",
     ]
     search_fields = [
+        "patient_identifier",
         "primary_diagnosis",
         "icd10",
         "owner__username",
         "owner__first_name",
         "owner__last_name",
     ]
-    search_help_text = "Diagnosis, ICD-10 code, clinician's username or name, or a session id."
+    search_help_text = (
+        "Patient identifier (NHS number or local), diagnosis, ICD-10 code, clinician's username "
+        "or name, or a session id."
+    )
     list_per_page = 100
     ordering = ["-created_at"]
     actions = ["mark_reviewed_agree", "export_csv"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StreamSession]:
         return with_review_state(super().get_queryset(request)).select_related("owner")
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        """The search fields, or the session whose id was pasted in."""
-        try:
-            return queryset.filter(id=uuid.UUID(search_term.strip())), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return is_reviewer(request)
@@ -88,6 +84,23 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
     @admin.display(description="clinician", ordering="owner__username")
     def clinician(self, session: StreamSession) -> str:
         return session.owner.get_full_name() or session.owner.get_username()
+
+    @admin.display(description="patient", ordering="patient_identifier")
+    def patient(self, session: StreamSession) -> str:
+        return display.patient_label(patients.from_session(session))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """The search fields, the session whose id was pasted in, or an NHS number typed with
+        its spaces (stored as digits only)."""
+        try:
+            return queryset.filter(id=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            pass
+        key = patients.search_key(search_term)
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        return found | queryset.filter(patient_identifier=key), duplicates
 
     @admin.display(description="review", ordering="latest_verdict")
     def review_state(self, session: StreamSession) -> str:
@@ -166,6 +179,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
         return {
             "session": session,
             "clinician": self.clinician(session),
+            "patient": self.patient(session),
             "request_view": request_view(session.request or {}),
             "result_view": result_view(session.result) if session.result else None,
             "disclaimer": (session.result or {}).get("disclaimer", ""),

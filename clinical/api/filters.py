@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from clinical.engine import Urgency
 from clinical.models import Review, StreamSession
+from clinical.patients import MAX_IDENTIFIER_CHARS, search_key
 
 URGENCIES = typing.get_args(Urgency)
 
@@ -29,6 +30,12 @@ class SessionFilterSerializer(serializers.Serializer):
     )
     verdict = serializers.ChoiceField(
         Review.Verdict.choices, required=False, help_text="The latest review's verdict."
+    )
+
+    patient = serializers.CharField(
+        required=False,
+        max_length=MAX_IDENTIFIER_CHARS,
+        help_text="The patient's identifier, exactly (an NHS number with or without its spaces).",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +60,8 @@ def filter_sessions(
         sessions = sessions.filter(created_at__lt=filters["created_before"])
     if filters.get("reviewed") is not None:
         sessions = sessions.filter(latest_verdict__isnull=not filters["reviewed"])
+    if "patient" in filters:
+        sessions = sessions.filter(patient_identifier=search_key(filters["patient"]))
     if "verdict" in filters:
         sessions = sessions.filter(latest_verdict=filters["verdict"])
     return sessions

@@ -25,6 +25,7 @@ from pydantic_core import core_schema
 
 from clinical.api.serializers import ErrorSerializer
 from clinical.engine import MAX_REQUEST_ID_CHARS, DiagnosisRequest, PrescriptionRequest
+from clinical.patients import PatientReference
 
 ERROR_DESCRIPTIONS = {
     400: "validation_error: `details` maps each bad field to its messages.",
@@ -161,18 +162,29 @@ RequestId = Field(
 )
 
 
+PatientField = Field(
+    None,
+    description="Who the session is about, kept by the service and never sent to the engine "
+    "(only the age its birth_date gives, where history.age is absent). Required by the portal; "
+    "a start without it is stored as 'not stated'. A prescription with session_id and no "
+    "patient takes its diagnosis's.",
+)
+
+
 class DiagnosisStart(DiagnosisRequest):
     """The WebSocket's diagnosis ``data``, plus an optional ``request_id``."""
 
     model_config = ConfigDict(json_schema_extra=_symptoms_may_be_names)
 
     request_id: str | None = RequestId
+    patient: PatientReference | None = PatientField
 
 
 class PrescriptionStart(PrescriptionRequest):
     """The WebSocket's prescription ``data``, plus an optional ``request_id``."""
 
     request_id: str | None = RequestId
+    patient: PatientReference | None = PatientField
     session_id: str | None = Field(
         None,
         description="The diagnosis session (yours) this prescription follows.",

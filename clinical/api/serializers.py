@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from pydantic import RootModel
 from rest_framework import serializers
 
+from clinical import patients
 from clinical.engine import DiagnosisRequest, EngineResult, Frame, PrescriptionRequest
 from clinical.models import Review, StreamSession
 from clinical.reviews import MAX_COMMENT_CHARS
@@ -69,6 +71,10 @@ class LatestReviewSerializer(serializers.Serializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
+    patient = serializers.SerializerMethodField(
+        help_text="Who the session is about: {anonymous: true} or {identifier, "
+        "identifier_system, birth_date}; null for a session started without one."
+    )
     latest_review = serializers.SerializerMethodField(
         help_text="The latest review; null while nobody has reviewed the session."
     )
@@ -78,6 +84,7 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "owner",
+            "patient",
             "kind",
             "status",
             "primary_diagnosis",
@@ -92,6 +99,11 @@ class SessionSerializer(serializers.ModelSerializer):
             "failure_reason",
             "latest_review",
         ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_patient(self, session: StreamSession) -> dict[str, Any] | None:
+        patient = patients.from_session(session)
+        return patient.as_json() if patient is not None else None
 
     @extend_schema_field(LatestReviewSerializer(allow_null=True))
     def get_latest_review(self, session: StreamSession) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinical import patients
 from clinical.fhir.builder import BundleBuilder
 from clinical.fhir.diagnosis import diagnosis_resources
 from clinical.fhir.prescription import prescription_resources
@@ -36,6 +37,7 @@ def session_bundle(session: StreamSession) -> dict[str, Any]:
         recorded_at=session.finished_at or session.created_at,
         engine_version=result.get("engine_version") or session.engine_version,
         disclaimer=result.get("disclaimer", ""),
+        patient=patients.from_session(session),
     )
     if session.kind == StreamSession.Kind.DIAGNOSIS:
         diagnosis_resources(builder, session.request, result)

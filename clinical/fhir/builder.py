@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from clinical.fhir import terminology as terms
+from clinical.patients import Patient
 from clinical.wire import timestamp
 
 Resource = dict[str, Any]
@@ -43,6 +44,7 @@ class BundleBuilder:
     recorded_at: datetime
     engine_version: str
     disclaimer: str
+    patient: Patient | None = None
     entries: list[Resource] = field(default_factory=list)
 
     @property

@@ -12,8 +12,8 @@ from clinical.fhir.builder import BundleBuilder, Reference, Resource, concept, t
 from clinical.fhir.patient import (
     age_observation,
     allergies,
-    anonymous_patient,
     current_medications,
+    patient_resource,
 )
 
 
@@ -168,7 +168,7 @@ def diagnosis_resources(
     builder: BundleBuilder, request: dict[str, Any], result: dict[str, Any]
 ) -> None:
     history = request.get("history") or {}
-    subject = anonymous_patient(builder, history.get("sex", "unknown"))
+    subject = patient_resource(builder, history.get("sex", "unknown"))
     if history.get("age") is not None:
         age_observation(builder, subject, history["age"])
     allergies(builder, subject, history.get("allergies", []))

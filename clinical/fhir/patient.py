@@ -1,5 +1,6 @@
-"""What the request said about the patient: an anonymous Patient, age and weight, allergies and
-current medications. medstream never holds a patient's identity, so neither does the export."""
+"""What the session holds about the patient: the Patient (its identifier and birth date when the
+clinician gave them, else anonymous), age and weight, allergies and current medications. Names,
+addresses and contacts are never held, so never exported."""
 
 from __future__ import annotations
 
@@ -11,9 +12,21 @@ from clinical.fhir.builder import BundleBuilder, Reference, concept, text_concep
 REPORTED = "As reported in the request to medstream; not verified."
 
 
-def anonymous_patient(builder: BundleBuilder, sex: str) -> Reference:
-    """A Patient with administrative gender only: no name, identifier, address or birth date."""
-    return builder.add("patient", "Patient", {"gender": sex})
+def patient_resource(builder: BundleBuilder, sex: str) -> Reference:
+    """A Patient with administrative gender, and the session's identifier and birth date if it
+    has them; never a name, address or contact."""
+    fields: dict = {"gender": sex}
+    patient = builder.patient
+    if patient is not None and not patient.anonymous:
+        system = (
+            terms.NHS_NUMBER_SYSTEM
+            if patient.identifier_system == "nhs_number"
+            else terms.LOCAL_PATIENT_IDENTIFIER_SYSTEM
+        )
+        fields["identifier"] = [{"system": system, "value": patient.identifier}]
+        if patient.birth_date is not None:
+            fields["birthDate"] = patient.birth_date.isoformat()
+    return builder.add("patient", "Patient", fields)
 
 
 def _quantity_observation(
@@ -39,7 +52,8 @@ def _quantity_observation(
 
 
 def age_observation(builder: BundleBuilder, subject: Reference, age_years: float) -> Reference:
-    """Age as an Observation: FHIR's Patient has only a birth date, which we do not have."""
+    """Age as an Observation, as the engine read it (the Patient has a birth date only when the
+    clinician gave one)."""
     return _quantity_observation(builder, "age", terms.AGE, subject, age_years, "years", "a")
 
 

@@ -12,8 +12,8 @@ from clinical.fhir.diagnosis import condition
 from clinical.fhir.patient import (
     age_observation,
     allergies,
-    anonymous_patient,
     current_medications,
+    patient_resource,
     weight_observation,
 )
 
@@ -111,7 +111,7 @@ def prescription_resources(
     builder: BundleBuilder, request: dict[str, Any], result: dict[str, Any]
 ) -> None:
     patient = request.get("patient_info") or {}
-    subject = anonymous_patient(builder, patient.get("sex", "unknown"))
+    subject = patient_resource(builder, patient.get("sex", "unknown"))
     if patient.get("age") is not None:
         age_observation(builder, subject, patient["age"])
     if patient.get("weight") is not None:

@@ -16,6 +16,10 @@ ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 IDENTIFIER_URI = "urn:ietf:rfc:3986"
+# The NHS number's naming system (HL7 UK Core; NHS Data Dictionary "NHS NUMBER").
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+# A local identifier (MRN) has no national system: a receiving system maps this one to its PAS's.
+LOCAL_PATIENT_IDENTIFIER_SYSTEM = "urn:medstream:patient-identifier:local"
 
 DECISION_SUPPORT_TAG = {
     "system": "urn:medstream:fhir:tag",

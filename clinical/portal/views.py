@@ -21,6 +21,7 @@ from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from clinical import patients
 from clinical.engine import CONSCIOUSNESS_LEVELS, display_labels, request_bounds
 from clinical.streams.access import REVIEW_PERMISSION
 
@@ -62,7 +63,7 @@ def page_config(request: HttpRequest, session_id: uuid.UUID | None) -> dict[str,
         "socketPath": f"/ws/{user.pk}/",
         "loginUrl": "/accounts/login/",
         "sessionId": str(session_id) if session_id else None,
-        "bounds": request_bounds(),
+        "bounds": {**request_bounds(), "patient": patients.bounds()},
         "consciousness": list(CONSCIOUSNESS_LEVELS),
         "measures": display_labels(),
     }

@@ -14,8 +14,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from clinical import audit, engine, limits, metrics
+from clinical import audit, engine, limits, metrics, patients
 from clinical.db import db_call
 from clinical.engine import MAX_REQUEST_ID_CHARS, EngineValidationError, refuse_invisible
 from clinical.models import AuditEntry, StreamSession
@@ -57,35 +58,44 @@ def validate_request_id(value: Any) -> str:
         raise InvalidMessage({"request_id": [str(error)]}) from None
 
 
-Validated = tuple[dict[str, Any], Any]  # the canonical request, the session_id it follows
+# The canonical request, the session it follows (its id, or None) and the patient.
+Validated = tuple[dict[str, Any], Any, "patients.Patient | None"]
+# The engine's validation job, the data it validates, the session followed and the patient.
+Prepared = tuple[str, Any, Any, "patients.Patient | None"]
 
 
-def _engine_job(kind: str, data: Any) -> tuple[str, Any, Any]:
-    """The engine's validation job for ``kind``, the data it validates, and the session a
-    prescription follows (checked against the user apart, in the database)."""
+def _prepared(user: Any, kind: str, data: Any) -> Prepared:
+    """What the engine is to validate, with the patient taken out (``data.patient``: the engine
+    never sees it, only an age from the date of birth where none is stated) and, for a
+    prescription, the session it follows checked against the user in the database (its
+    patient inherited when the request names none)."""
+    today = timezone.localdate()
+    data, patient = patients.take(data, today)
     if kind == StreamSession.Kind.DIAGNOSIS:
-        return "validate_diagnosis", data, None
+        if isinstance(data, dict):
+            data = patients.with_age(data, "history", patient, today)
+        return "validate_diagnosis", data, None, patient
     if not isinstance(data, dict):
         raise InvalidMessage({"data": ["must be a JSON object"]})
     data = dict(data)
     follows = data.pop("session_id", None)
-    return "validate_prescription", data, follows
+    followed = own_session(user, follows) if follows is not None else None
+    if patient is None and followed is not None:
+        patient = patients.from_session(followed)
+    data = patients.with_age(data, "patient_info", patient, today)
+    return "validate_prescription", data, followed.id if followed is not None else None, patient
 
 
-async def validate(user: Any, kind: str, data: Any) -> Validated:
+async def validate(user: Any, prepared: Prepared) -> Validated:
     """Validate in an engine process (validation reads the note, for the age and sex it may
     state), from the event loop: no database thread waits on the engine meanwhile (on SQLite
     there is one for the whole worker). Past the engine's budget the note is refused."""
-    job, data, follows = _engine_job(kind, data)
+    job, data, follows_id, patient = prepared
     try:
         request: dict[str, Any] = await engine_pool.run(job, data, user.pk)
     except OverBudget as error:
         raise EngineValidationError({"note": [f"could not be read in time ({error})"]}) from None
-    return request, follows
-
-
-def _followed(user: Any, follows: Any) -> Any:
-    return own_session(user, follows).id if follows is not None else None
+    return request, follows_id, patient
 
 
 def create_stream(
@@ -116,9 +126,8 @@ def _store_stream(
     """``create_stream`` behind a door that has checked the start permission once already."""
     request_id = validate_request_id(request_id)
     if validated is None:
-        validated = async_to_sync(validate)(user, kind, data)
-    request, follows = validated
-    follows_id = _followed(user, follows)
+        validated = async_to_sync(validate)(user, _prepared(user, kind, data))
+    request, follows_id, patient = validated
     with transaction.atomic():
         session = store.create_session(
             owner_id=user.pk,
@@ -129,6 +138,7 @@ def _store_stream(
             follows_id=follows_id,
             worker_id=settings.WORKER_ID,
             lease_seconds=settings.STREAM_LEASE_SECONDS,
+            **patients.session_fields(patient),
         )
         audit.record(user, AuditEntry.Action.STARTED, session, channel, client)
     metrics.streams_started.labels(kind).inc()
@@ -157,7 +167,7 @@ async def start_stream(
     await db_call(require_start_permission)(user)
     await spend_start(user)
     validate_request_id(request_id)
-    validated = await validate(user, kind, data)
+    validated = await validate(user, await db_call(_prepared)(user, kind, data))
     session = await db_call(_store_stream)(
         user, kind, data, request_id, "websocket", client, validated
     )

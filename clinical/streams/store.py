@@ -53,8 +53,9 @@ def create_session(
     follows_id: uuid.UUID | None,
     worker_id: str,
     lease_seconds: float,
+    **patient: Any,
 ) -> StreamSession:
-    """A new running session leased to ``worker_id``."""
+    """A new running session leased to ``worker_id`` (``patient``: its patient fields)."""
     now = timezone.now()
     return StreamSession.objects.create(
         owner_id=owner_id,
@@ -67,6 +68,7 @@ def create_session(
         started_at=now,
         worker_id=worker_id,
         lease_expires_at=now + timedelta(seconds=lease_seconds),
+        **patient,
     )
 
 

@@ -62,8 +62,11 @@ def test_stream_bodies_are_the_engines_request_models(schema):
 
     diagnosis = components["DiagnosisStart"]["properties"]
     prescription = components["PrescriptionStart"]["properties"]
-    assert set(diagnosis) == {*DiagnosisRequest.model_fields, "request_id"}
-    assert set(prescription) == {*PrescriptionRequest.model_fields, "request_id", "session_id"}
+    service = {"request_id", "patient"}
+    assert set(diagnosis) == {*DiagnosisRequest.model_fields, *service}
+    assert set(prescription) == {*PrescriptionRequest.model_fields, *service, "session_id"}
+    patient = components["PatientReference"]["properties"]
+    assert set(patient) == {"anonymous", "identifier", "identifier_system", "birth_date"}
     assert components["DiagnosisStart"]["additionalProperties"] is False
     heart_rate = components["Vitals"]["properties"]["heart_rate"]
     bounds = {type(m).__name__: m for m in Vitals.model_fields["heart_rate"].metadata}

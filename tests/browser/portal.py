@@ -48,7 +48,18 @@ def add_items(page: Page, testid: str, names: list[str]) -> None:
         box.press("Enter")
 
 
+def fill_patient(page: Page, patient: dict[str, str] | None) -> None:
+    """The patient reference: ``{system, identifier, birth_date}``, or None for anonymous."""
+    if patient is None:
+        page.get_by_test_id("patient-system-anonymous").check()
+        return
+    page.get_by_test_id(f"patient-system-{patient['system']}").check()
+    page.get_by_test_id("patient-identifier").fill(patient["identifier"])
+    page.get_by_test_id("patient-birth-date").fill(patient["birth_date"])
+
+
 def fill_diagnosis(page: Page, case: dict[str, Any]) -> None:
+    fill_patient(page, case.get("patient"))
     add_items(page, "symptom-input", case["symptoms"])
     for name, value in case["vitals"].items():
         page.get_by_test_id(f"vital-{name}").fill(value)
@@ -56,7 +67,8 @@ def fill_diagnosis(page: Page, case: dict[str, Any]) -> None:
     page.get_by_test_id("vital-consciousness").select_option(case["consciousness"])
     if "urea" in case:
         page.get_by_test_id("lab-urea").fill(case["urea"])
-    page.get_by_test_id("history-age").fill(case["age"])
+    if case.get("age"):
+        page.get_by_test_id("history-age").fill(case["age"])
     page.get_by_test_id(f"history-sex-{case['sex']}").check()
     for field in ("smoker", "pregnant"):
         if field in case:

@@ -52,6 +52,7 @@ def test_a_diagnosis_streams_to_completion(open_portal):
     screenshot(page, "new-diagnosis-desktop")
     page.evaluate(WATCH_PROGRESS)
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)
@@ -80,6 +81,7 @@ def test_the_stream_reads_well_at_tablet_width(open_portal):
     fill_diagnosis(page, PNEUMONIA)
     screenshot(page, "new-diagnosis-tablet")
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     wait_until_complete(page)
 
@@ -92,6 +94,7 @@ def test_the_stream_reads_well_at_tablet_width(open_portal):
 def test_a_started_diagnosis_leaves_an_empty_form_for_the_next_patient(open_portal):
     page = open_portal()
     fill_diagnosis(page, PNEUMONIA)
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     wait_until_complete(page)
 

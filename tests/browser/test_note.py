@@ -32,6 +32,7 @@ def start_with_note(page: Page, note: str, age: str = "72", sex: str = "male") -
     page.get_by_test_id("note-input").fill(note)
     page.get_by_test_id("history-age").fill(age)
     page.get_by_test_id(f"history-sex-{sex}").check()
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)
@@ -168,6 +169,7 @@ def test_an_empty_note_without_symptoms_is_refused_beside_the_note(open_portal):
     page.get_by_test_id("history-age").fill("40")
     page.get_by_test_id("history-sex-female").check()
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
 
     error = page.locator('[data-error-for="note"]')
@@ -180,6 +182,7 @@ def test_an_empty_note_without_symptoms_is_refused_beside_the_note(open_portal):
     page.get_by_test_id("note-input").fill("cough " * 1667)
     expect(page.get_by_test_id("note-count")).to_contain_text("10,001 / 10,000 characters")
     expect(page.get_by_test_id("note-count")).to_contain_text("too many")
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     expect(error).to_have_text("must be at most 10,000 characters (it has 10,001)")
     request = {"note": "x" * 10_001, "history": {"age": 40, "sex": "female"}}

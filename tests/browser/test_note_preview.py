@@ -85,6 +85,7 @@ def test_a_note_read_and_corrected_before_the_stream_starts_with_the_correction(
     expect(summary).to_contain_text(cough_symptom)
     screenshot(page, "note-preview-desktop", showing=page.locator(".note-entry"), block="start")
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)
@@ -133,6 +134,7 @@ def test_what_the_clinician_typed_is_never_overwritten_and_an_edited_note_is_rea
     preview_finding(page, "chest_pain").get_by_test_id("finding-mark-present").click()
     page.get_by_test_id("note-input").fill("72-year-old man, denies chest pain, dry cough")
     expect(page.locator('[data-role="note-read-status"]')).to_contain_text("has changed")
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     error = page.locator('[data-error-for="note"]')
     expect(error).to_contain_text("the note changed after you corrected its reading")
@@ -143,6 +145,7 @@ def test_what_the_clinician_typed_is_never_overwritten_and_an_edited_note_is_rea
     expect(preview_finding(page, "cough")).to_have_count(1)
     expect(preview_finding(page, "productive_cough")).to_have_count(0)
     expect(preview(page).locator("[data-correction]")).to_have_count(0)
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)

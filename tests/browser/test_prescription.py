@@ -89,6 +89,7 @@ def test_allergies_and_medications_written_only_in_the_note_are_prefilled(open_p
     page.get_by_test_id("note-input").fill(note)
     page.get_by_test_id("history-age").fill("68")
     page.get_by_test_id("history-sex-male").check()
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     wait_until_complete(page)
     summary = page.get_by_test_id("request-summary")

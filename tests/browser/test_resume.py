@@ -47,6 +47,7 @@ def test_a_socket_cut_mid_stream_resumes_with_every_item_once(open_portal):
     # server has already sent the rest on that socket, and the page never reads it.
     page.evaluate("window.__medstream.dropSocket({afterSeq: 8})")
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)
@@ -69,6 +70,7 @@ def test_a_socket_cut_mid_stream_resumes_with_every_item_once(open_portal):
 def test_a_replay_of_everything_adds_nothing(open_portal):
     page = open_portal()
     fill_diagnosis(page, PNEUMONIA)
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)
@@ -104,6 +106,7 @@ def test_a_request_whose_answer_was_lost_is_found_and_shown(open_portal):
     # the page finds the stream it started by its request id and replays it.
     page.evaluate("window.__medstream.dropSocket({afterSend: true})")
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(page)
     wait_until_complete(page)

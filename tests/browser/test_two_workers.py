@@ -50,6 +50,7 @@ def test_a_stream_started_on_worker_1_reaches_the_users_tab_on_worker_2(open_on)
     other_tab = open_on(2, "demo")
 
     fill_diagnosis(started_here, PNEUMONIA)
+    started_here.get_by_test_id("patient-system-anonymous").check()
     started_here.get_by_test_id("start-diagnosis").click()
     session_id = session_id_of(started_here)
 

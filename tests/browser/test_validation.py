@@ -17,6 +17,7 @@ def test_the_page_refuses_an_impossible_vital_sign_beside_its_field(open_portal)
     page.get_by_test_id("vital-heart-rate").fill("400")
     page.get_by_test_id("vital-blood-pressure").fill("80/120")
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
 
     heart_rate = page.locator('[data-error-for="vitals.heart_rate"]')
@@ -34,9 +35,12 @@ def test_a_required_field_left_empty_is_named(open_portal):
     page = open_portal()
     page.get_by_test_id("symptom-input").fill("cough")
 
+    page.get_by_test_id("patient-system-anonymous").check()
     page.get_by_test_id("start-diagnosis").click()
 
-    expect(page.locator('[data-error-for="history.age"]')).to_have_text("this field is required")
+    expect(page.locator('[data-error-for="history.age"]')).to_have_text(
+        "this field is required, or give the date of birth"
+    )
     expect(page.locator('[data-error-for="history.sex"]')).to_have_text("choose female or male")
 
 

@@ -56,7 +56,8 @@ export async function postJSON(path, body, { signal } = {}) {
 const query = (params) => new URLSearchParams(params).toString();
 
 export const api = {
-  sessions: (limit = 50) => getJSON(`/api/sessions/?${query({ limit })}`),
+  sessions: (limit = 50, patient = "") =>
+    getJSON(`/api/sessions/?${query(patient ? { limit, patient } : { limit })}`),
   session: (id) => getJSON(`/api/sessions/${encodeURIComponent(id)}/`),
   events: (id, afterSeq) =>
     getJSON(`/api/sessions/${encodeURIComponent(id)}/events/?${query({ after_seq: afterSeq })}`),

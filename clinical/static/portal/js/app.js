@@ -8,6 +8,7 @@ import { DiagnosisForm } from "./diagnosis-form.js";
 import { $ } from "./dom.js";
 import { showFormMessage } from "./form-errors.js";
 import { kindOfStage } from "./format.js";
+import { ageFrom } from "./patient-field.js";
 import { HistoryList } from "./history.js";
 import { PrescriptionDialog } from "./prescription-form.js";
 import { noteAllergies, noteMedications, withNoteReadings } from "./prescription-prefill.js";
@@ -147,8 +148,10 @@ export class PortalApp {
 
   describe(record, detail) {
     record.kind ||= detail.kind;
+    record.patientRef = detail.patient;
     this.viewFor(record).describe({
       request: detail.request,
+      patientRef: detail.patient,
       owner: detail.owner,
       createdAt: detail.created_at,
       follows: detail.follows,
@@ -289,10 +292,16 @@ export class PortalApp {
 
   /** A diagnosis re-run with the clinician's corrections to a note's reading. */
   submitRerun(source, data, handlers) {
-    this.submit("diagnosis", data, handlers, { correctedFrom: source.id });
+    const patient = data.patient || source.patientRef;
+    this.submit("diagnosis", patient ? { ...data, patient } : data, handlers, {
+      correctedFrom: source.id,
+    });
   }
 
   submitPrescription(data) {
+    // Following one's own diagnosis, the server takes its patient; else the page sends it.
+    const patient = !data.session_id && this.prescribingFor?.patientRef;
+    if (patient) data = { ...data, patient };
     this.submit("prescription", data, {
       busy: (flag) => this.dialog.busy(flag),
       fail: (frame) => this.formFailed(this.dialog, frame),
@@ -341,6 +350,7 @@ export class PortalApp {
     record.requested = true;
     this.describe(record, {
       request: entry.data,
+      patient: entry.data.patient || this.book.get(entry.data.session_id)?.patientRef || null,
       owner: this.me.username,
       created_at: createdAt,
       follows: entry.data.session_id || null,
@@ -374,10 +384,11 @@ export class PortalApp {
     const history = request.history || {};
     const extracted = (record.result || record.detail?.result)?.extracted || {};
     const isMine = record.request !== undefined || record.detail?.owner === this.me.username;
+    this.prescribingFor = record;
     this.dialog.open(
       { ...target, followsId: isMine ? record.id : null },
       {
-        age: history.age,
+        age: history.age ?? (record.patientRef?.birth_date && ageFrom(record.patientRef.birth_date)),
         sex: history.sex,
         pregnant: history.pregnant,
         allergies: withNoteReadings(history.allergies, noteAllergies(extracted)),

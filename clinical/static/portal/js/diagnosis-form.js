@@ -9,6 +9,7 @@ import { $, $$, h } from "./dom.js";
 import { clearErrors, showErrors } from "./form-errors.js";
 import { NoteField } from "./note-field.js";
 import { NotePreview } from "./note-preview.js";
+import { PatientField } from "./patient-field.js";
 import { suggestions } from "./suggestions.js";
 import { TokenField } from "./token-field.js";
 import {
@@ -47,6 +48,7 @@ export class DiagnosisForm {
       bounds.note.maxLength,
     );
     this.preview = new NotePreview(this);
+    this.patient = new PatientField(form, bounds.patient);
     this.tokens = Object.fromEntries(
       $$("[data-token-field]", form).map((root) => [root.dataset.tokenField, new TokenField(root)]),
     );
@@ -75,6 +77,7 @@ export class DiagnosisForm {
     this.note.reset();
     this.preview.reset();
     this.list.replaceChildren();
+    this.patient.reset();
     for (const tokens of Object.values(this.tokens)) tokens.set([]);
     clearErrors(this.form);
   }
@@ -181,6 +184,7 @@ export class DiagnosisForm {
 
   read() {
     const problems = new Problems();
+    const patient = this.patient.read(problems);
     const note = this.readNote(problems);
     const symptoms = this.readSymptoms(problems, note !== undefined || this.note.value !== "");
     const vitals = compact(this.readVitals(problems));
@@ -192,7 +196,7 @@ export class DiagnosisForm {
       problems,
     );
     const history = this.readHistory(problems);
-    const data = { symptoms, history };
+    const data = { patient, symptoms, history };
     if (Object.keys(vitals).length) data.vitals = vitals;
     if (urea !== undefined) data.labs = { urea_mmol_l: urea };
     if (note !== undefined) data.note = note;
@@ -266,8 +270,10 @@ export class DiagnosisForm {
       "years",
       problems,
     );
-    if (age === undefined && !problems.details["history.age"])
-      problems.add("history.age", "this field is required");
+    // The server takes the age from the date of birth when Age is left empty.
+    const agedByBirth = Boolean(this.patient.birthDateValue);
+    if (age === undefined && !agedByBirth && !problems.details["history.age"])
+      problems.add("history.age", "this field is required, or give the date of birth");
     const sex = this.field("history.sex").value || undefined;
     if (!sex) problems.add("history.sex", "choose female or male");
     const pregnant = readChoice(this.field("history.pregnant").value);

@@ -85,3 +85,24 @@ export function absentLabel(label) {
   const lower = text.length > 1 && text[1] === text[1].toLowerCase();
   return `No ${lower ? text[0].toLowerCase() + text.slice(1) : text}`;
 }
+
+/** A session's patient as a clinician scans for it: "NHS 943 476 5919 · born 2 Mar 1954". */
+export function patientLabel(patient) {
+  if (!patient) return "Patient not stated";
+  if (patient.anonymous) return "Anonymous patient";
+  const born = patient.birth_date ? ` · born ${birthDate(patient.birth_date)}` : "";
+  const id = patient.identifier;
+  if (patient.identifier_system === "nhs_number")
+    return `NHS ${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}${born}`;
+  return `Local ID ${id}${born}`;
+}
+
+function birthDate(iso) {
+  const [year, month, day] = iso.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+}

@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { $, clear, h } from "./dom.js";
-import { URGENCY, dateTime, humanize } from "./format.js";
+import { URGENCY, dateTime, humanize, patientLabel } from "./format.js";
 
 export class HistoryList {
   constructor(nav, { me, onOpen }) {
@@ -15,7 +15,13 @@ export class HistoryList {
     this.activeId = null;
     this.timer = null;
     this.sessions = [];
+    this.search = $("#history-patient", nav);
     $('[data-action="refresh-history"]', nav).addEventListener("click", () => this.load());
+    $('[data-role="history-search"]', nav).addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.load();
+    });
+    this.search.addEventListener("search", () => this.load());
   }
 
   /** Reload soon, once, however many streams start or finish meanwhile. */
@@ -26,9 +32,11 @@ export class HistoryList {
 
   async load() {
     try {
-      const page = await api.sessions();
+      const patient = this.search.value.trim();
+      const page = await api.sessions(50, patient);
       this.sessions = page.results || [];
-      this.status.textContent = this.sessions.length ? "" : "No sessions yet.";
+      const none = patient ? `No sessions for ${patient}.` : "No sessions yet.";
+      this.status.textContent = this.sessions.length ? "" : none;
       this.render();
     } catch {
       this.status.textContent = "History could not be loaded; it will be tried again.";
@@ -48,8 +56,31 @@ export class HistoryList {
   }
 
   render() {
-    clear(this.list).append(...this.sessions.map((session) => h("li", {}, this.item(session))));
+    clear(this.list).append(
+      ...this.cases().map((members) =>
+        h(
+          "li",
+          { class: members.length > 1 ? "history-case" : "", testid: "history-case" },
+          members.map((session) => this.item(session)),
+        ),
+      ),
+    );
     this.setActive(this.activeId);
+  }
+
+  /** Sessions grouped as cases: a diagnosis, then the sessions that follow it (a prescription),
+   *  oldest follower first; the newest case on top. */
+  cases() {
+    const listed = new Set(this.sessions.map((session) => session.id));
+    const followers = new Map();
+    for (const session of this.sessions) {
+      if (!session.follows || !listed.has(session.follows)) continue;
+      if (!followers.has(session.follows)) followers.set(session.follows, []);
+      followers.get(session.follows).unshift(session);
+    }
+    return this.sessions
+      .filter((session) => !session.follows || !listed.has(session.follows))
+      .map((session) => [session, ...(followers.get(session.id) || [])]);
   }
 
   item(session) {
@@ -61,7 +92,7 @@ export class HistoryList {
       "a",
       {
         href: `/sessions/${session.id}/`,
-        class: `history-item kind-${session.kind}`,
+        class: `history-item kind-${session.kind}${session.follows ? " follows" : ""}`,
         testid: "session-history-item",
         dataset: { sessionId: session.id, kind: session.kind, status: session.status },
         on: {
@@ -75,6 +106,11 @@ export class HistoryList {
       h("span", {
         class: "history-kind",
         text: session.kind === "prescription" ? "Prescription" : "Diagnosis",
+      }),
+      h("span", {
+        class: "history-patient",
+        testid: "history-patient",
+        text: patientLabel(session.patient),
       }),
       h("span", { class: "history-title", text: title }),
       h(

@@ -5,7 +5,7 @@
 import { ChatPanel } from "./chat.js";
 import { DiagnosisResults } from "./diagnosis-view.js";
 import { clear, h } from "./dom.js";
-import { dateTime, humanize, patientLine } from "./format.js";
+import { dateTime, humanize, patientLabel, patientLine } from "./format.js";
 import { PrescriptionResults } from "./prescription-view.js";
 import { ProgressBar } from "./progress.js";
 
@@ -115,6 +115,11 @@ export class SessionView {
       text: "Running",
     });
     this.meta = h("p", { class: "meta muted" });
+    this.patientBanner = h("p", {
+      class: "patient-banner",
+      testid: "patient-banner",
+      text: "Patient loading…",
+    });
     this.summary = h("dl", { class: "request-summary", testid: "request-summary" });
     this.failure = h("div", { class: "failure-slot" });
     this.main = h("div", { class: "col-main" });
@@ -136,6 +141,7 @@ export class SessionView {
         h(
           "div",
           { class: "session-title" },
+          this.patientBanner,
           this.eyebrow,
           h("div", { class: "title-row" }, this.title, this.status),
           this.meta,
@@ -199,6 +205,12 @@ export class SessionView {
       this.title.textContent = result.diagnosis;
   }
 
+  /** The banner that says who this is about, above everything else the session shows. */
+  showPatient(patientRef) {
+    this.patientBanner.textContent = patientLabel(patientRef);
+    this.patientBanner.dataset.anonymous = String(!patientRef || Boolean(patientRef.anonymous));
+  }
+
   failed(frame) {
     const outcome = FAILURES[frame.code] || FAILURES.stream_failed;
     this.setStatus(outcome.status);
@@ -220,8 +232,9 @@ export class SessionView {
   }
 
   /** The session's stored details (owner, time, request), from the API or the page itself. */
-  describe({ request, owner, createdAt, follows, correctedFrom, kind, status, isMine }) {
+  describe({ request, patientRef, owner, createdAt, follows, correctedFrom, kind, status, isMine }) {
     this.setKind(kind);
+    this.showPatient(patientRef);
     if (status && !this.record.finished) this.setStatus(status);
     const patient =
       kind === "prescription" ? "" : patientLine(request?.history?.age, request?.history?.sex);
