@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from pydantic import RootModel
 from rest_framework import serializers
@@ -100,7 +99,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "latest_review",
         ]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": {}})
     def get_patient(self, session: StreamSession) -> dict[str, Any] | None:
         patient = patients.from_session(session)
         return patient.as_json() if patient is not None else None
