@@ -12,6 +12,7 @@ import pytest
 
 from clinical.engine.diagnosis.stream import diagnose
 from clinical.engine.knowledge.loader import KnowledgeBase
+from tests.engine.diagnosis.cant_miss import assert_caught, netted_in
 
 AREA = {"cardiovascular", "respiratory", "neurological", "eye", "ent"}
 
@@ -64,19 +65,13 @@ def test_a_key_feature_raises_urgency_to_the_conditions_level_and_shows_it(
     condition = knowledge_base.conditions[condition_id]
     result = list(diagnose({"symptoms": symptoms, "history": history}, knowledge_base))[-1]
     outcome = result["result"]
-    assert outcome["urgency"] == condition.base_urgency
-    assert condition_id in [item["condition_id"] for item in outcome["differential"]]
-    assert f"can't miss: {condition.name}".lower() in outcome["urgency_reason"].lower()
+    assert_caught(outcome, condition)
 
 
 def test_every_condition_of_the_area_not_to_be_missed_has_a_case(
     knowledge_base: KnowledgeBase,
 ) -> None:
-    netted = {
-        condition.id
-        for condition in knowledge_base.conditions.values()
-        if condition.system in AREA and condition.cant_miss is not None
-    }
+    netted = netted_in(knowledge_base, AREA)
     assert netted == {case[0] for case in KEY_FEATURES}
 
 
@@ -136,6 +131,4 @@ def test_a_key_feature_written_in_a_note_reaches_the_net(
 ) -> None:
     condition = knowledge_base.conditions[condition_id]
     outcome = list(diagnose({"note": note}, knowledge_base))[-1]["result"]
-    assert outcome["urgency"] == condition.base_urgency
-    assert condition_id in [item["condition_id"] for item in outcome["differential"]]
-    assert f"can't miss: {condition.name}".lower() in outcome["urgency_reason"].lower()
+    assert_caught(outcome, condition)

@@ -170,3 +170,26 @@ def test_a_parent_who_felt_the_child_hot_reports_a_fever() -> None:
     result = _result({"note": "6 week old girl, mum says she feels hot, feeding ok."})
     assert result["urgency"] == "emergency"
     assert "under 3 months" in result["urgency_reason"]
+
+
+@pytest.mark.parametrize(
+    ("note", "urgency"),
+    [
+        ("toddler, grunting and breathing fast, temp 38.9", "emergency"),
+        ("my baby has a temp of 38.5 and is pale", "emergency"),
+        ("little girl with a temp, not smiling, dry nappies", "urgent"),
+        ("baby floppy and not feeding, temp 39.4", "urgent"),
+    ],
+)
+def test_a_child_named_without_an_age_still_meets_ng143(note: str, urgency: str) -> None:
+    """Without an age the age-banded rules cannot fire and the note was assessed as an adult's
+    ("toddler, grunting and breathing fast, temp 38.9" was urgent, with COPD in its
+    differential); a baby or young child named in the note carries NG143's features."""
+    result = _result({"note": note})
+    assert result["urgency"] == urgency
+    assert "baby or young child named in the note" in result["urgency_reason"]
+
+
+def test_a_well_baby_named_without_an_age_is_not_escalated() -> None:
+    result = _result({"note": "baby has a runny nose, feeding fine, no temp"})
+    assert result["urgency"] in {"routine", "self_care"}
