@@ -88,22 +88,29 @@ async def _until_the_end(socket, message: dict) -> tuple[dict, float]:
             return frame, (time.perf_counter() - started) * 1000
 
 
-async def _attack_on_the_socket(worker: Daphne, stop: asyncio.Event) -> int:
+async def _attack_on_the_socket(
+    worker: Daphne, stop: asyncio.Event, attacking: asyncio.Event
+) -> int:
     sent = 0
     async with connect(ticket_url(worker, worker.tokens["attacker"])) as socket:
         while not stop.is_set():
             note = HAND_MADE[WORST[sent % len(WORST)]][:-6] + f"{sent:06d}"
             data = {"note": note, "history": HISTORY}
-            await _until_the_end(socket, {"type": "diagnosis", "data": data})
+            waiting = _until_the_end(socket, {"type": "diagnosis", "data": data})
+            attacking.set()  # connected, and the next step sends the first worst note
+            await waiting
             sent += 1
     return sent
 
 
-def _attack_on_the_preview(worker: Daphne, stop: threading.Event, answers: list[object]) -> None:
+def _attack_on_the_preview(
+    worker: Daphne, stop: threading.Event, answers: list[object], attacking: threading.Event
+) -> None:
     """Previews back to back; each answer's status (or the error of one that took too long:
     the attacker's own wait, which is no one else's)."""
     token = worker.tokens["attacker"]
     while not stop.is_set():
+        attacking.set()
         note = HAND_MADE[WORST[len(answers) % len(WORST)]][:-6] + f"{len(answers):06d}"
         try:
             answers.append(request(worker, "POST", "/api/notes/read/", token, {"note": note})[0])
@@ -135,14 +142,17 @@ async def _bystander(worker: Daphne) -> tuple[list[float], list[float]]:
 
 async def _under_attack(worker: Daphne) -> tuple[list[float], list[float], int, list[object]]:
     stop, stop_previews = asyncio.Event(), threading.Event()
+    on_the_socket, on_the_preview = asyncio.Event(), threading.Event()
     previews: list[object] = []
     previewer = threading.Thread(
-        target=_attack_on_the_preview, args=(worker, stop_previews, previews)
+        target=_attack_on_the_preview, args=(worker, stop_previews, previews, on_the_preview)
     )
     previewer.start()
-    attack = asyncio.create_task(_attack_on_the_socket(worker, stop))
+    attack = asyncio.create_task(_attack_on_the_socket(worker, stop, on_the_socket))
     try:
-        await asyncio.sleep(0.5)  # the attack is under way
+        # The bystander starts once both attacks are under way, not after a guessed delay.
+        await asyncio.wait_for(on_the_socket.wait(), 30)
+        assert await asyncio.to_thread(on_the_preview.wait, 30), "the preview attack never began"
         diagnoses, health = await _bystander(worker)
     finally:
         stop.set()
