@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from benchmarks.adversarial_notes import HAND_MADE
-from devtools.cluster import BIN, ROOT, Daphne, live_environment, prepare_database, wait_until
+from devtools.cluster import Daphne, live_environment, prepare_database
 from tests.conftest import DIAGNOSIS_REQUEST
 from tests.security.live import create_users, request, ticket_url
 
@@ -44,32 +43,15 @@ TINY_BUDGET_SECONDS = 0.15
 USERS = [("attacker", "clinician"), ("bystander", "clinician")]
 
 
-class DaphneCommand(Daphne):
-    """The same worker started by daphne's own command line, as the image's docs allow."""
-
-    def start(self, seconds: float = 30) -> Daphne:
-        self.log = Path(self.env["MEDSTREAM_VAR_DIR"]) / f"{self.worker_id}.log"
-        command = [str(BIN / "daphne"), "-p", str(self.port), "medstream.asgi:application"]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env | {"WORKER_ID": self.worker_id},
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until(self.healthy, seconds, f"daphne {self.worker_id} on port {self.port}")
-        return self
-
-
-def _worker(server: type[Daphne], var_dir: Path, **env: str) -> Daphne:
+def _worker(launcher: str, var_dir: Path, **env: str) -> Daphne:
     environment = live_environment(var_dir, NOTE_READS_PER_MINUTE="100000", **env)
     prepare_database(environment)
-    worker = server(environment).start()
+    worker = Daphne(environment, launcher=launcher).start()
     worker.tokens = create_users(environment, USERS)
     return worker
 
 
-@pytest.fixture(scope="module", params=[Daphne, DaphneCommand], ids=["serve", "daphne"])
+@pytest.fixture(scope="module", params=["serve", "daphne"])
 def worker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     daphne = _worker(request.param, tmp_path_factory.mktemp("adversarial"))
     try:
@@ -179,7 +161,7 @@ def test_another_users_round_trips_are_served_while_one_user_sends_the_worst_not
 @pytest.fixture(scope="module")
 def tiny_budget(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daphne]:
     daphne = _worker(
-        Daphne, tmp_path_factory.mktemp("budget"), ENGINE_BUDGET_SECONDS=str(TINY_BUDGET_SECONDS)
+        "serve", tmp_path_factory.mktemp("budget"), ENGINE_BUDGET_SECONDS=str(TINY_BUDGET_SECONDS)
     )
     try:
         yield daphne
