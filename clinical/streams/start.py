@@ -22,7 +22,7 @@ from clinical.engine import MAX_REQUEST_ID_CHARS, EngineValidationError, refuse_
 from clinical.models import AuditEntry, StreamSession
 from clinical.protocol import InvalidMessage
 from clinical.roles import START_STREAMS
-from clinical.streams import store
+from clinical.streams import engine_process, store
 from clinical.streams.access import own_session
 from clinical.streams.engine_pool import OverBudget, engine_pool
 from clinical.streams.runner import StreamRun
@@ -87,27 +87,22 @@ def _prepared(user: Any, kind: str, data: Any) -> Prepared:
 
 
 async def validate(user: Any, prepared: Prepared) -> Validated:
-    """Validate in an engine process (validation reads the note, for the age and sex it may
-    state), from the event loop: no database thread waits on the engine meanwhile (on SQLite
-    there is one for the whole worker). Past the engine's budget the note is refused."""
+    """Validate with the engine process's own job: a request with a note in an engine process
+    (validation reads the note, for the age and sex it may state), from the event loop, so no
+    database thread waits on the engine meanwhile (on SQLite there is one for the whole
+    worker), and past the engine's budget the note is refused; any other request here."""
     job, data, follows_id, patient = prepared
     if not _reads_a_note(data):
         # Bounded work (a structured request's sizes are capped) of about a tenth of a
         # millisecond: done here, so a socket's start never queues behind its user's streams
         # in the pool (a closing socket would wait there, past daphne's close timeout).
-        validated = VALIDATORS[job](data)
-        return validated.model_dump(mode="json", exclude_none=True), follows_id, patient
+        (request,) = engine_process.JOBS[job](data)
+        return request, follows_id, patient
     try:
-        request: dict[str, Any] = await engine_pool.run(job, data, user.pk)
+        request = await engine_pool.run(job, data, user.pk)
     except OverBudget as error:
         raise EngineValidationError({"note": [f"could not be read in time ({error})"]}) from None
     return request, follows_id, patient
-
-
-VALIDATORS = {
-    "validate_diagnosis": engine.validate_diagnosis,
-    "validate_prescription": engine.validate_prescription,
-}
 
 
 def _reads_a_note(data: Any) -> bool:
