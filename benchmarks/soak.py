@@ -105,8 +105,10 @@ class Tally:
     known: set[str] = field(default_factory=set)
     started: int = 0
     followed_to_end: int = 0
+    siblings_followed_to_end: int = 0  # of those, streams another socket started
     frames: int = 0
     sockets_opened: int = 0
+    slowest_open: float = 0.0  # from asking for a ticket to the socket being open
     slowest_delivery: float = 0.0
     # How many frames took each whole number of milliseconds from creation to a socket.
     delivery_ms: Counter[int] = field(default_factory=Counter)
@@ -162,12 +164,14 @@ class SoakResult:
             f"{self.seconds:.0f} s, {tally.sockets_opened:,} sockets opened, "
             f"{sum(self.sessions.values()):,} streams "
             f"({', '.join(f'{n:,} {s}' for s, n in sorted(self.sessions.items())) or 'none'}), "
-            f"{tally.followed_to_end:,} followed to their end by a socket, "
+            f"{tally.followed_to_end:,} followed to their end by a socket "
+            f"({tally.siblings_followed_to_end:,} by a socket that had not started them), "
             f"{tally.frames:,} frames",
             f"failures: {self.failures}",
             f"slowest delivery (frame created to socket): {1000 * tally.slowest_delivery:.0f} ms "
             f"(p50 {tally.delivery_percentile_ms(0.5)} ms, "
-            f"p99 {tally.delivery_percentile_ms(0.99)} ms)",
+            f"p99 {tally.delivery_percentile_ms(0.99)} ms); "
+            f"slowest socket to open (ticket and handshake): {1000 * tally.slowest_open:.0f} ms",
         ]
         lines += [f"  failure reason: {n} x {reason}" for reason, n in self.failure_reasons.items()]
         lines += [f"  client saw {n} x {kind}" for kind, n in tally.problems.items()]
@@ -228,6 +232,7 @@ class SocketLife:
             self.ended.add(session)
             if frame["type"] == "complete":
                 self.tally.followed_to_end += 1
+                self.tally.siblings_followed_to_end += frame.get("request_id") != self.waiting_for
             else:
                 self.tally.problem(f"terminal {frame['code']}", f"{self.name} {session}")
 
@@ -278,12 +283,17 @@ async def _slot(
         if time.monotonic() >= deadline:
             return
         lifetime = LONG_LIFE_SECONDS if rng.random() < LONG_LIVES else SHORT_LIFE_SECONDS
-        closes_at = min(deadline, time.monotonic() + rng.uniform(*lifetime))
+        seconds = rng.uniform(*lifetime)
         socket_name = f"{name}.{life}"
+        asked = time.monotonic()
         try:
             url = await _ticket_url(worker, user.token)
             async with connect(url, compression=None, max_size=2**22, close_timeout=5) as socket:
+                # A socket's life is counted from when it is open: on a loaded machine its
+                # ticket and handshake take a second or more, which would leave it none.
                 tally.sockets_opened += 1
+                tally.slowest_open = max(tally.slowest_open, time.monotonic() - asked)
+                closes_at = min(deadline, time.monotonic() + seconds)
                 await SocketLife(socket_name, user.name, tally).live(socket, closes_at)
         except ConnectionClosed as closed:
             tally.problem(f"closed by the server ({closed.rcvd and closed.rcvd.code})", socket_name)

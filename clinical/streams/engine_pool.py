@@ -19,16 +19,16 @@ callback, no thread hand-off), so the worker's loop and a synchronous view's
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -37,7 +37,6 @@ from clinical.engine import EngineValidationError
 from clinical.streams import engine_process
 
 _PROJECT = Path(__file__).resolve().parents[2]
-_RECHECK_SECONDS = 0.05
 _START_SECONDS = 120.0
 
 
@@ -74,14 +73,27 @@ class _EngineProcess:
         self.process.wait(timeout=5)
 
 
+_NEW = object()  # a grant of a process not started yet: its job starts it
+
+
+@dataclass(eq=False)
+class _Ticket:
+    """A job waiting for a process: granted one (``grant``) in the order the jobs asked."""
+
+    owner: object
+    ready: asyncio.Future[None]
+    grant: object = None
+
+
 class EnginePool:
-    """At most ``size`` engine processes, each running one job at a time."""
+    """At most ``size`` engine processes, each running one job at a time, handed to the jobs
+    in the order they asked (a job that would pass its user's share waits, the next goes)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: list[_EngineProcess] = []
         self._started = 0
-        self._waiters: list[asyncio.Future[None]] = []
+        self._queue: list[_Ticket] = []
         self._owners: dict[object, int] = {}
 
     @property
@@ -93,32 +105,66 @@ class EnginePool:
         user always finds one (one, on a one-process pool)."""
         return max(1, self.size - 1)
 
-    async def _acquire(self, owner: object) -> _EngineProcess:
-        while True:
-            with self._lock:
-                mine = self._owners.get(owner, 0)
-                if mine < self._per_owner() and (self._idle or self._started < self.size):
-                    self._owners[owner] = mine + 1
-                    if self._idle:
-                        return self._idle.pop()
-                    self._started += 1
-                    break
-                waiter = asyncio.get_running_loop().create_future()
-                self._waiters.append(waiter)
-            # A wake-up may be lost to a waiter cancelled meanwhile: look again now and then.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter, _RECHECK_SECONDS)
+    async def _acquire(
+        self, owner: object, on_queued: Callable[[], Awaitable[None]] | None
+    ) -> _EngineProcess:
+        """A process for ``owner``'s job; ``on_queued`` runs first if the job has to wait.
+
+        First come, first served: a process set free goes to the oldest waiting job whose user
+        is under its share, never to a job that asked later (with every waiter woken to race
+        for it instead, a busy user's new jobs overtook its old ones: one waited 14 s)."""
+        ticket = _Ticket(owner, asyncio.get_running_loop().create_future())
+        with self._lock:
+            self._queue.append(ticket)
+            self._hand_out()
+        try:
+            if ticket.grant is None and on_queued is not None:
+                await on_queued()
+            await ticket.ready
+        except BaseException:
+            self._withdraw(ticket)
+            raise
+        if ticket.grant is not _NEW:
+            return cast(_EngineProcess, ticket.grant)
         try:
             return await asyncio.to_thread(_EngineProcess)
         except BaseException:
             self._forget(owner)
             raise
 
+    def _hand_out(self) -> None:
+        """Grant free processes (or room to start one) to the waiting jobs, oldest first; the
+        caller holds the lock."""
+        for ticket in list(self._queue):
+            if not self._idle and self._started >= self.size:
+                return
+            if self._owners.get(ticket.owner, 0) >= self._per_owner():
+                continue
+            self._queue.remove(ticket)
+            self._owners[ticket.owner] = self._owners.get(ticket.owner, 0) + 1
+            if self._idle:
+                ticket.grant = self._idle.pop()
+            else:
+                self._started += 1
+                ticket.grant = _NEW
+            ticket.ready.get_loop().call_soon_threadsafe(_wake, ticket.ready)
+
+    def _withdraw(self, ticket: _Ticket) -> None:
+        """A waiting job went away (cancelled): leave the queue, or give back its grant."""
+        with self._lock:
+            if ticket.grant is None:
+                self._queue.remove(ticket)
+                return
+        if ticket.grant is _NEW:
+            self._forget(ticket.owner)
+        else:
+            self._release(cast(_EngineProcess, ticket.grant), ticket.owner)
+
     def _release(self, process: _EngineProcess, owner: object) -> None:
         with self._lock:
             self._idle.append(process)
             self._leave(owner)
-        self._wake_all()
+            self._hand_out()
 
     def _discard(self, process: _EngineProcess, owner: object) -> None:
         """Stop a process whose job did not end cleanly; a new one is forked when needed."""
@@ -129,42 +175,38 @@ class EnginePool:
         with self._lock:
             self._started -= 1
             self._leave(owner)
-        self._wake_all()
+            self._hand_out()
 
     def _leave(self, owner: object) -> None:
         left = self._owners.pop(owner, 1) - 1
         if left:
             self._owners[owner] = left
 
-    def _wake_all(self) -> None:
-        """Every waiter looks again (few wait: at most the pool's users)."""
-        with self._lock:
-            waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            waiter.get_loop().call_soon_threadsafe(_wake, waiter)
-
-    async def events(self, job: str, data: Any, owner: object = None) -> AsyncIterator[Any]:
+    async def events(
+        self,
+        job: str,
+        data: Any,
+        owner: object = None,
+        on_queued: Callable[[], Awaitable[None]] | None = None,
+    ) -> AsyncIterator[Any]:
         """Each event of ``job`` on ``data`` as the engine produces it.
 
         Raises :class:`EngineValidationError` as the engine did, :class:`OverBudget` past the
         budget (counted from the job's hand-over to its process: the engine's own time) and
         :class:`EngineFailed` for any other exception in the engine. ``owner`` (a user id)
-        keeps one user's jobs from holding every process."""
+        keeps one user's jobs from holding every process; ``on_queued`` runs when the job has
+        to wait for one."""
         loop = asyncio.get_running_loop()
-        process = await self._acquire(owner)
+        process = await self._acquire(owner, on_queued)
         budget = float(settings.ENGINE_BUDGET_SECONDS)
         deadline = loop.time() + budget
-        clean = False
-        messages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        descriptor = process.connection.fileno()
-        loop.add_reader(descriptor, _read, process.connection, messages)
+        reading = _Reading(self, process, owner, loop)
         try:
             # As JSON values only: the engine's process imports no service code to unpickle.
             process.connection.send(tuple(json.loads(json.dumps([job, data]))))
             while True:
-                remaining = deadline - loop.time()
                 try:
-                    tag, payload = await asyncio.wait_for(messages.get(), max(remaining, 0))
+                    tag, payload = await reading.next(deadline - loop.time())
                 except TimeoutError:
                     raise OverBudget(budget) from None
                 if tag == "event":
@@ -174,18 +216,13 @@ class EnginePool:
                     yield payload
                     deadline += loop.time() - handed
                     continue
-                clean = tag != "lost"
                 if tag == "invalid":
                     raise EngineValidationError(payload)
                 if tag in ("error", "lost"):
                     raise EngineFailed(payload)
                 return
         finally:
-            loop.remove_reader(descriptor)
-            if clean:
-                self._release(process, owner)
-            else:
-                self._discard(process, owner)
+            reading.stop()
 
     async def run(self, job: str, data: Any, owner: object = None) -> Any:
         """The one event of a single-answer job (validation, the note preview)."""
@@ -211,10 +248,11 @@ class EnginePool:
         except Exception:
             with self._lock:
                 self._started -= 1
+                self._hand_out()
             raise
         with self._lock:
             self._idle.append(process)
-        self._wake_all()
+            self._hand_out()
 
     def stop(self) -> None:
         """Stop the idle processes (a process about to exit; tests)."""
@@ -225,14 +263,52 @@ class EnginePool:
             process.stop()
 
 
-def _read(connection: Connection, messages: asyncio.Queue[tuple[str, Any]]) -> None:
-    """Queue what the process sent; a closed pipe (the process died) is ``lost``, once."""
-    try:
-        while connection.poll():
-            messages.put_nowait(connection.recv())
-    except (EOFError, OSError):
-        asyncio.get_running_loop().remove_reader(connection.fileno())
-        messages.put_nowait(("lost", "EngineProcessLost"))
+class _Reading:
+    """One job's messages from its process, read on the job's loop as they arrive.
+
+    The process goes back to the pool the moment its last message arrives, before the caller
+    has taken the events queued ahead of it: the caller stores and publishes each one, and a
+    stream that held its process through those writes kept its user's share of the pool busy
+    for a hundred times the engine's own time. A job stopped before its end (over budget, its
+    caller gone) has its process killed: it may still be running."""
+
+    _LAST = frozenset({"done", "invalid", "error"})
+
+    def __init__(self, pool: EnginePool, process: _EngineProcess, owner: object, loop: Any) -> None:
+        self.pool, self.process, self.owner, self.loop = pool, process, owner, loop
+        self.messages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.reading = True
+        loop.add_reader(process.connection.fileno(), self._take)
+
+    def _take(self) -> None:
+        try:
+            while self.reading and self.process.connection.poll():
+                message = self.process.connection.recv()
+                self.messages.put_nowait(message)
+                if message[0] in self._LAST:
+                    self._end(clean=True)
+        except (EOFError, OSError):
+            self.messages.put_nowait(("lost", "EngineProcessLost"))
+            self._end(clean=False)
+
+    def _end(self, clean: bool) -> None:
+        self.reading = False
+        self.loop.remove_reader(self.process.connection.fileno())
+        if clean:
+            self.pool._release(self.process, self.owner)
+        else:
+            self.pool._discard(self.process, self.owner)
+
+    async def next(self, seconds: float) -> tuple[str, Any]:
+        """The next message; ``TimeoutError`` if none comes within ``seconds``."""
+        if not self.messages.empty():
+            return self.messages.get_nowait()
+        return await asyncio.wait_for(self.messages.get(), max(seconds, 0))
+
+    def stop(self) -> None:
+        """The caller is done: a job that has not ended loses its process."""
+        if self.reading:
+            self._end(clean=False)
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:

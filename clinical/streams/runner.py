@@ -14,8 +14,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -79,11 +79,15 @@ class StreamRun:
         for seq, event in enumerate(ENGINES[self.kind](self.request), start=1):
             yield self.frame(seq, event)
 
-    async def pooled_frames(self) -> AsyncIterator[Frame]:
-        """The same frames, from an engine process (:mod:`.engine_pool`), each as produced."""
+    async def pooled_frames(
+        self, on_queued: Callable[[], Awaitable[None]] | None = None
+    ) -> AsyncIterator[Frame]:
+        """The same frames, from an engine process (:mod:`.engine_pool`), each as produced;
+        ``on_queued`` runs if the engine has to wait for a process."""
         yield self.frame(0, {"type": "accepted", "kind": self.kind})
         seq = 1
-        async for event in engine_pool.events(self.kind, self.request, self.owner_id):
+        events = engine_pool.events(self.kind, self.request, self.owner_id, on_queued)
+        async for event in events:
             yield self.frame(seq, event)
             seq += 1
 
@@ -282,34 +286,54 @@ async def _end_cancelled(writer: StreamWriter, log: dict[str, Any]) -> None:
     logger.info("stream cancelled", extra=log)
 
 
+@dataclass
+class _Batch:
+    """The frames of a run not written yet, and when the oldest of them came."""
+
+    frames: list[Frame] = field(default_factory=list)
+    started: float = 0.0
+    has_stage: bool = False
+
+    def add(self, frame: Frame) -> None:
+        if not self.frames:
+            self.started = time.perf_counter()
+        self.frames.append(frame)
+        self.has_stage = self.has_stage or frame["type"] == "progress"
+
+    async def write(self, writer: StreamWriter) -> None:
+        frames, self.frames, self.has_stage = self.frames, [], False
+        await writer.write(frames)
+
+
 async def _stream(run: StreamRun, writer: StreamWriter) -> None:
     """Iterate the engine, writing what it produced in as few batches as time allows.
 
     A batch is written at a stage boundary once it has waited ``STREAM_BATCH_MS``; the last
     batch goes with the session's ending. A fast engine's whole stream is one write and one
     publish; a slow engine's stages go out as they come (0 writes every stage on its own).
+    When the engine has to wait for a process (the user's other streams hold its share of
+    the pool), ``accepted`` is written and sent at once, so the client knows the stream is
+    stored and under way.
     """
-    batch: list[Frame] = []
-    batch_started = 0.0
-    batch_has_stage = False
+    batch = _Batch()
     finish: Finish | None = None
     wait = settings.STREAM_BATCH_MS / 1000
+
+    async def write_while_queued() -> None:
+        await batch.write(writer)
+
     # Read to the end, past ``complete``: the engine process then ends its job cleanly.
-    async for frame in run.pooled_frames():
+    async for frame in run.pooled_frames(write_while_queued):
         if frame["seq"] <= run.stored_through:
             continue
         if frame["type"] == "complete":
-            batch.append(frame)
+            batch.frames.append(frame)
             finish = Finish(status=StreamSession.Status.COMPLETED, result=frame["result"])
             continue
         starts_stage = frame["type"] == "progress"
-        if starts_stage and batch_has_stage and time.perf_counter() - batch_started >= wait:
-            await writer.write(batch)
-            batch, batch_has_stage = [], False
-        if not batch:
-            batch_started = time.perf_counter()
-        batch.append(frame)
-        batch_has_stage = batch_has_stage or starts_stage
+        if starts_stage and batch.has_stage and time.perf_counter() - batch.started >= wait:
+            await batch.write(writer)
+        batch.add(frame)
     if finish is None:
         raise RuntimeError("engine stream ended without a complete event")
-    await writer.write(batch, finish)
+    await writer.write(batch.frames, finish)
