@@ -63,6 +63,11 @@ ADJACENT_ONLY = frozenset(normalise("negative unremarkable denied nil none norma
 _JOINERS = frozenset(normalise("and or nor"))
 # Words that may stand between a term and its answer: "pregnancy test negative".
 _TEST_WORDS = frozenset(normalise("test tests screen result results swab"))
+# How many words may stand between a term and the "?" (or "no") that answers it, or between two
+# terms joined by "and"/"or" ("cough ? test ?", "cough, or fever"): an answer further away is
+# about something else, and bounding the gap keeps a run of "?" after one term linear (each "?"
+# re-read every word back to the term: quadratic).
+_MOST_BETWEEN = 3
 FORWARD_REACH = 6
 BACKWARD_REACH = 5
 # When several cues reach one term, the first of these that applies decides.
@@ -427,8 +432,9 @@ class _Scan:
         expected, gap_ok = index - 1, _TEST_WORDS | {ASKED}
         for assertion in reversed(self.assertions):
             last = assertion.term.last
-            between = self.keys[last + 1 : expected + 1]
-            if last > expected or not all(key in gap_ok for key in between):
+            if last > expected or expected - last > _MOST_BETWEEN:
+                break
+            if not all(key in gap_ok for key in self.keys[last + 1 : expected + 1]):
                 break
             found.append(assertion)
             expected, gap_ok = assertion.term.first - 1, _JOINERS

@@ -11,8 +11,13 @@ from typing import Literal
 
 from clinical.engine.note.scan import run_matches
 
-_ITEM_BREAK = re.compile(r"\s*+(?:,|\band\b|\bor\b|/|\+|\bbut\b)\s*+", re.IGNORECASE)
-REACTION = re.compile(r"\s*+\([^)]*\)|\s*+-\s*+(?:rash|hives|anaphylaxis|swelling)\b.*", re.I)
+# Each pattern that opens with white space starts only where a run of it starts (``(?<!\s)``):
+# tried from every space of a long run, each try ran to the run's end (quadratic time). A
+# bracket holds no other opening bracket, so "(a(a(a..." is not rescanned to its end from each.
+_ITEM_BREAK = re.compile(r"(?<!\s)\s*+(?:,|\band\b|\bor\b|/|\+|\bbut\b)\s*+", re.IGNORECASE)
+REACTION = re.compile(
+    r"(?<!\s)\s*+\([^()]*+\)|(?<!\s)\s*+-\s*+(?:rash|hives|anaphylaxis|swelling)\b.*", re.I
+)
 _LIST = re.compile(
     r"\b(?P<label>meds|medications?|drugs|drug\s++history|dhx|regular\s++medications?|takes|taking"
     r"|pmh|pmhx|past\s++medical\s++history|background|comorbidities)\b\s*+(?::|-|of)?\s*+"
@@ -20,8 +25,8 @@ _LIST = re.compile(
     re.IGNORECASE,
 )
 _DOSE = re.compile(
-    r"\s++\d+(?:\.\d+)?\s*+(?:mg|mcg|micrograms?|g|units?|iu|ml|%)\b.*"
-    r"|\s++(?:od|bd|tds|qds|prn|nocte|mane|daily|once|twice|weekly)\b.*",
+    r"(?<!\s)\s++\d+(?:\.\d+)?\s*+(?:mg|mcg|micrograms?|g|units?|iu|ml|%)\b.*"
+    r"|(?<!\s)\s++(?:od|bd|tds|qds|prn|nocte|mane|daily|once|twice|weekly)\b.*",
     re.IGNORECASE,
 )
 _NOTHING = re.compile(r"^(?:nil|none|nil regular|no regular medications?|nkda|nka)$", re.I)

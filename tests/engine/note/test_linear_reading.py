@@ -53,7 +53,7 @@ def _shaped(name: str, length: int) -> str:
 
 def _label(note: str) -> str:
     """A leading label ("temp", "allergic to ") that the note's run follows, if any."""
-    for label in ("temp", "allergic to ", "took"):
+    for label in ("temp", "allergic to ", "took", "meds: "):
         if note.startswith(label) and not note.startswith(label * 2):
             return label
     return ""
