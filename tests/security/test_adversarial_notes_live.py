@@ -37,9 +37,10 @@ ATTACK_SECONDS = 8.0
 # work, so the bound is looser, and still far under the seconds one note held the worker before.
 MAX_DIAGNOSIS_MS = 750.0
 MAX_HEALTHZ_MS = 400.0
-# Far under what reading the longest notes takes (hundreds of milliseconds), far over what a
-# structured diagnosis takes (a few milliseconds).
-TINY_BUDGET_SECONDS = 0.15
+# Under what reading the longest notes takes (about 100 ms each, measured on 2026-12-07 once
+# reading was linear: 0.15 s, set when they took hundreds, no longer stopped them), far over what
+# a structured diagnosis takes (about a millisecond).
+TINY_BUDGET_SECONDS = 0.03
 USERS = [("attacker", "clinician"), ("bystander", "clinician")]
 
 
