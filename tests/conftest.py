@@ -11,12 +11,24 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import caches
+from django.test.utils import override_settings
 
 from clinical.models import CareTeam
 from clinical.roles import ensure_roles
 from devtools.cluster import RedisServer
 
 PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    """Passwords of the users the tests make in this process are hashed with one MD5 round, as
+    Django's testing guide advises: the production hasher (PBKDF2, a million iterations) costs
+    about 0.25 s a hash, and the suite makes and signs in thousands of users. Live servers run in
+    their own processes with the production hashers, and their tests make their users there."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
 
 DIAGNOSIS_REQUEST: dict[str, Any] = {
     "symptoms": [
