@@ -267,6 +267,18 @@ def test_every_score_source_is_cited_by_a_table() -> None:
             "items.age",
             "gap or overlap between the bands at_least 15, below 46 and at_least 45",
         ),
+        (
+            "news2.yaml",
+            lambda d: news2_item("supplemental_oxygen")(d)["bands"][0].update(up_to=2),
+            "items.supplemental_oxygen.bands.0",
+            "up_to (2) must be above the band's points",
+        ),
+        (
+            "news2.yaml",
+            lambda d: news2_item("heart_rate")(d).update(unmet_up_to=3),
+            "items.heart_rate",
+            "a banded item (input) has no points or when",
+        ),
     ],
 )
 def test_a_broken_table_is_refused_naming_file_score_and_field(
