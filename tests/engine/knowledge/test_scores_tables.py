@@ -78,7 +78,10 @@ def news2_item(item_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 def test_the_bundled_tables_load_with_every_published_score() -> None:
     tables = load_score_tables(SCORES_DIR)
-    assert set(tables) == {"news2", "qsofa", "curb65", "crb65", "centor", "mcisaac"}
+    assert set(tables) == {
+        *("news2", "qsofa", "curb65", "crb65", "centor", "mcisaac"),
+        *("bedside_pews_5_12", "bedside_pews_13_15"),
+    }
 
 
 def test_every_bundled_table_cites_a_source_that_exists() -> None:
