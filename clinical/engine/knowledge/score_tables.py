@@ -1,9 +1,9 @@
 """Score tables (``knowledge/scores/*.yaml``): their declared format and their loader.
 
 Every band edge, point and risk group of a published score (NEWS2, qSOFA, CURB-65, CRB-65, Centor,
-McIsaac) lives in a table beside the source that published it; no clinical threshold is in code.
-A table is validated when it loads (a gap or overlap between bands, a total no outcome covers, or
-an unknown input is refused with the file, the score and the field):
+McIsaac, Bedside PEWS) lives in a table beside the source that published it; no clinical threshold
+is in code. A table is validated when it loads (a gap or overlap between bands, a total no outcome
+covers, or an unknown input is refused with the file, the score and the field):
 
 - an *item* is either a row of bands (``at_least``/``at_most`` inclusive, ``above``/``below``
   exclusive, ``in`` for a category), as in the NEWS2 chart, or a criterion worth ``points`` when its
