@@ -109,8 +109,18 @@ def _components(score: dict[str, Any], labels: dict[str, str]) -> str:
 
 
 def _missing(score: dict[str, Any], labels: dict[str, str]) -> str:
-    missing = [labels.get(item, item.replace("_", " ")) for item in score.get("missing") or []]
-    return "Not scored (no value given): " + "; ".join(missing) + "." if missing else ""
+    """The items not scored, and those scored only in part (in components at their floor too)."""
+    scored = score.get("components") or {}
+    names = {item: labels.get(item, item.replace("_", " ")) for item in score.get("missing") or []}
+    unscored = [name for item, name in names.items() if item not in scored]
+    partly = [name for item, name in names.items() if item in scored]
+    parts = [
+        "Not scored (no value given): " + "; ".join(unscored) + "." if unscored else "",
+        "Scored only in part (at least the points given): " + "; ".join(partly) + "."
+        if partly
+        else "",
+    ]
+    return " ".join(part for part in parts if part)
 
 
 def _prediction(score: dict[str, Any], name: str) -> Resource:

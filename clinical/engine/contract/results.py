@@ -117,7 +117,11 @@ class RiskFactor(FindingReport):
 
 Components = Annotated[dict[str, int], Field(description="Points per item scored.")]
 Missing = Annotated[
-    list[str], Field(description="Items that could not be scored (inputs unknown).")
+    list[str],
+    Field(
+        description="Items that could not be scored (inputs unknown), or only in part (their "
+        "lowest points are in components)."
+    ),
 ]
 
 
@@ -193,6 +197,22 @@ class McIsaacScore(TypedDict):
     source: str
 
 
+@wire
+class BedsidePewsScore(TypedDict):
+    """Bedside PEWS (Parshuram 2009, validated 2011), ages 5-15 by the score's age groups; an
+    outcome field is null while the missing items could change it. An item known only in part
+    (on oxygen, flow not given) counts its lowest points in ``components`` and is listed in
+    ``missing`` too, so an incomplete total is a floor."""
+
+    total: Annotated[int, Field(ge=0, le=26)]
+    risk: Literal["low", "medium", "high"] | None
+    advice: str | None
+    components: Components
+    missing: Missing
+    complete: bool
+    source: str
+
+
 def _score(text: str) -> Any:
     return Field(description=text)
 
@@ -211,6 +231,12 @@ class Scores(TypedDict):
     ]
     centor: NotRequired[Annotated[CentorScore, _score("With a sore throat or tonsillar exudate.")]]
     mcisaac: NotRequired[Annotated[McIsaacScore, _score("The same, age 3 or over.")]]
+    bedside_pews_5_12: NotRequired[
+        Annotated[BedsidePewsScore, _score("Age 5 to 12 (its 4-12 years group), a vital given.")]
+    ]
+    bedside_pews_13_15: NotRequired[
+        Annotated[BedsidePewsScore, _score("Age 13 to 15 (its >12 years group), a vital given.")]
+    ]
 
 
 # The wire shape of each score table's result, by score id: the knowledge base's loader checks
@@ -222,6 +248,8 @@ SCORE_RESULTS: dict[str, type] = {
     "crb65": Crb65Score,
     "centor": CentorScore,
     "mcisaac": McIsaacScore,
+    "bedside_pews_5_12": BedsidePewsScore,
+    "bedside_pews_13_15": BedsidePewsScore,
 }
 
 

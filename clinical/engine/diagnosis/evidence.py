@@ -259,6 +259,10 @@ def score_inputs(scores: results.Scores) -> dict[str, tuple[float, bool]]:
         inputs["crb65"] = (scores["crb65"]["score"], scores["crb65"]["complete"])
     if "curb65" in scores:
         inputs["curb65"] = (scores["curb65"]["score"], scores["curb65"]["complete"])
+    # Bedside PEWS has a table per age group; a child's age gives one at most.
+    for pews in (scores.get("bedside_pews_5_12"), scores.get("bedside_pews_13_15")):
+        if pews is not None:
+            inputs["bedside_pews_total"] = (pews["total"], pews["complete"])
     return inputs
 
 

@@ -3,7 +3,9 @@
 Conditions are read with three-valued logic: an unknown input leaves its item unscored and listed
 in ``missing``, never silently zero. An incomplete result adds up what is known and names the rest
 in ``missing``; its risk, advice and flags are given only when no value of the missing items could
-change them (None otherwise).
+change them (None otherwise). An item known only in part (a band with ``up_to``, a criterion with
+``unmet_up_to`` not met) counts the points it scores at least in ``components`` and is listed in
+``missing`` too: the total stays a floor.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from clinical.engine.contract import results
 from clinical.engine.contract.requests import DiagnosisRequest
@@ -108,22 +110,32 @@ def _rounded(value: float, resolution: float | None) -> float:
     return float((decimal(value) / step).quantize(Decimal(1), ROUND_HALF_UP) * step)
 
 
-def _band_points(bands: tuple[Band, ...], value: Value, oxygen: bool | None) -> int:
+class Scored(NamedTuple):
+    """What an item scores: ``points``, or, when ``up_to`` is given, at least ``points`` and at
+    most ``up_to`` (the request cannot tell the cells between apart)."""
+
+    points: int
+    up_to: int | None = None
+
+
+def _band_points(bands: tuple[Band, ...], value: Value, oxygen: bool | None) -> Scored:
     for band in bands:
         if not band.applies_on(oxygen):
             continue
         if band.values is not None and value in band.values:
-            return band.points
+            return Scored(band.points, band.up_to)
         if band.values is None and not isinstance(value, str) and band.contains(float(value)):
-            return band.points
+            return Scored(band.points, band.up_to)
     raise ValueError(f"no band scores {value!r}")
 
 
-def _item_points(item: Item, seen: Observations, scale: int | None) -> int | None:
-    """The points an item scores, or None when it cannot be scored from what is known."""
+def _item_points(item: Item, seen: Observations, scale: int | None) -> Scored | None:
+    """What an item scores, or None when it cannot be scored from what is known."""
     if item.when is not None:
         met = _test(item.when, seen)
-        return None if met is None else (item.points if met else 0)
+        if met is None:
+            return None
+        return Scored(item.points or 0) if met else Scored(0, item.unmet_up_to)
     value = seen.values.get(item.input or "")
     if value is None:
         return None
@@ -150,13 +162,21 @@ def _scale_for(table: ScoreTable, scale: int | None) -> int | None:
     return scale
 
 
+def _options(item: Item, scored: Scored | None, scale: int | None) -> set[int]:
+    """The points an item not fully scored could still turn out to score."""
+    possible = item.possible_points(scale)
+    if scored is None:
+        return possible
+    return {points for points in possible if scored.points <= points <= (scored.up_to or 0)}
+
+
 def _reachable(
-    components: Mapping[str, int], missing: Iterable[Item], scale: int | None
+    exact: Mapping[str, int], still_open: Iterable[set[int]]
 ) -> set[tuple[int, int | None]]:
-    """Every ``(total, highest item score)`` the missing items could still bring about."""
-    reachable = {(sum(components.values()), max(components.values(), default=None))}
-    for item in missing:
-        options = item.possible_points(scale)
+    """Every ``(total, highest item score)`` the items not fully scored (the points each could
+    still score) could bring about, given the points of those that are (``exact``)."""
+    reachable = {(sum(exact.values()), max(exact.values(), default=None))}
+    for options in still_open:
         reachable = {
             (total + points, points if top is None else max(top, points))
             for total, top in reachable
@@ -184,16 +204,23 @@ def evaluate_score(
 ) -> dict[str, Any]:
     """One score's wire result: total, outcome, components, missing, complete, flags.
 
-    The total adds the items that could be scored. An outcome field (risk, advice, ...) or a flag
-    is given only when every way the missing items could score leads to the same answer, and is
-    None otherwise: a partial NEWS2 of 0 is not "low risk", while one item scoring 3 already makes
-    ``red_score`` true.
+    The total adds the items that could be scored (an item known only in part at the points it
+    scores at least). An outcome field (risk, advice, ...) or a flag is given only when every way
+    the missing items could score leads to the same answer, and is None otherwise: a partial
+    NEWS2 of 0 is not "low risk", while one item scoring 3 already makes ``red_score`` true.
     """
     scale = _scale_for(table, scale)
     scored = {item.id: _item_points(item, seen, scale) for item in table.items}
-    components = {item_id: points for item_id, points in scored.items() if points is not None}
-    missing = [item for item in table.items if scored[item.id] is None]
-    reachable = _reachable(components, missing, scale)
+    components = {item_id: got.points for item_id, got in scored.items() if got is not None}
+    missing = [
+        item for item in table.items if (got := scored[item.id]) is None or got.up_to is not None
+    ]
+    exact = {
+        item_id: got.points
+        for item_id, got in scored.items()
+        if got is not None and got.up_to is None
+    }
+    reachable = _reachable(exact, (_options(item, scored[item.id], scale) for item in missing))
     result: dict[str, Any] = {table.score_name: sum(components.values())}
     result |= _outcome_fields(table, reachable)
     result |= {

@@ -1,10 +1,11 @@
 """Urgency: the highest of what red-flag rules, early-warning scores and the differential say.
 
 Red-flag rules (``red_flags/*.yaml``) fire on findings present; early-warning thresholds (NEWS2 5
-or 7, a single NEWS2 parameter of 3, qSOFA 2) are such rules too, over findings derived from the
-scores, so every threshold is data with its source. The differential adds the urgency its conditions
-usually carry, weighted by probability: the probability that the patient has a condition needing
-at least a given level of care is compared with that level's threshold below.
+or 7, a single NEWS2 parameter of 3, qSOFA 2, Bedside PEWS 5 or 8) are such rules too, over
+findings derived from the scores, so every threshold is data with its source. The differential
+adds the urgency its conditions usually carry, weighted by probability: the probability that the
+patient has a condition needing at least a given level of care is compared with that level's
+threshold below.
 """
 
 from __future__ import annotations

@@ -35,7 +35,14 @@ Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
 URGENCY_ORDER: tuple[str, ...] = ("self_care", "routine", "urgent", "emergency")
-SCORE_INPUTS = ("news2_total", "news2_highest_parameter", "qsofa", "crb65", "curb65")
+SCORE_INPUTS = (
+    "news2_total",
+    "news2_highest_parameter",
+    "qsofa",
+    "crb65",
+    "curb65",
+    "bedside_pews_total",
+)
 # History inputs: the age, and the weeks of a pregnancy.
 HISTORY_INPUTS = ("age", "gestation_weeks")
 DERIVED_INPUTS = (*VITAL_INPUTS, *LAB_INPUTS, *HISTORY_INPUTS, *SCORE_INPUTS)

@@ -1,9 +1,9 @@
 """Score tables (``knowledge/scores/*.yaml``): their declared format and their loader.
 
 Every band edge, point and risk group of a published score (NEWS2, qSOFA, CURB-65, CRB-65, Centor,
-McIsaac) lives in a table beside the source that published it; no clinical threshold is in code.
-A table is validated when it loads (a gap or overlap between bands, a total no outcome covers, or
-an unknown input is refused with the file, the score and the field):
+McIsaac, Bedside PEWS) lives in a table beside the source that published it; no clinical threshold
+is in code. A table is validated when it loads (a gap or overlap between bands, a total no outcome
+covers, or an unknown input is refused with the file, the score and the field):
 
 - an *item* is either a row of bands (``at_least``/``at_most`` inclusive, ``above``/``below``
   exclusive, ``in`` for a category), as in the NEWS2 chart, or a criterion worth ``points`` when its
@@ -11,7 +11,13 @@ an unknown input is refused with the file, the score and the field):
 - a *condition* tests a measured input (vital sign, lab, age), or a finding known present or
   absent, or combines conditions (``any_of``, ``all_of``, ``first_known``);
 - *outcomes* map the total (and, for the NEWS2 red score, any single item's points) to the risk
-  and advice of the source, first match wins; *flags* are named yes/no readings of the same kind.
+  and advice of the source, first match wins; *flags* are named yes/no readings of the same kind;
+- an item the request can tell only in part is *partly scored*: a band with ``up_to`` stands for
+  several cells of the published row that the request cannot tell apart (Bedside PEWS oxygen
+  therapy: the request says oxygen, not its flow), and a criterion with ``unmet_up_to`` is one
+  whose absence does not settle the item (Bedside PEWS respiratory effort: any apnoea scores 4,
+  but a child without apnoea may still breathe with increased effort). Such an item counts the
+  points it scores at least and is listed as missing, so the total is a floor.
 
 How a table scores a patient is :mod:`clinical.engine.diagnosis.scores`.
 """
@@ -187,17 +193,23 @@ class Condition(Range):
 
 
 class Band(Range):
-    """One cell of a chart: a range (or categories) and the points it scores."""
+    """One cell of a chart: a range (or categories) and the points it scores.
+
+    With ``up_to``, the band stands for several cells of the published row that the request
+    cannot tell apart: it scores at least ``points`` and at most ``up_to``."""
 
     values: tuple[Category, ...] | None = Field(None, alias="in", min_length=1)
     breathing: Literal["air", "oxygen"] | None = None
     points: int = Field(ge=-10, le=10)
+    up_to: int | None = Field(None, ge=-10, le=10)
     label: Text | None = None
 
     @model_validator(mode="after")
     def _range_or_categories(self) -> Band:
         if self.values is not None and self.bounded:
             raise ValueError("a band is a range or a list under `in`, not both")
+        if self.up_to is not None and self.up_to <= self.points:
+            raise ValueError(f"up_to ({self.up_to}) must be above the band's points")
         return self
 
     def applies_on(self, oxygen: bool | None) -> bool:
@@ -266,7 +278,8 @@ def _check_row(input_name: str, bands: tuple[Band, ...], step: float | None, whe
 
 class Item(_TableModel):
     """One row of a score: banded (``input`` + ``bands``/``scales``) or a criterion
-    (``points`` + ``when``)."""
+    (``points`` + ``when``; ``unmet_up_to`` when the criterion not holding leaves the item
+    anywhere from 0 to that, rather than 0)."""
 
     id: SnakeId
     label: Text
@@ -279,6 +292,7 @@ class Item(_TableModel):
     )
     points: int | None = Field(None, ge=-10, le=10)
     when: Condition | None = None
+    unmet_up_to: int | None = Field(None, gt=0, le=10)
 
     @model_validator(mode="after")
     def _banded_or_criterion(self) -> Item:
@@ -288,7 +302,7 @@ class Item(_TableModel):
             if self.bands or self.scales or self.resolution:
                 raise ValueError("a criterion (points + when) has no bands, scales or resolution")
             return self
-        if self.points is not None or self.when is not None:
+        if self.points is not None or self.when is not None or self.unmet_up_to is not None:
             raise ValueError("a banded item (input) has no points or when: its bands score")
         if (self.bands is None) == (self.scales is None):
             raise ValueError("a banded item needs exactly one of bands or scales")
@@ -305,9 +319,10 @@ class Item(_TableModel):
     def possible_points(self, scale: int | None = None) -> set[int]:
         """Every score the item can give (on one scale, or on any when ``scale`` is None)."""
         if self.points is not None:
-            return {0, self.points}
+            return {0, self.points} | ({self.unmet_up_to} if self.unmet_up_to else set())
         rows = [bands for row, bands in self.band_rows() if scale is None or row in (None, scale)]
-        return {band.points for bands in rows for band in bands}
+        ends = [(band.points, band.up_to) for bands in rows for band in bands]
+        return {points for pair in ends for points in pair if points is not None}
 
 
 def _row_name(scale: int | None) -> str:

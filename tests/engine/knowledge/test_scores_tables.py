@@ -78,7 +78,10 @@ def news2_item(item_id: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 def test_the_bundled_tables_load_with_every_published_score() -> None:
     tables = load_score_tables(SCORES_DIR)
-    assert set(tables) == {"news2", "qsofa", "curb65", "crb65", "centor", "mcisaac"}
+    assert set(tables) == {
+        *("news2", "qsofa", "curb65", "crb65", "centor", "mcisaac"),
+        *("bedside_pews_5_12", "bedside_pews_13_15"),
+    }
 
 
 def test_every_bundled_table_cites_a_source_that_exists() -> None:
@@ -266,6 +269,18 @@ def test_every_score_source_is_cited_by_a_table() -> None:
             lambda d: item(d, "mcisaac", "age")["bands"][1].update(below=46),
             "items.age",
             "gap or overlap between the bands at_least 15, below 46 and at_least 45",
+        ),
+        (
+            "news2.yaml",
+            lambda d: news2_item("supplemental_oxygen")(d)["bands"][0].update(up_to=2),
+            "items.supplemental_oxygen.bands.0",
+            "up_to (2) must be above the band's points",
+        ),
+        (
+            "news2.yaml",
+            lambda d: news2_item("heart_rate")(d).update(unmet_up_to=3),
+            "items.heart_rate",
+            "a banded item (input) has no points or when",
         ),
     ],
 )

@@ -1,5 +1,5 @@
-// The scores panel: NEWS2 with its RCP clinical-risk colour band, qSOFA, CURB-65 / CRB-65 and
-// Centor / McIsaac when the engine reports them. Each band is also written out in words, so
+// The scores panel: NEWS2 with its RCP clinical-risk colour band, qSOFA, CURB-65 / CRB-65,
+// Centor / McIsaac and Bedside PEWS when the engine reports them. Each band is also written out in words, so
 // colour is never the only signal; an incomplete score says what it is missing.
 
 import { h } from "./dom.js";
@@ -12,6 +12,8 @@ const SCORES = {
   crb65: { name: "CRB-65", max: 4 },
   centor: { name: "Centor", max: 4 },
   mcisaac: { name: "McIsaac", max: 5 },
+  bedside_pews_5_12: { name: "Bedside PEWS (ages 5-12)", max: 26 },
+  bedside_pews_13_15: { name: "Bedside PEWS (ages 13-15)", max: 26 },
 };
 
 // RCP NEWS2 (2017) thresholds and triggers: the clinical risk each aggregate score band means.
@@ -43,11 +45,19 @@ function components(score) {
     : null;
 }
 
+// An item in both `missing` and `components` is scored only in part: its points are a floor
+// (Bedside PEWS on oxygen, its flow not given).
 function missing(score) {
-  const names = (score.missing || []).map(humanize);
-  return names.length
-    ? h("p", { class: "score-missing", text: `Not scored (missing): ${names.join(", ")}` })
-    : null;
+  const scored = score.components || {};
+  const unscored = (score.missing || []).filter((item) => !(item in scored)).map(humanize);
+  const partly = (score.missing || []).filter((item) => item in scored).map(humanize);
+  const text = [
+    unscored.length ? `Not scored (missing): ${unscored.join(", ")}` : "",
+    partly.length ? `Scored only in part (at least): ${partly.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join(". ");
+  return text ? h("p", { class: "score-missing", text }) : null;
 }
 
 function news2Band(score) {
