@@ -164,19 +164,28 @@ export class PortalApp {
 
   // ---- the socket ---------------------------------------------------------------------------
 
-  showConnection({ state, retryAt }) {
+  showConnection({ state, retryAt, browserOffline }) {
     clearInterval(this.countdown);
     const shown = state === "open" ? "connected" : state === "waiting" ? "offline" : state;
     this.indicator.dataset.state = shown;
     const text = $(".connection-text", this.indicator);
     const countdown = $(".connection-countdown", this.indicator);
     countdown.textContent = "";
+    // The state is announced once (the same words are not set again); the countdown beside
+    // it is for the eye only.
+    const say = (words) => {
+      if (text.textContent !== words) text.textContent = words;
+    };
     if (shown !== "offline") {
-      text.textContent = CONNECTION_TEXT[shown] || shown;
+      say(CONNECTION_TEXT[shown] || shown);
       return;
     }
-    // The state is announced once; the countdown beside it is for the eye only.
-    text.textContent = "Connection lost · retrying";
+    if (browserOffline) {
+      // Tries go on now and then (the browser may be wrong); `online` brings one at once.
+      say("Offline: no network · reconnecting when it returns");
+      return;
+    }
+    say("Connection lost · retrying");
     const tick = () => {
       const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
       countdown.textContent = ` in ${seconds} s`;
