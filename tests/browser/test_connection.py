@@ -17,7 +17,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.portal import run_diagnosis, screenshot
+from tests.browser.portal import PNEUMONIA, fill_diagnosis, run_diagnosis, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,10 @@ def seconds_until_not_connected(page: Page) -> float:
         })""",
         NOTICE_SECONDS + 5,
     )
+
+
+def own_session_count(page: Page) -> int:
+    return page.request.get("/api/sessions/").json()["count"]
 
 
 def test_going_offline_shows_at_once_and_coming_back_reconnects(open_portal):
@@ -102,3 +106,39 @@ def test_the_heartbeat_notices_a_server_that_stops_answering(open_portal, portal
     assert waited < NOTICE_SECONDS, waited
     assert stats(page)["silent"] == 1
     expect(indicator).to_have_attribute("data-state", "connected", timeout=20_000)
+
+
+def test_a_start_while_offline_is_refused_at_once_beside_the_button(open_portal):
+    page = open_portal()
+    indicator = page.get_by_test_id("connection-state")
+    before = own_session_count(page)
+    fill_diagnosis(page, PNEUMONIA)
+    page.get_by_test_id("patient-system-anonymous").check()
+    page.context.set_offline(True)
+    expect(indicator).to_have_attribute("data-state", "offline")
+
+    start = page.get_by_test_id("start-diagnosis")
+    start.click()
+
+    status = page.get_by_test_id("start-status")
+    expect(status).to_be_visible(timeout=500)
+    expect(status).to_contain_text("Not connected to the server: your request was not sent")
+    expect(status).to_contain_text("will not be sent automatically")
+    expect(start).to_have_text("Start diagnosis")
+    expect(start).to_be_enabled()
+    assert "/sessions/" not in page.url
+    screenshot(page, "connection-offline-start-desktop", showing=start)
+
+    page.context.set_offline(False)
+    expect(indicator).to_have_attribute("data-state", "connected", timeout=3_000)
+    # Refused, not queued: nothing was sent when the network came back.
+    time.sleep(1)
+    assert own_session_count(page) == before
+    assert "/sessions/" not in page.url
+
+    start.click()  # the form kept everything entered
+    expect(status).to_be_hidden()
+    expect(page.get_by_test_id("session-status")).to_have_attribute(
+        "data-status", "completed", timeout=15_000
+    )
+    assert own_session_count(page) == before + 1
