@@ -69,7 +69,7 @@ async def close_all_sockets(code: int = close_codes.SERVICE_RESTART) -> int:
 
 
 class StreamConsumer(AsyncJsonWebsocketConsumer):
-    """``/ws/<user_id>/``: diagnosis, prescription, chat, resume and cancel."""
+    """``/ws/<user_id>/``: diagnosis, prescription, chat, resume, cancel and ping."""
 
     user: Any = None
     followers: Followers | None = None
@@ -133,6 +133,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         worker.start_duties()
         self.user = auth.user
         self.flood = limits.FloodGuard(limits.messages(), settings.WS_FLOOD_FACTOR)
+        self.pings = limits.PingAllowance()
         self.followers = Followers(self._send_text, self._finished, FOLLOW_STALL_SECONDS)
         try:
             team_rooms = await db_call(chat.team_rooms)(auth.user)
@@ -216,8 +217,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=close_codes.TOO_BIG)
             return
         content, problem = _decoded(text_data)
-        # Every frame counts against the message rate, a malformed one as much as any.
-        if not await self._message_allowed(content):
+        # Every frame counts against the message rate, a malformed one as much as any; but for a
+        # heartbeat's ping within this socket's free allowance.
+        free_ping = _is_ping(content) and self.pings.free()
+        if not free_ping and not await self._message_allowed(content):
             return
         if problem:
             await self._error("invalid_json", problem)
@@ -341,12 +344,20 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 "unavailable", "Message saved, but live delivery failed; others see it on reload."
             ) from None
 
+    async def on_ping(self, data: Any, request_id: str) -> None:
+        """The client's heartbeat: answered with ``pong`` at once, after whatever this socket
+        was sending, so an answer proves the whole path (network, worker, this socket's task)."""
+        if data is not None:
+            raise InvalidMessage({"data": ["a ping carries no data"]})
+        await self._send_text(wire.encode(wire.pong_frame(request_id or None)))
+
     HANDLERS = {
         "diagnosis": on_diagnosis,
         "prescription": on_prescription,
         "resume": on_resume,
         "cancel": on_cancel,
         "chat": on_chat,
+        "ping": on_ping,
     }
 
     # ---- messages from the channel layer and from this worker's runs (the inbox) ------------
@@ -559,6 +570,10 @@ def _decoded(text: str | None) -> tuple[Any, str]:
         return wire.decode(text), ""
     except wire.InvalidJson:
         return _NOT_JSON, "The frame is not valid JSON."
+
+
+def _is_ping(content: Any) -> bool:
+    return isinstance(content, dict) and content.get("type") == "ping"
 
 
 def _request_id_of(content: Any) -> Any:

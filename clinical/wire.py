@@ -74,3 +74,12 @@ def error_frame(
         frame["retry_after"] = retry_after
     frame["timestamp"] = timestamp()
     return frame
+
+
+def pong_frame(request_id: str | None = None) -> dict[str, Any]:
+    """``{type: "pong", request_id?, timestamp}``: the answer to a client's ``ping``."""
+    frame: dict[str, Any] = {"type": "pong"}
+    if request_id is not None:
+        frame["request_id"] = request_id
+    frame["timestamp"] = timestamp()
+    return frame

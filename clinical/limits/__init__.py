@@ -2,7 +2,8 @@
 password attempts per client address (the token endpoint, the HTML sign-in forms and the
 password-change forms alike), one module per concern:
 
-- ``rate_limits``: stream starts and messages per minute (GCRA), and the flood guard;
+- ``rate_limits``: stream starts and messages per minute (GCRA), the flood guard, and the
+  heartbeat pings a socket may send free of the message rate;
 - ``socket_slots``: open sockets per user, across workers;
 - ``rest_throttles``: DRF's throttles for REST and the token endpoint's password attempts;
 - ``password_forms``: the same password budget at the HTML sign-in and password-change forms;
@@ -20,6 +21,7 @@ from clinical.limits.rate_limits import (
     Decision,
     FloodGuard,
     MemoryRates,
+    PingAllowance,
     Rate,
     RateLimited,
     RateLimiter,
@@ -43,6 +45,7 @@ __all__ = [
     "LoginThrottleMiddleware",
     "MemoryRates",
     "NoteReadThrottle",
+    "PingAllowance",
     "Rate",
     "RateLimited",
     "RateLimiter",

@@ -34,6 +34,10 @@ return {1, '0'}
 """
 
 
+# Free pings a socket may send a minute: one a second, above the portal's 40 (one every 1.5 s).
+PINGS_FREE_PER_MINUTE = 60
+
+
 @dataclass(frozen=True)
 class Rate:
     """``limit`` per ``window`` seconds, counted per user under ``name``."""
@@ -139,6 +143,28 @@ class FloodGuard:
             self._started, self._refusals = now, 0
         self._refusals += 1
         return self._refusals > self.allowed_refusals
+
+
+class PingAllowance:
+    """One socket's free heartbeat pings: ``limit`` in each window, answered without spending
+    the user's message rate. The portal pings every 1.5 s on each tab (``connection.js``), so
+    pings counted among the user's ``WS_MESSAGES_PER_MINUTE`` (120, over all their sockets)
+    would leave three tabs no budget; a ping past the allowance counts as a message like any
+    other, so the rate and the flood guard still stop a client that pings in a loop."""
+
+    def __init__(self, limit: int | None = None, window: float = 60.0) -> None:
+        self.limit = PINGS_FREE_PER_MINUTE if limit is None else limit
+        self.window = window
+        self._started = 0.0
+        self._used = 0
+
+    def free(self) -> bool:
+        """Note one ping; True while this socket's pings in the window are within the limit."""
+        now = time.monotonic()
+        if now - self._started > self.window:
+            self._started, self._used = now, 0
+        self._used += 1
+        return self._used <= self.limit
 
 
 rates = RateLimiter()

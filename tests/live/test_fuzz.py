@@ -68,7 +68,7 @@ NO_LIMITS = {
     "API_USER_RATE": "1000000/minute",
     "WS_MAX_FRAME_BYTES": str(MAX_FRAME_BYTES),
 }
-KNOWN_TYPES = {"accepted", "progress", "stream_chunk", "complete", "error", "chat"}
+KNOWN_TYPES = {"accepted", "progress", "stream_chunk", "complete", "error", "chat", "pong"}
 NEVER = {"internal_error", "unavailable", "stream_failed"}
 
 # ---- frames ----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ TEMPLATE_TESTIDS = [
     "conditions-input",
     "medications-input",
     "start-diagnosis",
+    "start-status",
     "clear-form",
     "session-view",
     "prescription-dialog",

@@ -27,6 +27,18 @@ const CONNECTION_TEXT = {
   refused: "Connection refused",
 };
 
+// A start is refused, not queued, while the page has no working socket: a clinical request sent
+// by itself minutes later, when the network returns, could start a diagnosis the clinician no
+// longer expects (another patient may be on screen by then). The page says so at once, beside
+// the button it was started from, and the button stays usable.
+function notSent(button) {
+  return (
+    "Not connected to the server: your request was not sent, and it will not be sent " +
+    `automatically. Nothing you entered is lost. Press “${button}” again once the top bar ` +
+    "says Connected."
+  );
+}
+
 let requestCounter = 0;
 
 function requestId(prefix) {
@@ -47,6 +59,7 @@ export class PortalApp {
     this.sessionSection = $('[data-view="session"]');
     this.indicator = $('[data-testid="connection-state"]');
     this.startButton = $('[data-testid="start-diagnosis"]');
+    this.startStatus = $('[data-testid="start-status"]');
     this.history = new HistoryList($(".sidebar"), {
       me: this.me,
       onOpen: (id) => this.navigate(`/sessions/${id}/`),
@@ -67,6 +80,7 @@ export class PortalApp {
     this.connection.addEventListener("open", (event) => this.connected(event.detail.reconnected));
     this.connection.addEventListener("frame", (event) => this.receive(event.detail));
     this.connection.addEventListener("signed-out", () => this.signedOut());
+    $('[data-testid="clear-form"]').addEventListener("click", () => this.showStartStatus(""));
     $('[data-testid="new-diagnosis"]').addEventListener("click", (event) => {
       event.preventDefault();
       this.navigate("/");
@@ -164,19 +178,28 @@ export class PortalApp {
 
   // ---- the socket ---------------------------------------------------------------------------
 
-  showConnection({ state, retryAt }) {
+  showConnection({ state, retryAt, browserOffline }) {
     clearInterval(this.countdown);
     const shown = state === "open" ? "connected" : state === "waiting" ? "offline" : state;
     this.indicator.dataset.state = shown;
     const text = $(".connection-text", this.indicator);
     const countdown = $(".connection-countdown", this.indicator);
     countdown.textContent = "";
+    // The state is announced once (the same words are not set again); the countdown beside
+    // it is for the eye only.
+    const say = (words) => {
+      if (text.textContent !== words) text.textContent = words;
+    };
     if (shown !== "offline") {
-      text.textContent = CONNECTION_TEXT[shown] || shown;
+      say(CONNECTION_TEXT[shown] || shown);
       return;
     }
-    // The state is announced once; the countdown beside it is for the eye only.
-    text.textContent = "Connection lost · retrying";
+    if (browserOffline) {
+      // Tries go on now and then (the browser may be wrong); `online` brings one at once.
+      say("Offline: no network · reconnecting when it returns");
+      return;
+    }
+    say("Connection lost · retrying");
     const tick = () => {
       const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
       countdown.textContent = ` in ${seconds} s`;
@@ -276,6 +299,7 @@ export class PortalApp {
   // ---- starting streams ---------------------------------------------------------------------
 
   submitDiagnosis(data) {
+    this.showStartStatus("");
     this.submit(
       "diagnosis",
       data,
@@ -284,7 +308,11 @@ export class PortalApp {
           this.startButton.disabled = flag;
           this.startButton.textContent = flag ? "Starting…" : "Start diagnosis";
         },
-        fail: (frame) => this.formFailed(this.form, frame),
+        fail: (frame) =>
+          frame.code === "not_connected"
+            ? this.showStartStatus(frame.error)
+            : this.formFailed(this.form, frame),
+        label: "Start diagnosis",
       },
       { fromForm: true },
     );
@@ -306,7 +334,14 @@ export class PortalApp {
       busy: (flag) => this.dialog.busy(flag),
       fail: (frame) => this.formFailed(this.dialog, frame),
       accepted: () => this.dialog.close(),
+      label: "Check and prescribe",
     });
+  }
+
+  /** The line beside "Start diagnosis": why a start was not sent ("" to clear it). */
+  showStartStatus(message) {
+    this.startStatus.textContent = message;
+    this.startStatus.hidden = !message;
   }
 
   formFailed(form, frame) {
@@ -317,7 +352,7 @@ export class PortalApp {
   submit(kind, data, handlers, origin = {}) {
     const id = requestId(kind);
     if (!this.connection.send({ type: kind, request_id: id, data })) {
-      handlers.fail({ error: "Not connected to the server. Wait for “Connected” and try again." });
+      handlers.fail({ code: "not_connected", error: notSent(handlers.label || "Start") });
       return;
     }
     handlers.busy(true);

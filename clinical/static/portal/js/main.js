@@ -25,6 +25,11 @@ window.__medstream = Object.freeze({
   replay(sessionId) {
     return app.connection.send({ type: "resume", data: { session_id: sessionId, last_seq: -1 } });
   },
+  /** Ignore the browser's `offline` and `online` events from now on, as a browser does that
+   *  believes it is online while its network is dead (a test of the heartbeat on its own). */
+  ignoreNetworkEvents() {
+    app.connection.ignoreNetworkEvents = true;
+  },
   stats() {
     return {
       ...app.connection.stats,

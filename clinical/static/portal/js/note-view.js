@@ -419,6 +419,7 @@ export class NoteView {
         );
         this.rerunError.hidden = false;
       },
+      label: "Re-run with corrections",
     });
   }
 }
