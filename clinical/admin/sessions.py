@@ -183,6 +183,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
             "request_view": request_view(session.request or {}),
             "result_view": result_view(session.result) if session.result else None,
             "disclaimer": (session.result or {}).get("disclaimer", ""),
+            "urgency_label": session.urgency.replace("_", " "),
             "timeline": [
                 {"event": event, "summary": display.frame_summary(event.payload)}
                 for event in events
