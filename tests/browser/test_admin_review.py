@@ -153,6 +153,33 @@ def test_a_review_saved_from_the_first_screen_shows_at_the_top(open_portal, open
     within_first_screen(page, "#review-form input[type=submit]")
 
 
+def test_a_review_with_a_missing_reason_shows_its_errors_with_the_form_still_on_screen(
+    open_portal, open_admin
+):
+    session_id = run_diagnosis(open_portal("demo"))
+    page = open_admin(f"{SESSIONS}{session_id}/change/")
+
+    page.get_by_label("Disagree", exact=True).check()
+    page.get_by_role("button", name="Save review").click()
+
+    expect(page.locator("#review-form .errorlist").first).to_be_visible()
+    within_first_screen(page, "#review-form .errorlist")
+    within_first_screen(page, "#review-form input[type=submit]")
+    screenshot(page, "admin-review-errors-desktop")
+
+
+def test_a_reviewer_s_own_session_says_why_there_is_no_form_on_the_first_screen(
+    open_portal, open_admin
+):
+    session_id = run_diagnosis(open_portal("reviewer"))
+
+    page = open_admin(f"{SESSIONS}{session_id}/change/")
+
+    expect(page.get_by_test_id("four-eyes")).to_contain_text("You started this session")
+    within_first_screen(page, '[data-testid="four-eyes"]')
+    expect(page.get_by_role("button", name="Save review")).to_have_count(0)
+
+
 def test_the_session_list_fits_1280_px_with_nothing_cut(portal_server, open_admin):
     manage(portal_server.env, "shell", "-c", SEED_LIST)
 
