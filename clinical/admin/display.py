@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 from clinical.engine import allergy_text, knowledge_base
 
 Row = tuple[str, str]
@@ -262,3 +265,12 @@ def patient_label(patient: Any) -> str:
         digits = patient.identifier
         return f"NHS {digits[:3]} {digits[3:6]} {digits[6:]}{born}"
     return f"{patient.identifier} (local){born}"
+
+
+def unbroken_parts(label: str, comma: bool = True) -> SafeString:
+    """``label``'s comma-separated parts, each kept on one line ("NHS 943 476 5919," then "born
+    1953-04-02"), so that a narrow column wraps between them, never inside a number or date;
+    without ``comma``, the parts are shown without the commas between them."""
+    parts = label.split(", ")
+    shown = [f"{part}," for part in parts[:-1]] + parts[-1:] if comma else parts
+    return format_html_join(" ", '<span class="nowrap">{}</span>', ((part,) for part in shown))

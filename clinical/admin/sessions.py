@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from clinical import audit, patients
 from clinical.admin import display
@@ -34,16 +35,15 @@ CONFIRM_TEMPLATE = "admin/clinical/streamsession/confirm_mark_reviewed.html"
 
 @admin.register(StreamSession)
 class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
+    # Fits 1280 px beside the filters (tests/browser/test_admin_review.py): short headers, cells
+    # that wrap between their parts (id and time, kind and status, diagnosis and ICD-10 code).
     list_display = [
         "session",
-        "created_at",
         "clinician",
-        "patient",
-        "kind",
-        "status",
-        "primary_diagnosis",
-        "icd10",
-        "urgency",
+        "patient_cell",
+        "kind_status",
+        "diagnosis",
+        "urgency_level",
         "review_state",
     ]
     list_filter = [
@@ -71,15 +71,25 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
     ordering = ["-created_at"]
     actions = ["mark_reviewed_agree", "export_csv"]
 
+    class Media:
+        css = {"all": ["clinical/admin/session-list.css"]}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[StreamSession]:
         return with_review_state(super().get_queryset(request)).select_related("owner")
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return is_reviewer(request)
 
-    @admin.display(description="session", ordering="created_at")
+    @admin.display(description="session, created", ordering="created_at")
     def session(self, session: StreamSession) -> str:
-        return str(session.id)[:8]
+        """The id's first 8 characters (a search takes the whole id) and when it was created."""
+        created = timezone.localtime(session.created_at).strftime("%Y-%m-%d %H:%M")
+        return display.unbroken_parts(f"{str(session.id)[:8]}, {created}", comma=False)
+
+    @admin.display(description="kind, status", ordering="kind")
+    def kind_status(self, session: StreamSession) -> str:
+        status = session.get_status_display().lower()
+        return display.unbroken_parts(f"{session.get_kind_display()}, {status}")
 
     @admin.display(description="clinician", ordering="owner__username")
     def clinician(self, session: StreamSession) -> str:
@@ -88,6 +98,22 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
     @admin.display(description="patient", ordering="patient_identifier")
     def patient(self, session: StreamSession) -> str:
         return display.patient_label(patients.from_session(session))
+
+    @admin.display(description="patient", ordering="patient_identifier")
+    def patient_cell(self, session: StreamSession) -> str:
+        """The patient label, wrapping only between the identifier and the birth date."""
+        return display.unbroken_parts(self.patient(session))
+
+    @admin.display(description="diagnosis", ordering="primary_diagnosis")
+    def diagnosis(self, session: StreamSession) -> str:
+        if not session.primary_diagnosis:
+            return "—"
+        code = f" ({session.icd10})" if session.icd10 else ""
+        return f"{session.primary_diagnosis}{code}"
+
+    @admin.display(description="urgency", ordering="urgency")
+    def urgency_level(self, session: StreamSession) -> str:
+        return session.urgency.replace("_", " ") or "—"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -183,6 +209,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
             "request_view": request_view(session.request or {}),
             "result_view": result_view(session.result) if session.result else None,
             "disclaimer": (session.result or {}).get("disclaimer", ""),
+            "urgency_label": session.urgency.replace("_", " "),
             "timeline": [
                 {"event": event, "summary": display.frame_summary(event.payload)}
                 for event in events

@@ -151,3 +151,14 @@ def test_a_page_of_100_sessions_takes_a_fixed_handful_of_queries(
 
     assert response.content.decode().count('name="_selected_action"') == 100
     assert queries_for_a_page(reviewer_client) == queries_for_ten
+
+
+def test_a_row_shows_the_diagnosis_with_its_code_and_wraps_only_between_parts(
+    reviewer_client, mixed
+):
+    html = reviewer_client.get(SESSIONS).content.decode()
+
+    assert "Community-acquired pneumonia (J18.9)" in html
+    assert '<span class="nowrap">Diagnosis,</span> <span class="nowrap">completed</span>' in html
+    assert '<span class="nowrap">Prescription,</span> <span class="nowrap">completed</span>' in html
+    assert re.search(r'<span class="nowrap">[0-9a-f]{8}</span> <span class="nowrap">\d{4}-', html)

@@ -22,7 +22,7 @@ def page(client, session) -> str:
 
 
 def section(html: str, name: str) -> str:
-    match = re.search(rf'<section class="module" id="{name}">(.*?)</section>', html, re.S)
+    match = re.search(rf'<section class="module[^"]*" id="{name}">(.*?)</section>', html, re.S)
     assert match, f"no {name} section"
     return match.group(1)
 
@@ -136,3 +136,14 @@ def test_a_symptom_s_status_is_shown_beside_its_name(reviewer_client, clinician,
     assert "Cough absent" in request
     assert "Chest pain present severe" in request
     assert "Headache" in request
+
+
+def test_the_review_form_comes_before_the_record_and_the_timeline_is_folded(
+    reviewer_client, diagnosis_session
+):
+    html = page(reviewer_client, diagnosis_session)
+
+    order = [html.index(f'id="{name}"') for name in ("summary", "review-form", "request")]
+    assert order == sorted(order)
+    assert "Community-acquired pneumonia</strong> (J18.9)" in section(html, "review-form")
+    assert "<details>" in section(html, "timeline") and "<details open" not in html
