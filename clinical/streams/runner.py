@@ -11,9 +11,11 @@ so the re-run produces the same events with the same ``seq``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,14 +84,83 @@ class StreamRun:
     async def pooled_frames(
         self, on_queued: Callable[[], Awaitable[None]] | None = None
     ) -> AsyncIterator[Frame]:
-        """The same frames, from an engine process (:mod:`.engine_pool`), each as produced;
-        ``on_queued`` runs if the engine has to wait for a process."""
+        """The same frames, from an engine process (:mod:`.engine_pool`), each as produced,
+        in the user's turn (:class:`UserTurns`); ``on_queued`` runs if the stream has to wait
+        for its turn or for a process."""
         yield self.frame(0, {"type": "accepted", "kind": self.kind})
         seq = 1
-        events = engine_pool.events(self.kind, self.request, self.owner_id, on_queued)
-        async for event in events:
-            yield self.frame(seq, event)
-            seq += 1
+        async with user_turns.turn(self.owner_id, on_queued):
+            events = engine_pool.events(self.kind, self.request, self.owner_id, on_queued)
+            async for event in events:
+                yield self.frame(seq, event)
+                seq += 1
+
+
+@dataclass
+class _Turns:
+    running: int = 0
+    waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
+
+
+class UserTurns:
+    """How many of one user's streams run at once on this worker (``STREAMS_RUNNING_PER_USER``);
+    the others wait their turn, first come, first served.
+
+    The backpressure a flood of one user's starts needs: their streams otherwise all run at once,
+    each storing and publishing its frames, and on a worker of two cores 200 sockets starting
+    streams back to back slowed every handshake past the client's patience (``make soak``, README
+    "A run never waits on a follower"). Each user's streams still run side by side up to the
+    limit, and other users' streams never wait for them.
+    """
+
+    def __init__(self) -> None:
+        self._users: dict[int, _Turns] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(
+        self, owner_id: int, on_wait: Callable[[], Awaitable[None]] | None = None
+    ) -> AsyncIterator[None]:
+        """Hold one of ``owner_id``'s turns for the block; ``on_wait`` runs if it must wait."""
+        turns = self._users.setdefault(owner_id, _Turns())
+        if turns.running < int(settings.STREAMS_RUNNING_PER_USER) and not turns.waiting:
+            turns.running += 1
+        else:
+            await self._wait(owner_id, turns, on_wait)
+        try:
+            yield
+        finally:
+            self._pass_on(owner_id)
+
+    async def _wait(
+        self, owner_id: int, turns: _Turns, on_wait: Callable[[], Awaitable[None]] | None
+    ) -> None:
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        turns.waiting.append(handed)
+        try:
+            if on_wait is not None:
+                await on_wait()
+            await handed
+        except BaseException:
+            if handed.done() and not handed.cancelled():
+                self._pass_on(owner_id)  # handed a turn it will not take: the next one's
+            elif handed in turns.waiting:
+                turns.waiting.remove(handed)
+            raise
+
+    def _pass_on(self, owner_id: int) -> None:
+        """A turn ends: the user's oldest waiting stream takes it, or it is given up."""
+        turns = self._users[owner_id]
+        while turns.waiting:
+            handed = turns.waiting.popleft()
+            if not handed.done():
+                handed.set_result(None)
+                return
+        turns.running -= 1
+        if not turns.running:
+            del self._users[owner_id]
+
+
+user_turns = UserTurns()
 
 
 _append = db_call(store.append_events)

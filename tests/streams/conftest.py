@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
+from clinical.models import StreamEvent
 from clinical.streams.engine_pool import EnginePool
 from clinical.streams.worker import worker
 
@@ -24,3 +26,20 @@ async def holding(pool: EnginePool, owner: int) -> AsyncIterator[None]:
         yield
     finally:
         pool._release(process, owner)
+
+
+async def stored_while_waiting(session, run: asyncio.Task) -> list[int]:
+    """The seqs stored of ``session`` once something is, while ``run`` has not ended."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while loop.time() < deadline and not run.done():
+        seqs = [
+            seq
+            async for seq in StreamEvent.objects.filter(session=session).values_list(
+                "seq", flat=True
+            )
+        ]
+        if seqs:
+            return seqs
+        await asyncio.sleep(0.05)
+    raise AssertionError("nothing was stored while the stream waited for an engine process")

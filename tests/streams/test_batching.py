@@ -11,7 +11,7 @@ from clinical.models import StreamEvent
 from clinical.streams.engine_pool import engine_pool
 from clinical.streams.runner import StreamRun, execute
 from clinical.streams.start import create_stream
-from tests.streams.conftest import holding
+from tests.streams.conftest import holding, stored_while_waiting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,20 +73,3 @@ async def test_a_stream_waiting_for_an_engine_process_has_its_accepted_stored_at
     assert stored == [0]
     batches = await batches_of(session)
     assert batches[0] == [0] and len(batches) == 2
-
-
-async def stored_while_waiting(session, run: asyncio.Task) -> list[int]:
-    """The seqs stored of ``session`` once something is, while ``run`` has not ended."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while loop.time() < deadline and not run.done():
-        seqs = [
-            seq
-            async for seq in StreamEvent.objects.filter(session=session).values_list(
-                "seq", flat=True
-            )
-        ]
-        if seqs:
-            return seqs
-        await asyncio.sleep(0.05)
-    raise AssertionError("nothing was stored while the stream waited for an engine process")
