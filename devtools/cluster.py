@@ -9,7 +9,9 @@ Debian's package creates.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
+import functools
 import glob
 import json
 import os
@@ -94,6 +96,33 @@ def live_environment(var_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def prepare_database(env: dict[str, str]) -> None:
+    """Migrate the worker's database and create the demo users. A SQLite database (no
+    ``DATABASE_URL``) is a copy of one prepared once per process for the same demo password:
+    migrating and creating the users took two Django starts, 4.4 s, for each of the suite's
+    workers."""
+    if "DATABASE_URL" in env:
+        _migrate_with_demo_users(env)
+        return
+    target = Path(env["MEDSTREAM_VAR_DIR"])
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_sqlite_template(env.get("DEMO_PASSWORD", "")), target / _SQLITE_NAME)
+
+
+_SQLITE_NAME = "medstream.sqlite3"  # medstream.settings: VAR_DIR / "medstream.sqlite3"
+
+
+@functools.cache
+def _sqlite_template(demo_password: str) -> Path:
+    var_dir = Path(tempfile.mkdtemp(prefix="medstream-template-"))
+    atexit.register(shutil.rmtree, var_dir, True)
+    _migrate_with_demo_users(live_environment(var_dir, DEMO_PASSWORD=demo_password))
+    template = var_dir / _SQLITE_NAME
+    if not template.exists() or template.with_name(f"{_SQLITE_NAME}-wal").exists():
+        raise RuntimeError(f"no closed SQLite database at {template} to copy")
+    return template
+
+
+def _migrate_with_demo_users(env: dict[str, str]) -> None:
     manage(env, "migrate", "--noinput")
     manage(env, "ensure_demo_users")
 
