@@ -283,7 +283,7 @@ DATABASE_THREADS = env_int("DATABASE_THREADS", 16, minimum=1)
 STREAM_BATCH_MS = env_float("STREAM_BATCH_MS", 10.0)
 # How many of one user's streams run at once on a worker; the next waits its turn, its "accepted"
 # sent at once (clinical/streams/runner.py, UserTurns).
-STREAMS_RUNNING_PER_USER = env_int("STREAMS_RUNNING_PER_USER", 2, minimum=1)
+STREAMS_RUNNING_PER_USER = env_int("STREAMS_RUNNING_PER_USER", 4, minimum=1)
 # The engine runs in a pool of processes, off the event loop (clinical/streams/engine_pool.py):
 # how many, and how long one request (validation, a stream, a note preview) may take before it
 # is stopped (the stream ends with stream_failed, the preview answers 503 engine_over_budget).
