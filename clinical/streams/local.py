@@ -99,6 +99,11 @@ def listen_for_user(user_id: int, key: str, inbox: Inbox) -> None:
     _users.setdefault(user_id, {})[key] = inbox
 
 
+def users() -> list[int]:
+    """The users with a socket open here."""
+    return list(_users)
+
+
 def has_user(user_id: int) -> bool:
     """Has the user a socket open here?"""
     return user_id in _users

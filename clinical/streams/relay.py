@@ -26,10 +26,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.utils import timezone
 
 from clinical import background, metrics, wire
 from clinical.db import db_call
@@ -39,8 +41,17 @@ from clinical.streams.follow import is_terminal
 logger = logging.getLogger("clinical.streams")
 
 RETRY_SECONDS = 1.0
+# A notice of a new stream lost on its way here (its group_send past the layer's 2 s bound, as
+# under a soak's load) would leave this worker's sockets of its user unaware of the stream for
+# good: every REPAIR_SECONDS the subscriber reads the store for the streams of the users with
+# sockets here that started on another worker between REPAIR_WINDOW_SECONDS and REPAIR_SECONDS
+# ago (by then a notice that was coming has come) and that no notice announced, and announces
+# them as their notice would have.
+REPAIR_SECONDS = 2.0
+REPAIR_WINDOW_SECONDS = 4 * REPAIR_SECONDS
 
 _events_after = db_call(store.events_after)
+_started_elsewhere = db_call(store.started_elsewhere)
 
 
 class Relay:
@@ -54,6 +65,9 @@ class Relay:
         self._group_calls = asyncio.Lock()
         # Streams of other workers being set up here: the batches that arrived meanwhile.
         self._setting_up: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        # Streams of other workers announced here, and when (monotonic): the repair skips them.
+        self._announced: dict[uuid.UUID, float] = {}
+        self._repairing: asyncio.Task[None] | None = None
 
     # ---- what sockets ask for ---------------------------------------------------------------
 
@@ -129,6 +143,8 @@ class Relay:
             self._joined = set()
             self._group_calls = asyncio.Lock()
             self._setting_up = {}
+            self._announced = {}
+            self._repairing = None
         if self._started is None or (self._started.done() and self._broken()):
             self._started = loop.create_task(self._start())
         return await asyncio.shield(self._started)
@@ -143,9 +159,12 @@ class Relay:
         layer = get_channel_layer()
         channel = await asyncio.wait_for(layer.new_channel(), groups.LAYER_CALL_SECONDS)
         self._joined = set()
-        self._receiving = asyncio.get_running_loop().create_task(
-            self._receive_forever(layer, channel), name="layer-relay"
-        )
+        loop = asyncio.get_running_loop()
+        self._receiving = loop.create_task(self._receive_forever(layer, channel), name="relay")
+        # With the in-memory layer there is no other worker whose notice could be lost.
+        in_memory = isinstance(layer, InMemoryChannelLayer)
+        if not in_memory and (self._repairing is None or self._repairing.done()):
+            self._repairing = loop.create_task(self._repair_forever(), name="relay-repair")
         return channel
 
     async def _receive_forever(self, layer: Any, channel: str) -> None:
@@ -169,17 +188,61 @@ class Relay:
         if kind == "stream.events":
             self._relay_batch(message)
         elif kind == "stream.started":
-            session_id = uuid.UUID(message["session_id"])
-            if session_id not in self._setting_up:
-                self._setting_up[session_id] = []
-                owner_id = int(message["user_id"])
-                worker = str(message.get("worker", ""))
-                first = [tuple(frame) for frame in message.get("frames") or []]
-                sent_at = message.get("sent_at") or time.time()
-                setting_up = self._set_up(owner_id, session_id, worker, first, sent_at)
-                background.run_detached(setting_up, "relay")
+            first = [tuple(frame) for frame in message.get("frames") or []]
+            sent_at = message.get("sent_at") or time.time()
+            self._announce(
+                int(message["user_id"]),
+                uuid.UUID(message["session_id"]),
+                str(message.get("worker", "")),
+                first,
+                sent_at,
+            )
         elif kind == "chat.message":
             local.tell_user(int(message["user_id"]), message)
+
+    def _announce(
+        self,
+        owner_id: int,
+        session_id: uuid.UUID,
+        worker: str,
+        first: local.Published,
+        sent_at: float,
+    ) -> None:
+        """Set the stream up for this worker's sockets of its user, once."""
+        if session_id in self._setting_up or session_id in self._announced:
+            return
+        self._announced[session_id] = time.monotonic()
+        self._setting_up[session_id] = []
+        setting_up = self._set_up(owner_id, session_id, worker, first, sent_at)
+        background.run_detached(setting_up, "relay")
+
+    async def _repair_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REPAIR_SECONDS)
+            try:
+                await self.repair()
+            except Exception:
+                logger.warning("relay repair failed", exc_info=True)
+
+    async def repair(self) -> list[uuid.UUID]:
+        """Announce the streams whose notice did not come (see ``REPAIR_SECONDS``); their ids."""
+        horizon = time.monotonic() - REPAIR_WINDOW_SECONDS
+        self._announced = {key: at for key, at in self._announced.items() if at >= horizon}
+        users = local.users()
+        if not users:
+            return []
+        now = timezone.now()
+        since = now - timedelta(seconds=REPAIR_WINDOW_SECONDS)
+        until = now - timedelta(seconds=REPAIR_SECONDS)
+        found = await _started_elsewhere(users, since, until, settings.WORKER_ID)
+        missed = [row for row in found if row[0] not in self._announced]
+        for session_id, owner_id, worker in missed:
+            logger.info(
+                "stream announced by repair",
+                extra={"session_id": str(session_id), "worker": worker},
+            )
+            self._announce(owner_id, session_id, worker, [], time.time())
+        return [session_id for session_id, _, _ in missed]
 
     def _relay_batch(self, message: dict[str, Any]) -> None:
         session_id = uuid.UUID(message["session_id"])

@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import DatabaseError
+from django.utils import timezone
 
+from clinical.models import StreamSession
 from clinical.streams import follow, groups, relay, store
 from clinical.streams.runner import layer_message
 from tests.streams.test_follow import published, stored_session
@@ -184,3 +187,75 @@ async def test_when_the_read_after_the_first_batch_fails_each_socket_reads_what_
         assert [frame["seq"] for frame in frames_seen] == list(range(len(frames)))
         assert await socket.silent()
     assert store_reads.reads == [("relay", 3), ("follow", 3), ("follow", 3)]
+
+
+@pytest.fixture
+async def redis_layer(request, settings, monkeypatch) -> AsyncIterator[Any]:
+    """channels-redis on a real Redis: the layer on which a notice can be lost. The tests run
+    the repair themselves, so the subscriber's own every REPAIR_SECONDS does not."""
+
+    async def no_periodic_repair(self: Any) -> None:
+        return None
+
+    monkeypatch.setattr(relay.Relay, "_repair_forever", no_periodic_repair)
+    url = request.getfixturevalue("redis_server").url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url]},
+        }
+    }
+    yield get_channel_layer()
+
+
+async def started_seconds_ago(session: Any, seconds: float) -> None:
+    """The session as another worker holds it, created ``seconds`` ago."""
+    created = timezone.now() - timedelta(seconds=seconds)
+    await StreamSession.objects.filter(id=session.id).aupdate(
+        worker_id=ELSEWHERE, created_at=created
+    )
+
+
+async def test_a_stream_whose_notice_was_lost_is_announced_from_the_store(
+    redis_layer, open_socket, clinician, diagnosis_request
+):
+    session, frames = await stored_session(clinician, diagnosis_request, 100)
+    await started_seconds_ago(session, relay.REPAIR_SECONDS + 1)
+    sockets = [await open_socket(clinician) for _ in range(2)]
+
+    repaired = await relay.relay.repair()
+    received = [await socket.until_terminal() for socket in sockets]
+
+    assert repaired == [session.id]
+    for socket, frames_seen in zip(sockets, received, strict=True):
+        assert [frame["seq"] for frame in frames_seen] == list(range(len(frames)))
+        assert await socket.silent()
+    assert await relay.relay.repair() == []
+
+
+async def test_a_stream_whose_notice_came_is_not_announced_again(
+    redis_layer, open_socket, clinician, diagnosis_request
+):
+    session, frames = await stored_session(clinician, diagnosis_request, 100)
+    socket = await open_socket(clinician)
+    await started_elsewhere(redis_layer, session, frames)
+    received = await socket.until_terminal()
+    await started_seconds_ago(session, relay.REPAIR_SECONDS + 1)
+
+    assert await relay.relay.repair() == []
+    assert [frame["seq"] for frame in received] == list(range(len(frames)))
+    assert await socket.silent()
+
+
+async def test_only_streams_old_enough_for_their_notice_to_have_come_are_repaired(
+    redis_layer, open_socket, clinician, diagnosis_request
+):
+    """A notice may still be on its way for a stream that started just now; one that started
+    before the window is over and done with."""
+    just_now, _ = await stored_session(clinician, diagnosis_request, 100)
+    long_ago, _ = await stored_session(clinician, diagnosis_request, 100)
+    await started_seconds_ago(just_now, 0)
+    await started_seconds_ago(long_ago, relay.REPAIR_WINDOW_SECONDS + 1)
+    await open_socket(clinician)
+
+    assert await relay.relay.repair() == []
