@@ -26,7 +26,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -67,6 +67,8 @@ class Relay:
         self._setting_up: dict[uuid.UUID, list[dict[str, Any]]] = {}
         # Streams of other workers announced here, and when (monotonic): the repair skips them.
         self._announced: dict[uuid.UUID, float] = {}
+        # When each group was joined: a user's notices reach this worker only from then on.
+        self._joined_at: dict[str, datetime] = {}
         self._repairing: asyncio.Task[None] | None = None
 
     # ---- what sockets ask for ---------------------------------------------------------------
@@ -109,8 +111,10 @@ class Relay:
             await asyncio.wait_for(call(group, channel), groups.LAYER_CALL_SECONDS)
             if want:
                 self._joined.add(group)
+                self._joined_at[group] = timezone.now()
             else:
                 self._joined.discard(group)
+                self._joined_at.pop(group, None)
 
     def _wants(self, session_id: uuid.UUID) -> bool:
         """Does this worker need the session's group: a socket here follows it, or it is being
@@ -144,6 +148,7 @@ class Relay:
             self._group_calls = asyncio.Lock()
             self._setting_up = {}
             self._announced = {}
+            self._joined_at = {}
             self._repairing = None
         if self._started is None or (self._started.done() and self._broken()):
             self._started = loop.create_task(self._start())
@@ -224,18 +229,23 @@ class Relay:
             except Exception:
                 logger.warning("relay repair failed", exc_info=True)
 
-    async def repair(self) -> list[uuid.UUID]:
-        """Announce the streams whose notice did not come (see ``REPAIR_SECONDS``); their ids."""
+    async def repair(self, now: datetime | None = None) -> list[uuid.UUID]:
+        """Announce the streams whose notice did not come (see ``REPAIR_SECONDS``) as of
+        ``now`` (by default the time); their ids."""
         horizon = time.monotonic() - REPAIR_WINDOW_SECONDS
         self._announced = {key: at for key, at in self._announced.items() if at >= horizon}
         users = local.users()
         if not users:
             return []
-        now = timezone.now()
+        now = timezone.now() if now is None else now
         since = now - timedelta(seconds=REPAIR_WINDOW_SECONDS)
         until = now - timedelta(seconds=REPAIR_SECONDS)
         found = await _started_elsewhere(users, since, until, settings.WORKER_ID)
-        missed = [row for row in found if row[0] not in self._announced]
+        missed = [
+            (session_id, owner_id, worker)
+            for session_id, owner_id, worker, created in found
+            if session_id not in self._announced and self._heard_of_user_at(owner_id, created)
+        ]
         for session_id, owner_id, worker in missed:
             logger.info(
                 "stream announced by repair",
@@ -243,6 +253,13 @@ class Relay:
             )
             self._announce(owner_id, session_id, worker, [], time.time())
         return [session_id for session_id, _, _ in missed]
+
+    def _heard_of_user_at(self, owner_id: int, created: datetime) -> bool:
+        """Would a notice of a stream created at ``created`` have reached this worker (it had
+        joined the user's group by then)? A stream that started before then was never this
+        worker's to hear of: a socket that opens later resumes it or not, as it chooses."""
+        joined = self._joined_at.get(groups.user(owner_id))
+        return joined is not None and joined <= created
 
     def _relay_batch(self, message: dict[str, Any]) -> None:
         session_id = uuid.UUID(message["session_id"])

@@ -181,13 +181,13 @@ def events_after(session_id: uuid.UUID, after_seq: int, limit: int | None = None
 
 def started_elsewhere(
     owner_ids: list[int], since: datetime, until: datetime, worker_id: str
-) -> list[tuple[uuid.UUID, int, str]]:
-    """``(session id, owner id, worker id)`` of the sessions of ``owner_ids`` created between
-    ``since`` and ``until`` that a worker other than ``worker_id`` holds."""
+) -> list[tuple[uuid.UUID, int, str, datetime]]:
+    """``(session id, owner id, worker id, created at)`` of the sessions of ``owner_ids``
+    created between ``since`` and ``until`` that a worker other than ``worker_id`` holds."""
     rows = StreamSession.objects.filter(
         owner_id__in=owner_ids, created_at__gte=since, created_at__lt=until
     ).exclude(worker_id=worker_id)
-    return list(rows.values_list("id", "owner_id", "worker_id"))
+    return list(rows.values_list("id", "owner_id", "worker_id", "created_at"))
 
 
 def renew_leases(session_ids: list[uuid.UUID], worker_id: str, lease_seconds: float) -> int:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import DatabaseError
-from django.utils import timezone
 
 from clinical.models import StreamSession
 from clinical.streams import follow, groups, relay, store
@@ -72,14 +71,17 @@ async def layer(request, settings) -> AsyncIterator[Any]:
     """The channel layer the workers share: in memory, or channels-redis on a real Redis
     (whose msgpack encoding every message of a run must survive)."""
     if request.param == "redis":
-        url = request.getfixturevalue("redis_server").url
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [url]},
-            }
-        }
+        use_redis_layer(settings, request.getfixturevalue("redis_server").url)
     yield get_channel_layer()
+
+
+def use_redis_layer(settings: Any, url: str) -> None:
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url]},
+        }
+    }
 
 
 async def started_elsewhere(layer: Any, session: Any, frames: list[dict]) -> None:
@@ -198,51 +200,49 @@ async def redis_layer(request, settings, monkeypatch) -> AsyncIterator[Any]:
         return None
 
     monkeypatch.setattr(relay.Relay, "_repair_forever", no_periodic_repair)
-    url = request.getfixturevalue("redis_server").url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [url]},
-        }
-    }
+    use_redis_layer(settings, request.getfixturevalue("redis_server").url)
     yield get_channel_layer()
 
 
-async def started_seconds_ago(session: Any, seconds: float) -> None:
-    """The session as another worker holds it, created ``seconds`` ago."""
-    created = timezone.now() - timedelta(seconds=seconds)
-    await StreamSession.objects.filter(id=session.id).aupdate(
-        worker_id=ELSEWHERE, created_at=created
-    )
+async def held_elsewhere(session: Any) -> datetime:
+    """The session as another worker holds it; when it was created."""
+    await StreamSession.objects.filter(id=session.id).aupdate(worker_id=ELSEWHERE)
+    await session.arefresh_from_db()
+    return session.created_at
+
+
+def seconds_after(moment: datetime, seconds: float) -> datetime:
+    return moment + timedelta(seconds=seconds)
 
 
 async def test_a_stream_whose_notice_was_lost_is_announced_from_the_store(
     redis_layer, open_socket, clinician, diagnosis_request
 ):
-    session, frames = await stored_session(clinician, diagnosis_request, 100)
-    await started_seconds_ago(session, relay.REPAIR_SECONDS + 1)
     sockets = [await open_socket(clinician) for _ in range(2)]
+    session, frames = await stored_session(clinician, diagnosis_request, 100)
+    created = await held_elsewhere(session)
+    later = seconds_after(created, relay.REPAIR_SECONDS + 1)
 
-    repaired = await relay.relay.repair()
+    repaired = await relay.relay.repair(now=later)
     received = [await socket.until_terminal() for socket in sockets]
 
     assert repaired == [session.id]
     for socket, frames_seen in zip(sockets, received, strict=True):
         assert [frame["seq"] for frame in frames_seen] == list(range(len(frames)))
         assert await socket.silent()
-    assert await relay.relay.repair() == []
+    assert await relay.relay.repair(now=later) == []
 
 
 async def test_a_stream_whose_notice_came_is_not_announced_again(
     redis_layer, open_socket, clinician, diagnosis_request
 ):
-    session, frames = await stored_session(clinician, diagnosis_request, 100)
     socket = await open_socket(clinician)
+    session, frames = await stored_session(clinician, diagnosis_request, 100)
     await started_elsewhere(redis_layer, session, frames)
     received = await socket.until_terminal()
-    await started_seconds_ago(session, relay.REPAIR_SECONDS + 1)
+    created = await held_elsewhere(session)
 
-    assert await relay.relay.repair() == []
+    assert await relay.relay.repair(now=seconds_after(created, relay.REPAIR_SECONDS + 1)) == []
     assert [frame["seq"] for frame in received] == list(range(len(frames)))
     assert await socket.silent()
 
@@ -252,10 +252,24 @@ async def test_only_streams_old_enough_for_their_notice_to_have_come_are_repaire
 ):
     """A notice may still be on its way for a stream that started just now; one that started
     before the window is over and done with."""
-    just_now, _ = await stored_session(clinician, diagnosis_request, 100)
-    long_ago, _ = await stored_session(clinician, diagnosis_request, 100)
-    await started_seconds_ago(just_now, 0)
-    await started_seconds_ago(long_ago, relay.REPAIR_WINDOW_SECONDS + 1)
     await open_socket(clinician)
+    session, _ = await stored_session(clinician, diagnosis_request, 100)
+    created = await held_elsewhere(session)
 
-    assert await relay.relay.repair() == []
+    assert await relay.relay.repair(now=seconds_after(created, 0)) == []
+    assert (
+        await relay.relay.repair(now=seconds_after(created, relay.REPAIR_WINDOW_SECONDS + 1)) == []
+    )
+
+
+async def test_a_stream_that_started_before_the_users_first_socket_here_is_not_announced(
+    redis_layer, open_socket, clinician, diagnosis_request
+):
+    """Its notice was never this worker's to hear: a socket that opens later resumes it or not,
+    as it chooses (announcing it would send the socket a stream it did not ask for)."""
+    session, _ = await stored_session(clinician, diagnosis_request, 100)
+    created = await held_elsewhere(session)
+    socket = await open_socket(clinician)
+
+    assert await relay.relay.repair(now=seconds_after(created, relay.REPAIR_SECONDS + 1)) == []
+    assert await socket.silent()
