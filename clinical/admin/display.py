@@ -182,7 +182,7 @@ def diagnosis_result(result: dict[str, Any]) -> dict[str, Any]:
         "icd10": result.get("icd10", ""),
         "confidence": percent(result.get("confidence")),
         "urgency": result.get("urgency", ""),
-        "urgency_label": text(result.get("urgency")).replace("_", " "),
+        "urgency_label": urgency_label(text(result.get("urgency"))),
         "urgency_reason": result.get("urgency_reason", ""),
         "differential": differential,
         "scores": score_views(result.get("scores")),
@@ -251,6 +251,11 @@ def frame_summary(frame: dict[str, Any]) -> str:
     if kind == "error":
         return f"{frame.get('code')}: {frame.get('error')}"
     return text(kind)
+
+
+def urgency_label(level: str) -> str:
+    """An urgency level as a reviewer reads it ("self_care" is "self care")."""
+    return level.replace("_", " ")
 
 
 def patient_label(patient: Any) -> str:

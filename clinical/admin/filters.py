@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clinical.admin import display
 from clinical.engine import Urgency
 from clinical.models import Review
 
@@ -39,7 +40,7 @@ class UrgencyFilter(admin.SimpleListFilter):
     parameter_name = "urgency"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(level, level.replace("_", " ")) for level in typing.get_args(Urgency)]
+        return [(level, display.urgency_label(level)) for level in typing.get_args(Urgency)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         if self.value() in typing.get_args(Urgency):

@@ -95,7 +95,6 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
     def clinician(self, session: StreamSession) -> str:
         return session.owner.get_full_name() or session.owner.get_username()
 
-    @admin.display(description="patient", ordering="patient_identifier")
     def patient(self, session: StreamSession) -> str:
         return display.patient_label(patients.from_session(session))
 
@@ -113,7 +112,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
 
     @admin.display(description="urgency", ordering="urgency")
     def urgency_level(self, session: StreamSession) -> str:
-        return session.urgency.replace("_", " ") or "—"
+        return display.urgency_label(session.urgency) or "—"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -209,7 +208,7 @@ class StreamSessionAdmin(ReviewerOnly, admin.ModelAdmin):
             "request_view": request_view(session.request or {}),
             "result_view": result_view(session.result) if session.result else None,
             "disclaimer": (session.result or {}).get("disclaimer", ""),
-            "urgency_label": session.urgency.replace("_", " "),
+            "urgency_label": display.urgency_label(session.urgency),
             "timeline": [
                 {"event": event, "summary": display.frame_summary(event.payload)}
                 for event in events
