@@ -274,7 +274,13 @@ class _Reading:
 
     _LAST = frozenset({"done", "invalid", "error"})
 
-    def __init__(self, pool: EnginePool, process: _EngineProcess, owner: object, loop: Any) -> None:
+    def __init__(
+        self,
+        pool: EnginePool,
+        process: _EngineProcess,
+        owner: object,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
         self.pool, self.process, self.owner, self.loop = pool, process, owner, loop
         self.messages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.reading = True

@@ -165,7 +165,8 @@ class Relay:
         channel = await asyncio.wait_for(layer.new_channel(), groups.LAYER_CALL_SECONDS)
         self._joined = set()
         loop = asyncio.get_running_loop()
-        self._receiving = loop.create_task(self._receive_forever(layer, channel), name="relay")
+        receiving = self._receive_forever(layer, channel)
+        self._receiving = loop.create_task(receiving, name="layer-relay")
         # With the in-memory layer there is no other worker whose notice could be lost.
         in_memory = isinstance(layer, InMemoryChannelLayer)
         if not in_memory and (self._repairing is None or self._repairing.done()):
